@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# install-test-deps.sh - the Debian packages the tests use: the real tools that are our oracles
+# (makedumpfile, crash, drgn, libkdumpfile), zstd for the fixtures, cpio for initramfs checks,
+# and the C toolchain NativeAOT links with. apt-get runs only when something is missing.
+set -euo pipefail
+
+packages=(
+  build-essential zlib1g-dev   # NativeAOT: the native link
+  zstd cpio kmod file binutils # fixtures, initramfs checks
+  makedumpfile crash           # format oracles
+  python3 python3-drgn python3-libkdumpfile
+  liblzo2-2 libzstd1 libsnappy1v5
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

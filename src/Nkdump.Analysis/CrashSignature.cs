@@ -1,0 +1,50 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Nkdump.Analysis;
+
+/// <summary>
+/// A stable signature for a crash, so that the same bug on many machines groups together:
+/// a hash of the panic reason's shape and the top frames of the call trace, with everything that
+/// varies between machines (addresses, offsets, module build ids, pids, numbers) normalized away.
+/// </summary>
+public static partial class CrashSignature
+{
+    /// <summary>How many frames from the top of the stack identify a bug.</summary>
+    public const int FrameCount = 5;
+
+    public static string Compute(string reason, IEnumerable<string> frames)
+    {
+        var normalized = new StringBuilder();
+        normalized.Append(NormalizeReason(reason)).Append('\n');
+        foreach (var frame in frames.Select(NormalizeFrame).Where(f => f.Length > 0).Take(FrameCount))
+        {
+            normalized.Append(frame).Append('\n');
+        }
+
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(normalized.ToString()));
+        return Convert.ToHexStringLower(hash.AsSpan(0, 8));
+    }
+
+    /// <summary>"__crash_kexec+0x5c/0x80 [mod]" → "__crash_kexec": the function is what identifies the bug.</summary>
+    public static string NormalizeFrame(string frame)
+    {
+        var text = frame.Trim();
+        var cut = text.IndexOfAny(['+', ' ', '\t']);
+        if (cut >= 0)
+        {
+            text = text[..cut];
+        }
+
+        // Compiler clones ("foo.isra.0", "foo.cold") are the same function.
+        var dot = text.IndexOf('.');
+        return dot > 0 ? text[..dot] : text;
+    }
+
+    public static string NormalizeReason(string reason) =>
+        Numbers().Replace(reason.Trim(), "N");
+
+    [GeneratedRegex(@"0x[0-9a-fA-F]+|\b\d+\b")]
+    private static partial Regex Numbers();
+}

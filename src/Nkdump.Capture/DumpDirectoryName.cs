@@ -1,0 +1,21 @@
+using System.Globalization;
+
+namespace Nkdump.Capture;
+
+/// <summary>
+/// The directory a capture writes into: "&lt;host or IP&gt;-&lt;YYYY-MM-DD-HH:MM:SS&gt;", as kdump-utils
+/// names it, so that admins and their scripts find dumps where they always did.
+/// </summary>
+public static class DumpDirectoryName
+{
+    public static string For(string hostOrAddress, DateTime localTime)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(hostOrAddress);
+        if (hostOrAddress.Contains('/') || hostOrAddress is "." or "..")
+        {
+            throw new ArgumentException($"not a host name or address: '{hostOrAddress}'", nameof(hostOrAddress));
+        }
+
+        return $"{hostOrAddress}-{localTime.ToString("yyyy-MM-dd-HH:mm:ss", CultureInfo.InvariantCulture)}";
+    }
+}

@@ -1,0 +1,101 @@
+using Nkdump.Formats;
+
+namespace Nkdump.Cli;
+
+/// <summary>Top-level dispatch: global options, the verb, help, and mapping errors to exit codes.</summary>
+public static class CommandLine
+{
+    public static string Version =>
+        typeof(CommandLine).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
+    public static int Run(string[] args, CommandContext context)
+    {
+        if (args.Length == 0)
+        {
+            WriteUsage(context.Error);
+            return ExitCodes.Usage;
+        }
+
+        var verb = args[0];
+        switch (verb)
+        {
+            case "--help" or "-h" or "help" when args.Length == 1:
+                WriteUsage(context.Out);
+                return ExitCodes.Success;
+            case "help":
+                return RunVerb(args[1], ["--help"], context);
+            case "--version" or "-V":
+                context.Out.WriteLine($"nkdump {Version}");
+                return ExitCodes.Success;
+        }
+
+        return RunVerb(verb, args[1..], context);
+    }
+
+    private static int RunVerb(string verb, string[] rest, CommandContext context)
+    {
+        var command = CommandTable.Find(verb);
+        if (command is null)
+        {
+            context.Error.WriteLine(verb.StartsWith('-')
+                ? $"nkdump: unknown option '{verb}'"
+                : $"nkdump: unknown command '{verb}'");
+            context.Error.WriteLine("Try 'nkdump --help' for the list of commands.");
+            return ExitCodes.Usage;
+        }
+
+        if (rest.Length > 0 && rest.Contains("--help"))
+        {
+            WriteCommandHelp(context.Out, command);
+            return ExitCodes.Success;
+        }
+
+        try
+        {
+            return command.Run(context, rest);
+        }
+        catch (UsageException e)
+        {
+            context.Error.WriteLine($"nkdump {command.Name}: {e.Message}");
+            context.Error.WriteLine($"Usage: nkdump {command.Usage}");
+            context.Error.WriteLine($"Try 'nkdump {command.Name} --help' for more information.");
+            return ExitCodes.Usage;
+        }
+        catch (Exception e) when (e is DumpFormatException or IOException or UnauthorizedAccessException or InvalidDataException or NkdumpException)
+        {
+            context.Error.WriteLine($"nkdump {command.Name}: error: {e.Message}");
+            return ExitCodes.Failure;
+        }
+    }
+
+    public static void WriteUsage(TextWriter writer)
+    {
+        writer.WriteLine("nkdump - the Linux kdump system: set up, capture, collect and analyze kernel crash dumps");
+        writer.WriteLine();
+        writer.WriteLine("Usage: nkdump COMMAND [OPTIONS] [ARGS]");
+        writer.WriteLine("       nkdump COMMAND --help     options of one command");
+        writer.WriteLine("       nkdump --version");
+        writer.WriteLine();
+        writer.WriteLine("Commands:");
+        var width = CommandTable.All.Count == 0 ? 0 : CommandTable.All.Max(c => c.Name.Length);
+        foreach (var command in CommandTable.All)
+        {
+            writer.WriteLine($"  {command.Name.PadRight(width)}  {command.Summary}");
+        }
+
+        writer.WriteLine();
+        writer.WriteLine("Exit status: 0 success, 1 failure, 2 usage error; 'status' exits 3 when kdump is not operational.");
+    }
+
+    private static void WriteCommandHelp(TextWriter writer, Command command)
+    {
+        writer.WriteLine($"Usage: nkdump {command.Usage}");
+        writer.WriteLine();
+        writer.WriteLine(command.Summary);
+        if (command.Help.Length > 0)
+        {
+            writer.WriteLine();
+            writer.Write(command.Help.EndsWith('\n') ? command.Help : command.Help + "\n");
+        }
+    }
+}

@@ -1,0 +1,6 @@
+namespace Nkdump.Cli;
+
+public static class Program
+{
+    public static int Main(string[] args) => CommandLine.Run(args, CommandContext.FromConsole());
+}

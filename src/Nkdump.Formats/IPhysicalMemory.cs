@@ -1,0 +1,67 @@
+namespace Nkdump.Formats;
+
+/// <summary>What a dump knows about one page frame.</summary>
+public enum PageState
+{
+    /// <summary>The page's bytes are in the dump.</summary>
+    Present,
+
+    /// <summary>The page was all zeros when it was dumped (stored once, or as a zero-filled ELF tail).</summary>
+    Zero,
+
+    /// <summary>The page existed but the collector filtered it out (dump level).</summary>
+    Excluded,
+
+    /// <summary>No such page in this dump: a hole in physical memory, or past its end.</summary>
+    NotInDump,
+}
+
+/// <summary>A contiguous run of page frames [StartPfn, EndPfn) that physical memory has.</summary>
+public readonly record struct PfnRange(ulong StartPfn, ulong EndPfn)
+{
+    public ulong Count => EndPfn - StartPfn;
+
+    public bool Contains(ulong pfn) => pfn >= StartPfn && pfn < EndPfn;
+}
+
+/// <summary>
+/// The physical memory of a crashed machine as one dump file (or split set) holds it.
+/// Every dump format implements this; the kernel layer reads through it. Reads never
+/// return zeros for memory the dump does not have: they fail and say the page's state.
+/// </summary>
+public interface IPhysicalMemory
+{
+    /// <summary>Size of one page in bytes (4096 on x86_64).</summary>
+    int PageSize { get; }
+
+    /// <summary>One past the highest page frame number the dump describes.</summary>
+    ulong MaxPfn { get; }
+
+    /// <summary>The page frame ranges that exist in the crashed machine's memory map, in order.</summary>
+    IReadOnlyList<PfnRange> Ranges { get; }
+
+    /// <summary>The state of one page frame; <see cref="PageState.NotInDump"/> past the end.</summary>
+    PageState GetPageState(ulong pfn);
+
+    /// <summary>
+    /// Reads <paramref name="destination"/>.Length bytes at physical address <paramref name="physicalAddress"/>
+    /// (the range may cross pages). Returns false, with the state and address of the first page that
+    /// could not be read, when any part is excluded or not in the dump. Zero pages read as zeros.
+    /// </summary>
+    bool TryRead(ulong physicalAddress, Span<byte> destination, out PhysicalReadFailure failure);
+}
+
+/// <summary>Why a physical read failed: the first page that was not readable, and its state.</summary>
+public readonly record struct PhysicalReadFailure(ulong PhysicalAddress, PageState State)
+{
+    public override string ToString() =>
+        $"physical address 0x{PhysicalAddress:x} (pfn 0x{PhysicalAddress >> 12:x}): page {Describe(State)}";
+
+    private static string Describe(PageState state) => state switch
+    {
+        PageState.Excluded => "excluded from the dump",
+        PageState.NotInDump => "not in the dump",
+        PageState.Zero => "zero",
+        _ => "present",
+    };
+}
