@@ -12,6 +12,8 @@ public static class CommandTable
     public static IReadOnlyList<Command> All { get; } =
     [
         .. DumpFileCommands.All,
+        .. KernelCommands.All,
+        .. CollectorCommands.All,
         .. HostCommands.All,
     ];
 

@@ -1,3 +1,5 @@
+using System.Reflection;
+
 namespace Nkdump.Testing;
 
 /// <summary>Where the repository, its build outputs and the shared fixtures are, found from the test's location.</summary>
@@ -27,16 +29,15 @@ public static class RepoPaths
 
     private static string FindRoot()
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        var recorded = typeof(RepoPaths).Assembly.GetCustomAttributes(typeof(AssemblyMetadataAttribute), false)
+            .OfType<AssemblyMetadataAttribute>()
+            .FirstOrDefault(a => a.Key == "NkdumpRepositoryRoot")?.Value;
+        if (recorded is not null && File.Exists(Path.Combine(recorded, "nkdump.sln")))
         {
-            if (File.Exists(Path.Combine(dir.FullName, "nkdump.sln")))
-            {
-                return dir.FullName;
-            }
+            return recorded;
         }
 
-        // Builds may live outside the tree (NKDUMP_ARTIFACTS): fall back to the working directory.
-        for (var dir = new DirectoryInfo(Environment.CurrentDirectory); dir is not null; dir = dir.Parent)
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
             if (File.Exists(Path.Combine(dir.FullName, "nkdump.sln")))
             {
