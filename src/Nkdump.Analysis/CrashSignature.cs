@@ -45,6 +45,7 @@ public static partial class CrashSignature
     public static string NormalizeReason(string reason) =>
         Numbers().Replace(reason.Trim(), "N");
 
-    [GeneratedRegex(@"0x[0-9a-fA-F]+|\b\d+\b")]
+    // Hex with or without 0x (addresses are printed bare: "address: ffffc90000abc000"), and decimals.
+    [GeneratedRegex(@"\b(0x)?[0-9a-fA-F]*[0-9][0-9a-fA-F]*\b")]
     private static partial Regex Numbers();
 }

@@ -46,7 +46,7 @@ public class NativeBinaryTests
         foreach (var line in ldd.StandardOutput.Split('\n'))
         {
             // "libm.so.6 => /lib/x86_64-linux-gnu/libm.so.6 (0x...)" or "/lib64/ld-linux-x86-64.so.2 (0x...)"
-            var path = line.Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault(p => p.StartsWith('/'));
+            var path = line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries).FirstOrDefault(p => p.StartsWith('/'));
             if (path is not null)
             {
                 yield return path;

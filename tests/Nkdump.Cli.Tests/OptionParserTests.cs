@@ -7,9 +7,10 @@ public class OptionParserTests
     [Fact]
     public void ParsesFlagsValuesAndPositionals()
     {
-        var parsed = Parser().Parse(["in", "--json", "--format", "elf", "-c", "bt", "-c", "ps", "--format=flat", "out"]);
+        var parsed = Parser().Parse(["in", "--json", "--format=flat", "-c", "bt", "-c", "ps", "out"]);
         Assert.True(parsed.Has("--json"));
         Assert.False(parsed.Has("-q"));
+        Assert.Equal("flat", parsed.Get("--format"));
         Assert.Equal(["bt", "ps"], parsed.GetAll("-c"));
         Assert.Equal(["in", "out"], parsed.Positionals);
     }
