@@ -1,0 +1,61 @@
+using Nkdump.Formats.Elf;
+
+namespace Nkdump.Formats;
+
+/// <summary>
+/// Opens a dump of any supported format: it probes the first bytes (ELF magic, "KDUMP   ",
+/// the flattened "makedumpfile" signature) and hands the file to the matching reader.
+/// </summary>
+public static class DumpOpener
+{
+    public static IKernelDump Open(string path)
+    {
+        var format = Probe(path);
+        return format switch
+        {
+            DumpFormat.Elf => ElfVmcore.Open(path),
+            _ => throw new NkdumpException($"{path}: {format} dumps are not supported yet"),
+        };
+    }
+
+    /// <summary>The format of the file at <paramref name="path"/> from its first bytes.</summary>
+    public static DumpFormat Probe(string path)
+    {
+        Span<byte> head = stackalloc byte[16];
+        int read;
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
+            read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new NkdumpException($"{path}: cannot open: {e.Message}", e);
+        }
+
+        return Probe(head[..read]) ?? throw new DumpFormatException(path, 0, read < 16
+            ? $"file too short to be a dump ({read} bytes)"
+            : "not a dump: no ELF magic, no \"KDUMP   \" signature and no flattened \"makedumpfile\" signature");
+    }
+
+    /// <summary>The format the first 16 bytes of a file say, or null.</summary>
+    public static DumpFormat? Probe(ReadOnlySpan<byte> head)
+    {
+        if (head.Length >= 4 && head[..4].SequenceEqual(ElfLayout.Magic))
+        {
+            return DumpFormat.Elf;
+        }
+
+        if (head.Length >= 8 && head[..8].SequenceEqual("KDUMP   "u8))
+        {
+            return DumpFormat.KdumpCompressed;
+        }
+
+        if (head.Length >= 16 && head[..12].SequenceEqual("makedumpfile"u8) && head[12..16].IndexOfAnyExcept((byte)0) < 0)
+        {
+            return DumpFormat.Flattened;
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,67 @@
+namespace Nkdump.Formats.Elf;
+
+/// <summary>
+/// Field offsets of the ELF64 structures a core file uses (include/uapi/linux/elf.h), shared by
+/// the reader and the writer. Little-endian only: x86_64 cores.
+/// </summary>
+internal static class ElfLayout
+{
+    // typedef struct elf64_hdr {
+    //   unsigned char e_ident[16]; Elf64_Half e_type; Elf64_Half e_machine; Elf64_Word e_version;
+    //   Elf64_Addr e_entry; Elf64_Off e_phoff; Elf64_Off e_shoff; Elf64_Word e_flags;
+    //   Elf64_Half e_ehsize; Elf64_Half e_phentsize; Elf64_Half e_phnum;
+    //   Elf64_Half e_shentsize; Elf64_Half e_shnum; Elf64_Half e_shstrndx; } Elf64_Ehdr;
+    public const int EhdrSize = 64;
+    public const int EIdentClass = 4;
+    public const int EIdentData = 5;
+    public const int EIdentVersion = 6;
+    public const int EType = 16;
+    public const int EMachine = 18;
+    public const int EVersion = 20;
+    public const int EEntry = 24;
+    public const int EPhoff = 32;
+    public const int EShoff = 40;
+    public const int EFlags = 48;
+    public const int EEhsize = 52;
+    public const int EPhentsize = 54;
+    public const int EPhnum = 56;
+    public const int EShentsize = 58;
+    public const int EShnum = 60;
+    public const int EShstrndx = 62;
+
+    // typedef struct elf64_phdr { Elf64_Word p_type; Elf64_Word p_flags; Elf64_Off p_offset;
+    //   Elf64_Addr p_vaddr; Elf64_Addr p_paddr; Elf64_Xword p_filesz; Elf64_Xword p_memsz;
+    //   Elf64_Xword p_align; } Elf64_Phdr;
+    public const int PhdrSize = 56;
+    public const int PType = 0;
+    public const int PFlags = 4;
+    public const int POffset = 8;
+    public const int PVaddr = 16;
+    public const int PPaddr = 24;
+    public const int PFilesz = 32;
+    public const int PMemsz = 40;
+    public const int PAlign = 48;
+
+    // typedef struct elf64_shdr { Elf64_Word sh_name; Elf64_Word sh_type; Elf64_Xword sh_flags;
+    //   Elf64_Addr sh_addr; Elf64_Off sh_offset; Elf64_Xword sh_size; Elf64_Word sh_link;
+    //   Elf64_Word sh_info; Elf64_Xword sh_addralign; Elf64_Xword sh_entsize; } Elf64_Shdr;
+    public const int ShdrSize = 64;
+    public const int ShSize = 32;
+    public const int ShLink = 40;
+    public const int ShInfo = 44;
+
+    // typedef struct elf64_note { Elf64_Word n_namesz; Elf64_Word n_descsz; Elf64_Word n_type; } Elf64_Nhdr;
+    public const int NhdrSize = 12;
+
+    public static ReadOnlySpan<byte> Magic => [0x7f, (byte)'E', (byte)'L', (byte)'F'];
+
+    public const byte ElfClass64 = 2;
+    public const byte ElfData2Lsb = 1;
+    public const ushort EtCore = 4;
+    public const ushort EmX86_64 = 62;
+    public const uint PtLoad = 1;
+    public const uint PtNote = 4;
+
+    /// <summary>e_phnum's escape value: the real count is in section header 0's sh_info.</summary>
+    public const ushort PnXnum = 0xffff;
+}
