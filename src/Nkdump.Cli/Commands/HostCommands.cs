@@ -3,5 +3,8 @@ namespace Nkdump.Cli.Commands;
 /// <summary>Verbs of the host side: config, crashkernel, and the kdumpctl-style service verbs.</summary>
 internal static class HostCommands
 {
-    public static IReadOnlyList<Command> All { get; } = [];
+    public static IReadOnlyList<Command> All { get; } =
+    [
+        HostConfigCommands.Config,
+    ];
 }

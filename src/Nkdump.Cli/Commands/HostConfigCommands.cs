@@ -1,0 +1,53 @@
+using Nkdump.Config;
+
+namespace Nkdump.Cli.Commands;
+
+/// <summary>`nkdump config check|show`: judge kdump.conf, or print the effective settings.</summary>
+internal static class HostConfigCommands
+{
+    public static Command Config { get; } = new(
+        "config",
+        "check kdump.conf or show the effective settings (like kdumpctl's config checks)",
+        "config check|show [--config FILE] [--root DIR]",
+        "Sub-commands:\n"
+        + "  check             judge the file itself: syntax, values, combinations (exit 1 on an error)\n"
+        + "  show              print every effective setting, defaults included, in kdump.conf syntax\n"
+        + "Options:\n"
+        + "  --config FILE     the configuration to read (default ROOT/etc/kdump.conf)\n"
+        + HostCommandSupport.RootHelp,
+        Run);
+
+    private static int Run(CommandContext ctx, string[] args)
+    {
+        var parsed = new OptionParser().Value("--config", "--root").Parse(args);
+        var sub = HostCommandSupport.SubVerb(parsed, "check", "show");
+        parsed.ExpectPositionals(1, 1, $"no arguments after '{sub}'");
+        var path = HostCommandSupport.ConfigPath(parsed);
+        return HostCommandSupport.Guard(ctx, "config", () =>
+        {
+            var config = HostCommandSupport.LoadConfig(ctx, path);
+            if (sub == "check")
+            {
+                ctx.Out.WriteLine($"{path}: OK ({Describe(config)})");
+                return ExitCodes.Success;
+            }
+
+            foreach (var line in config.EffectiveLines())
+            {
+                ctx.Out.WriteLine(line);
+            }
+
+            return ExitCodes.Success;
+        });
+    }
+
+    private static string Describe(KdumpConfig config)
+    {
+        var target = config.Target.Kind == DumpTargetKind.RootFileSystem
+            ? $"dump to {config.Path} on the root file system"
+            : $"dump to {config.Target.Directive} {config.Target.Value}, path {config.Path}";
+        var level = config.EffectiveDumpLevel is { } l ? $", dump level {l}" : "";
+        var warnings = config.Warnings.Count > 0 ? $", {config.Warnings.Count} warning(s)" : "";
+        return target + level + warnings;
+    }
+}

@@ -1,0 +1,140 @@
+namespace Nkdump.Config;
+
+/// <summary>
+/// The effective kdump.conf: every setting with kdump-utils' defaults filled in, plus where each
+/// explicit one came from. Built by <see cref="KdumpConfigParser"/>; immutable.
+/// </summary>
+public sealed record KdumpConfig
+{
+    public const string DefaultPath = "/var/crash";
+    public const string DefaultSshKey = "/root/.ssh/kdump_id_rsa";
+    public const string DefaultFile = "/etc/kdump.conf";
+
+    /// <summary>The file this came from (for messages).</summary>
+    public string File { get; init; } = DefaultFile;
+
+    public DumpTarget Target { get; init; } = DumpTarget.Default;
+
+    /// <summary>Directory of the dump, relative to the target's root (absolute from / for the default target).</summary>
+    public string Path { get; init; } = DefaultPath;
+
+    public string SshKey { get; init; } = DefaultSshKey;
+
+    /// <summary>The collector that runs, with the filter's level applied; the default when none was given.</summary>
+    public required CoreCollector CoreCollector { get; init; }
+
+    /// <summary>True when kdump.conf named a core_collector.</summary>
+    public bool CoreCollectorExplicit { get; init; }
+
+    /// <summary>The <c>filter</c> directive's dump level, when present.</summary>
+    public int? Filter { get; init; }
+
+    public FailureAction FailureAction { get; init; } = FailureAction.Reboot;
+
+    public FinalAction FinalAction { get; init; } = FinalAction.Reboot;
+
+    public string? KdumpPre { get; init; }
+
+    public string? KdumpPost { get; init; }
+
+    public string? KdumpEmergency { get; init; }
+
+    public IReadOnlyList<string> ExtraBins { get; init; } = [];
+
+    public IReadOnlyList<string> ExtraModules { get; init; } = [];
+
+    public bool ForceRebuild { get; init; }
+
+    public bool ForceNoRebuild { get; init; }
+
+    public bool AutoResetCrashkernel { get; init; } = true;
+
+    /// <summary>nkdump's <c>kdump_commandline</c>: the capture kernel's base command line instead of /proc/cmdline.</summary>
+    public string? CommandLine { get; init; }
+
+    /// <summary>nkdump's <c>kdump_commandline_remove</c>: parameter names removed besides the built-in list.</summary>
+    public IReadOnlyList<string> CommandLineRemove { get; init; } = [];
+
+    /// <summary>nkdump's <c>kdump_commandline_append</c>: parameters added after the built-in x86_64 additions.</summary>
+    public IReadOnlyList<string> CommandLineAppend { get; init; } = [];
+
+    /// <summary>Accepted lines that deserve attention (unsupported or deprecated directives).</summary>
+    public IReadOnlyList<ConfigWarning> Warnings { get; init; } = [];
+
+    /// <summary>The dump level the collector uses (31 unless set otherwise), or null for a non-makedumpfile collector.</summary>
+    public int? EffectiveDumpLevel => CoreCollector.DumpLevel;
+
+    /// <summary>Whether the capture initramfs needs a shell: hooks run as scripts, or failure_action shell.</summary>
+    public bool NeedsShell => KdumpPre is not null || KdumpPost is not null || KdumpEmergency is not null
+        || FailureAction == FailureAction.Shell;
+
+    /// <summary>The settings that have defaults, in kdump.conf syntax, one per line (what `config show` prints).</summary>
+    public IEnumerable<string> EffectiveLines()
+    {
+        if (Target.Kind == DumpTargetKind.RootFileSystem)
+        {
+            yield return "# no dump target given: the dump goes to the file system holding 'path'";
+        }
+        else
+        {
+            yield return $"{Target.Directive} {Target.Value}";
+        }
+
+        yield return $"path {Path}";
+        if (Target.Kind == DumpTargetKind.Ssh)
+        {
+            yield return $"sshkey {SshKey}";
+        }
+
+        yield return $"core_collector {CoreCollector}";
+        if (Filter is { } filter)
+        {
+            yield return $"filter {filter}";
+        }
+
+        yield return $"failure_action {ActionNames.Of(FailureAction)}";
+        yield return $"final_action {ActionNames.Of(FinalAction)}";
+        if (KdumpPre is not null)
+        {
+            yield return $"kdump_pre {KdumpPre}";
+        }
+
+        if (KdumpPost is not null)
+        {
+            yield return $"kdump_post {KdumpPost}";
+        }
+
+        if (KdumpEmergency is not null)
+        {
+            yield return $"kdump_emergency {KdumpEmergency}";
+        }
+
+        if (ExtraBins.Count > 0)
+        {
+            yield return $"extra_bins {string.Join(' ', ExtraBins)}";
+        }
+
+        if (ExtraModules.Count > 0)
+        {
+            yield return $"extra_modules {string.Join(' ', ExtraModules)}";
+        }
+
+        yield return $"force_rebuild {(ForceRebuild ? 1 : 0)}";
+        yield return $"force_no_rebuild {(ForceNoRebuild ? 1 : 0)}";
+        yield return $"auto_reset_crashkernel {(AutoResetCrashkernel ? "yes" : "no")}";
+        if (CommandLine is not null)
+        {
+            yield return $"kdump_commandline {CommandLine}";
+        }
+
+        if (CommandLineRemove.Count > 0)
+        {
+            yield return $"kdump_commandline_remove {string.Join(' ', CommandLineRemove)}";
+        }
+
+        if (CommandLineAppend.Count > 0)
+        {
+            yield return $"kdump_commandline_append {string.Join(' ', CommandLineAppend)}";
+        }
+    }
+}

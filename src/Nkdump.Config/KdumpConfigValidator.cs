@@ -1,0 +1,259 @@
+namespace Nkdump.Config;
+
+/// <summary>
+/// Turns parsed lines into a <see cref="KdumpConfig"/>, judging each value and the combinations
+/// (kdumpctl's check_*_config and mkdumprd's verify_core_collector, plus nkdump's filter). Only the
+/// file itself is judged here; whether devices, scripts or servers exist is for start and status.
+/// </summary>
+internal static class KdumpConfigValidator
+{
+    public static KdumpConfig Build(List<ConfigLine> lines, string file, List<ConfigWarning> warnings)
+    {
+        var target = DumpTarget.Default;
+        string path = KdumpConfig.DefaultPath, sshKey = KdumpConfig.DefaultSshKey;
+        CoreCollector? collector = null;
+        ConfigLine? filterLine = null;
+        int? filter = null;
+        var failure = FailureAction.Reboot;
+        var final = FinalAction.Reboot;
+        string? pre = null, post = null, emergency = null, commandLine = null;
+        IReadOnlyList<string> bins = [], modules = [], remove = [], append = [];
+        bool forceRebuild = false, forceNoRebuild = false, autoReset = true;
+        int forceRebuildLine = 0;
+
+        foreach (var l in lines)
+        {
+            ConfigException Error(string message) => new(message, file, l.Line, l.Directive);
+            switch (l.Directive)
+            {
+                case "raw":
+                    RequireDevice(l, Error, allowVirtiofsTag: false);
+                    target = new DumpTarget(DumpTargetKind.Raw, l.Directive, l.Value, l.Line);
+                    break;
+                case "nfs":
+                    if (l.Value.Contains(' ') || !l.Value.Contains(":/", StringComparison.Ordinal))
+                    {
+                        throw Error($"expected 'server:/export', got '{l.Value}'");
+                    }
+
+                    target = new DumpTarget(DumpTargetKind.Nfs, l.Directive, l.Value, l.Line);
+                    break;
+                case "ssh":
+                    var at = l.Value.IndexOf('@');
+                    if (l.Value.Contains(' ') || at <= 0 || at == l.Value.Length - 1)
+                    {
+                        throw Error($"expected 'user@host', got '{l.Value}'");
+                    }
+
+                    target = new DumpTarget(DumpTargetKind.Ssh, l.Directive, l.Value, l.Line);
+                    break;
+                case var fs when DumpTarget.FileSystemDirectives.Contains(fs):
+                    RequireDevice(l, Error, allowVirtiofsTag: fs == "virtiofs");
+                    target = new DumpTarget(DumpTargetKind.FileSystem, l.Directive, l.Value, l.Line);
+                    break;
+                case "path":
+                    if (l.Value.Contains(' '))
+                    {
+                        throw Error($"one directory expected, got '{l.Value}'");
+                    }
+
+                    if (l.Value[0] != '/')
+                    {
+                        warnings.Add(new ConfigWarning(file, l.Line, l.Directive, $"'{l.Value}' is not absolute; it is taken from the target's root"));
+                    }
+
+                    path = l.Value;
+                    break;
+                case "sshkey":
+                    sshKey = RequireAbsolute(l, Error);
+                    break;
+                case "core_collector":
+                    collector = CoreCollector.Parse(l.Value, l.Line);
+                    if (collector.DumpLevel == -1)
+                    {
+                        throw Error($"the dump level in '{l.Value}' is not a number 0-{DumpFilter.MaxLevel}");
+                    }
+
+                    break;
+                case "filter":
+                    filter = DumpFilter.TryParse(l.Value, out var why) ?? throw Error(why!);
+                    filterLine = l;
+                    break;
+                case "failure_action" or "default":
+                    if (!ActionNames.TryParse(l.Value, out failure))
+                    {
+                        throw Error($"'{l.Value}' is not one of reboot, halt, poweroff, shell, dump_to_rootfs");
+                    }
+
+                    break;
+                case "final_action":
+                    if (!ActionNames.TryParse(l.Value, out final))
+                    {
+                        throw Error($"'{l.Value}' is not one of reboot, halt, poweroff");
+                    }
+
+                    break;
+                case "kdump_pre":
+                    pre = RequireAbsolute(l, Error);
+                    break;
+                case "kdump_post":
+                    post = RequireAbsolute(l, Error);
+                    break;
+                case "kdump_emergency":
+                    emergency = RequireAbsolute(l, Error);
+                    break;
+                case "extra_bins":
+                    bins = Words(l.Value);
+                    foreach (var bin in bins.Where(b => b[0] != '/'))
+                    {
+                        throw Error($"'{bin}' is not an absolute path");
+                    }
+
+                    break;
+                case "extra_modules":
+                    modules = Words(l.Value);
+                    foreach (var module in modules.Where(m => m.Contains('/') || m.EndsWith(".ko", StringComparison.Ordinal)))
+                    {
+                        throw Error($"'{module}' should be a module name, e.g. 'gfs2', not a file");
+                    }
+
+                    break;
+                case "force_rebuild":
+                    forceRebuild = ZeroOrOne(l, Error);
+                    forceRebuildLine = l.Line;
+                    break;
+                case "force_no_rebuild":
+                    forceNoRebuild = ZeroOrOne(l, Error);
+                    if (forceNoRebuild && forceRebuild)
+                    {
+                        throw Error($"contradicts 'force_rebuild 1' at line {forceRebuildLine}: they are mutually exclusive");
+                    }
+
+                    break;
+                case "auto_reset_crashkernel":
+                    autoReset = l.Value switch
+                    {
+                        "yes" => true,
+                        "no" => false,
+                        _ => throw Error($"'{l.Value}' is not 'yes' or 'no'"),
+                    };
+                    break;
+                case "kdump_commandline":
+                    commandLine = l.Value;
+                    break;
+                case "kdump_commandline_remove":
+                    remove = Words(l.Value);
+                    break;
+                case "kdump_commandline_append":
+                    append = Words(l.Value);
+                    break;
+            }
+        }
+
+        // force_rebuild may come after force_no_rebuild.
+        if (forceRebuild && forceNoRebuild)
+        {
+            var line = lines.First(l => l.Directive == "force_rebuild");
+            throw new ConfigException("contradicts 'force_no_rebuild 1': they are mutually exclusive", file, line.Line, line.Directive);
+        }
+
+        var effective = ResolveCollector(collector, filter, filterLine, target, file);
+        return new KdumpConfig
+        {
+            File = file,
+            Target = target,
+            Path = path,
+            SshKey = sshKey,
+            CoreCollector = effective,
+            CoreCollectorExplicit = collector is not null,
+            Filter = filter,
+            FailureAction = failure,
+            FinalAction = final,
+            KdumpPre = pre,
+            KdumpPost = post,
+            KdumpEmergency = emergency,
+            ExtraBins = bins,
+            ExtraModules = modules,
+            ForceRebuild = forceRebuild,
+            ForceNoRebuild = forceNoRebuild,
+            AutoResetCrashkernel = autoReset,
+            CommandLine = commandLine,
+            CommandLineRemove = remove,
+            CommandLineAppend = append,
+            Warnings = warnings,
+        };
+    }
+
+    /// <summary>
+    /// The collector that runs: the default one at the filter's level (31 without a filter), or the
+    /// explicit one, which must agree with the filter and suit the target.
+    /// </summary>
+    private static CoreCollector ResolveCollector(CoreCollector? collector, int? filter, ConfigLine? filterLine, DumpTarget target, string file)
+    {
+        if (collector is null)
+        {
+            return CoreCollector.DefaultFor(target, filter ?? DumpFilter.MaxLevel);
+        }
+
+        ConfigException Error(string message) => new(message, file, collector.Line, "core_collector");
+        if (collector.IsMakedumpfile && target.NeedsFlattened && !collector.WritesFlattened)
+        {
+            throw Error($"a {target.Directive} target receives a stream: the collector needs makedumpfile's -F option");
+        }
+
+        if (filter is not { } level)
+        {
+            return collector;
+        }
+
+        if (!collector.IsMakedumpfile)
+        {
+            throw Error($"'filter' at line {filterLine!.Line} sets a dump level, but '{collector.Program}' is not makedumpfile and has none");
+        }
+
+        return collector.DumpLevel switch
+        {
+            null => collector.WithDumpLevel(level),
+            { } given when given == level => collector,
+            { } given => throw Error(
+                $"dump level -d {given} contradicts 'filter {filterLine!.Value}' (level {level}) at line {filterLine.Line}"),
+        };
+    }
+
+    private static void RequireDevice(ConfigLine l, Func<string, ConfigException> error, bool allowVirtiofsTag)
+    {
+        var v = l.Value;
+        if (v.Contains(' '))
+        {
+            throw error($"one device expected, got '{v}'");
+        }
+
+        var ok = allowVirtiofsTag
+            || v[0] == '/'
+            || v.StartsWith("UUID=", StringComparison.Ordinal) || v.StartsWith("LABEL=", StringComparison.Ordinal)
+            || v.StartsWith("PARTUUID=", StringComparison.Ordinal) || v.StartsWith("PARTLABEL=", StringComparison.Ordinal);
+        if (!ok || v.EndsWith('='))
+        {
+            throw error($"expected a device path, UUID=… or LABEL=…, got '{v}'");
+        }
+    }
+
+    private static string RequireAbsolute(ConfigLine l, Func<string, ConfigException> error)
+    {
+        if (l.Value[0] != '/' || l.Value.Contains(' '))
+        {
+            throw error($"expected one absolute path, got '{l.Value}'");
+        }
+
+        return l.Value;
+    }
+
+    private static bool ZeroOrOne(ConfigLine l, Func<string, ConfigException> error) => l.Value switch
+    {
+        "0" => false,
+        "1" => true,
+        _ => throw error($"'{l.Value}' is not 0 or 1"),
+    };
+
+    private static string[] Words(string value) => value.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
+}
