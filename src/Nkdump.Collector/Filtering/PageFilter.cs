@@ -1,0 +1,152 @@
+using Nkdump.Formats;
+using Nkdump.Kernel.Memory;
+
+namespace Nkdump.Collector.Filtering;
+
+/// <summary>
+/// Computes which page frames a dump at a given level keeps: the frames that physical memory has,
+/// minus what the classifier excludes from their struct pages. Works on a window of frames at a
+/// time so that memory stays bounded (makedumpfile's cyclic mode); struct pages are read in
+/// aligned batches of 512, so a compound head never sits at a batch's end without its first tail.
+/// Zero pages are not decided here: they keep their bit and are stored once by the writer.
+/// </summary>
+public sealed class PageFilter
+{
+    /// <summary>Struct pages read per batch: 512 × 64 bytes = 32 KiB, aligned like makedumpfile's PGMM_CACHED.</summary>
+    public const int BatchPages = 512;
+
+    private readonly KernelMemory _memory;
+    private readonly IPhysicalMemory _physical;
+    private readonly IReadOnlyList<MemMapSection> _sections;
+    private readonly PageClassifier _classifier;
+    private readonly byte[] _batch;
+    private readonly bool _zeroPagesHaveNoData;
+
+    // A free block or compound page can reach past the window being filled: the rest is excluded
+    // at the start of the next window.
+    private ulong _excludedUntil;
+    private PageClass _pendingClass;
+
+    /// <param name="zeroPagesHaveNoData">
+    /// True for ELF input: a PT_LOAD's zero-filled tail (p_filesz &lt; p_memsz) holds no data, and
+    /// makedumpfile leaves it out of the dump (exclude_nodata_pages).
+    /// </param>
+    public PageFilter(KernelMemory memory, IReadOnlyList<MemMapSection> sections, PageClassifier classifier, bool zeroPagesHaveNoData)
+    {
+        _zeroPagesHaveNoData = zeroPagesHaveNoData;
+        _memory = memory;
+        _physical = memory.Physical;
+        _sections = sections;
+        _classifier = classifier;
+        _batch = new byte[BatchPages * classifier.Layout.Size];
+    }
+
+    public FilterStatistics Statistics { get; } = new();
+
+    /// <summary>
+    /// Marks in <paramref name="keep"/> every frame of its window that the dump keeps. Windows must
+    /// be filled in increasing order of frame number.
+    /// </summary>
+    public void Fill(PfnBitmap keep)
+    {
+        // Frames that exist and have data: the physical memory's ranges, less what an earlier
+        // filtering left out (re-filtering a dump) and zero-filled ELF tails.
+        foreach (var range in _physical.Ranges)
+        {
+            var start = Math.Max(range.StartPfn, keep.StartPfn);
+            var end = Math.Min(range.EndPfn, keep.EndPfn);
+            for (var pfn = start; pfn < end; pfn++)
+            {
+                var state = _physical.GetPageState(pfn);
+                if (state == PageState.Present || (state == PageState.Zero && !_zeroPagesHaveNoData))
+                {
+                    keep.Set(pfn);
+                }
+            }
+        }
+
+        // makedumpfile reads struct pages only when a rule needs them (create_2nd_bitmap).
+        var level = _classifier.Level;
+        var layout = _classifier.Layout;
+        var needStructPages = (level & (DumpLevel.CacheNonPrivate | DumpLevel.CachePrivate | DumpLevel.User)) != 0
+            || layout.PgHwPoison is not null
+            || level.HasFlag(DumpLevel.Free);
+        if (!needStructPages)
+        {
+            return;
+        }
+
+        if (_excludedUntil > keep.StartPfn)
+        {
+            Statistics.Add(_pendingClass, Exclude(keep, keep.StartPfn, _excludedUntil));
+        }
+
+        var size = _classifier.Layout.Size;
+        foreach (var section in _sections)
+        {
+            var start = Math.Max(section.StartPfn, keep.StartPfn);
+            var end = Math.Min(section.EndPfn, keep.EndPfn);
+            for (var batchStart = start; batchStart < end;)
+            {
+                var batchEnd = Math.Min(end, (batchStart / BatchPages + 1) * BatchPages);
+                var count = (int)(batchEnd - batchStart);
+                var pages = _batch.AsSpan(0, count * size);
+                var address = section.MemMap + (batchStart - section.StartPfn) * (ulong)size;
+                if (!_memory.TryRead(address, pages, out _))
+                {
+                    Statistics.UnreadableStructPages += CountPresent(keep, batchStart, batchEnd);
+                    batchStart = batchEnd;
+                    continue;
+                }
+
+                for (var i = 0; i < count; i++)
+                {
+                    var pfn = batchStart + (ulong)i;
+                    if (pfn < _excludedUntil || !keep.Get(pfn))
+                    {
+                        continue;
+                    }
+
+                    var pageClass = _classifier.Classify(pages, i, pfn, out var frames);
+                    if (pageClass is PageClass.Kept or PageClass.CompoundTail)
+                    {
+                        continue;
+                    }
+
+                    var last = pfn + (ulong)frames;
+                    Statistics.Add(pageClass, Exclude(keep, pfn, last));
+                    _excludedUntil = last;
+                    _pendingClass = pageClass;
+                }
+
+                batchStart = batchEnd;
+            }
+        }
+    }
+
+    private static ulong Exclude(PfnBitmap keep, ulong start, ulong end)
+    {
+        ulong cleared = 0;
+        for (var pfn = start; pfn < end && pfn < keep.EndPfn; pfn++)
+        {
+            if (keep.Get(pfn))
+            {
+                keep.Clear(pfn);
+                cleared++;
+            }
+        }
+
+        return cleared;
+    }
+
+    private static ulong CountPresent(PfnBitmap keep, ulong start, ulong end)
+    {
+        ulong present = 0;
+        for (var pfn = start; pfn < end; pfn++)
+        {
+            present += keep.Get(pfn) ? 1UL : 0;
+        }
+
+        return present;
+    }
+}
