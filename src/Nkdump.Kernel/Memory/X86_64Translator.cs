@@ -17,7 +17,10 @@ public sealed class X86_64Translator : IAddressTranslator
         Layout = layout;
         Walker = new X86_64PageTableWalker(memory, layout.TopTablePhysicalAddress, layout.FiveLevel, layout.SmeMask);
         UseLinearRegions = useLinearRegions;
-        _directMapSize = memory.MaxPfn * (ulong)memory.PageSize;
+        // A default page_offset_base on a KASLR kernel is a guess (CONFIG_RANDOMIZE_MEMORY moves it):
+        // then let the page tables answer for the direct map too.
+        var trustDirectMap = layout.PageOffsetBaseSource != LayoutSource.Default || layout.KernelOffset == 0;
+        _directMapSize = trustDirectMap ? memory.MaxPfn * (ulong)memory.PageSize : 0;
     }
 
     public X86_64Layout Layout { get; }
