@@ -1,4 +1,6 @@
 using Nkdump.Formats.Elf;
+using Nkdump.Formats.Flattened;
+using Nkdump.Formats.Kdump;
 
 namespace Nkdump.Formats;
 
@@ -14,8 +16,31 @@ public static class DumpOpener
         return format switch
         {
             DumpFormat.Elf => ElfVmcore.Open(path),
-            _ => throw new NkdumpException($"{path}: {format} dumps are not supported yet"),
+            DumpFormat.KdumpCompressed => KdumpDump.Open(path),
+            _ => FlattenedReader.OpenReassembled(path),
         };
+    }
+
+    /// <summary>
+    /// Opens several files as one dump: the parts of a makedumpfile --split set (any order).
+    /// One path is the same as <see cref="Open(string)"/>.
+    /// </summary>
+    public static IKernelDump Open(IReadOnlyList<string> paths)
+    {
+        if (paths.Count == 1)
+        {
+            return Open(paths[0]);
+        }
+
+        foreach (var path in paths)
+        {
+            if (Probe(path) != DumpFormat.KdumpCompressed)
+            {
+                throw new NkdumpException($"{path}: only kdump-compressed files can be opened as a split set");
+            }
+        }
+
+        return KdumpDump.Open([.. paths]);
     }
 
     /// <summary>The format of the file at <paramref name="path"/> from its first bytes.</summary>

@@ -14,6 +14,12 @@ public enum PageState
 
     /// <summary>No such page in this dump: a hole in physical memory, or past its end.</summary>
     NotInDump,
+
+    /// <summary>The dump was cut short (kdump INCOMPLETE flag, a full disk) before this page was written.</summary>
+    Incomplete,
+
+    /// <summary>The dump's record of this page is damaged (a descriptor out of range, data that does not decompress to one page).</summary>
+    Corrupt,
 }
 
 /// <summary>A contiguous run of page frames [StartPfn, EndPfn) that physical memory has.</summary>
@@ -62,6 +68,8 @@ public readonly record struct PhysicalReadFailure(ulong PhysicalAddress, PageSta
         PageState.Excluded => "excluded from the dump",
         PageState.NotInDump => "not in the dump",
         PageState.Zero => "zero",
+        PageState.Incomplete => "missing (the dump is incomplete)",
+        PageState.Corrupt => "corrupt in the dump",
         _ => "present",
     };
 }

@@ -47,9 +47,9 @@ public sealed class ElfVmcore : IKernelDump
     /// <summary>Every program header, in file order.</summary>
     public IReadOnlyList<ElfSegment> Segments { get; }
 
-    public static ElfVmcore Open(string path)
+    public static ElfVmcore Open(string path, string? displayPath = null)
     {
-        var file = MappedFile.Open(path);
+        var file = MappedFile.Open(path, displayPath);
         try
         {
             return Open(file);

@@ -27,8 +27,11 @@ public sealed unsafe class MappedFile : IDisposable
 
     public long Length { get; }
 
-    public static MappedFile Open(string path)
+    /// <param name="path">The file to map.</param>
+    /// <param name="displayPath">The name errors use (a temporary file stands for what the user gave), default <paramref name="path"/>.</param>
+    public static MappedFile Open(string path, string? displayPath = null)
     {
+        var shownPath = displayPath ?? path;
         FileStream stream;
         try
         {
@@ -36,14 +39,14 @@ public sealed unsafe class MappedFile : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new NkdumpException($"{path}: cannot open: {e.Message}", e);
+            throw new NkdumpException($"{shownPath}: cannot open: {e.Message}", e);
         }
 
         var length = stream.Length;
         if (length == 0)
         {
             stream.Dispose();
-            return new MappedFile(path, 0, null, null, null);
+            return new MappedFile(shownPath, 0, null, null, null);
         }
 
         MemoryMappedFile? map = null;
@@ -54,14 +57,14 @@ public sealed unsafe class MappedFile : IDisposable
             view = map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
             byte* pointer = null;
             view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
-            return new MappedFile(path, length, map, view, pointer + view.PointerOffset);
+            return new MappedFile(shownPath, length, map, view, pointer + view.PointerOffset);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             view?.Dispose();
             map?.Dispose();
             stream.Dispose();
-            throw new NkdumpException($"{path}: cannot map the file into memory: {e.Message}", e);
+            throw new NkdumpException($"{shownPath}: cannot map the file into memory: {e.Message}", e);
         }
     }
 

@@ -1,0 +1,43 @@
+using Snappier;
+
+namespace Nkdump.Formats.Codecs;
+
+/// <summary>
+/// Snappy pages (the raw block format, as makedumpfile's snappy_compress writes) through Snappier:
+/// managed, AOT-safe, span-based, no allocation per page.
+/// </summary>
+internal sealed class SnappyCodec(int pageSize) : IPageCompressor, IPageDecompressor
+{
+    private readonly byte[] _scratch = new byte[Snappy.GetMaxCompressedLength(pageSize)];
+
+    public PageCompression Kind => PageCompression.Snappy;
+
+    public bool TryCompress(ReadOnlySpan<byte> page, Span<byte> destination, out int written)
+    {
+        written = Snappy.Compress(page, _scratch);
+        if (written > destination.Length)
+        {
+            written = 0;
+            return false;
+        }
+
+        _scratch.AsSpan(0, written).CopyTo(destination);
+        return true;
+    }
+
+    public bool TryDecompress(ReadOnlySpan<byte> source, Span<byte> page)
+    {
+        try
+        {
+            return Snappy.GetUncompressedLength(source) == page.Length && Snappy.Decompress(source, page) == page.Length;
+        }
+        catch (Exception e) when (e is InvalidDataException or ArgumentException or IndexOutOfRangeException)
+        {
+            return false;
+        }
+    }
+
+    public void Dispose()
+    {
+    }
+}

@@ -1,0 +1,31 @@
+namespace Nkdump.Formats.Flattened;
+
+/// <summary>
+/// makedumpfile's flattened format (-F), for writing a dump to a pipe: a 4 KiB header, then records
+/// that each say where their bytes go in the real file. All integers are big-endian.
+/// </summary>
+internal static class FlattenedLayout
+{
+    // struct makedumpfile_header { char signature[16] = "makedumpfile"; int64_t type = 1; int64_t version = 1; }
+    // padded with zeros to MAX_SIZE_MDF_HEADER (4096).
+    public const int HeaderSize = 4096;
+    public const int SignatureLength = 16;
+    public const int Type = 16;
+    public const int Version = 24;
+    public const long TypeFlatHeader = 1;
+    public const long VersionFlatHeader = 1;
+
+    // struct makedumpfile_data_header { int64_t offset; int64_t buf_size; } then buf_size bytes.
+    public const int RecordHeaderSize = 16;
+
+    /// <summary>offset and buf_size both -1 end the stream (END_FLAG_FLAT_HEADER).</summary>
+    public const long EndFlag = -1;
+
+    public static ReadOnlySpan<byte> Signature => "makedumpfile"u8;
+
+    /// <summary>A record larger than this is not from a real writer (makedumpfile writes at most a few MiB).</summary>
+    public const long MaxRecordSize = 1L << 30;
+
+    /// <summary>No real dump places bytes beyond 2^50 (1 PiB).</summary>
+    public const long MaxOffset = 1L << 50;
+}

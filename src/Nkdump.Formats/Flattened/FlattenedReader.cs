@@ -1,0 +1,141 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using Nkdump.Formats.Elf;
+using Nkdump.Formats.Kdump;
+
+namespace Nkdump.Formats.Flattened;
+
+/// <summary>
+/// Reads the flattened format from a file or a pipe and reassembles it into a normal file
+/// (makedumpfile -R): every record's bytes are written at its offset.
+/// </summary>
+public static class FlattenedReader
+{
+    /// <summary>
+    /// Copies the flattened stream <paramref name="input"/> (read sequentially: a pipe works) into the
+    /// seekable <paramref name="output"/>. <paramref name="name"/> names the input in errors.
+    /// Returns the reassembled file's length.
+    /// </summary>
+    public static long Reassemble(Stream input, Stream output, string name)
+    {
+        if (!output.CanSeek)
+        {
+            throw new NkdumpException("the reassembled dump must go to a regular file (it is written out of order)");
+        }
+
+        long position = 0;
+        var header = new byte[FlattenedLayout.HeaderSize];
+        var read = input.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
+        if (read < header.Length)
+        {
+            throw new DumpFormatException(name, read, $"stream ends inside the {FlattenedLayout.HeaderSize}-byte flattened header");
+        }
+
+        CheckHeader(header, name);
+        position += header.Length;
+        var buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
+        try
+        {
+            long end = 0;
+            Span<byte> record = stackalloc byte[FlattenedLayout.RecordHeaderSize];
+            while (true)
+            {
+                var got = input.ReadAtLeast(record, record.Length, throwOnEndOfStream: false);
+                if (got < record.Length)
+                {
+                    throw new DumpFormatException(name, position + got, "stream ends without the end marker (a truncated flattened dump)");
+                }
+
+                var offset = BinaryPrimitives.ReadInt64BigEndian(record);
+                var size = BinaryPrimitives.ReadInt64BigEndian(record[8..]);
+                if (offset == FlattenedLayout.EndFlag && size == FlattenedLayout.EndFlag)
+                {
+                    break;
+                }
+
+                if (offset < 0 || size < 0 || size > FlattenedLayout.MaxRecordSize || offset > FlattenedLayout.MaxOffset)
+                {
+                    throw new DumpFormatException(name, position, $"bad flattened record: offset {offset}, size {size}");
+                }
+
+                position += record.Length;
+                output.Position = offset;
+                var remaining = size;
+                while (remaining > 0)
+                {
+                    var chunk = input.Read(buffer, 0, (int)Math.Min(buffer.Length, remaining));
+                    if (chunk == 0)
+                    {
+                        throw new DumpFormatException(name, position, $"stream ends inside a record ({remaining} of {size} bytes missing)");
+                    }
+
+                    output.Write(buffer, 0, chunk);
+                    remaining -= chunk;
+                    position += chunk;
+                }
+
+                end = Math.Max(end, offset + size);
+            }
+
+            if (output.Length < end)
+            {
+                output.SetLength(end);
+            }
+
+            output.Flush();
+            return end;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Reassembles the file at <paramref name="inputPath"/> into <paramref name="outputPath"/>.</summary>
+    public static long Reassemble(string inputPath, string outputPath)
+    {
+        using var input = new FileStream(inputPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        using var output = new FileStream(outputPath, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16);
+        return Reassemble(input, output, inputPath);
+    }
+
+    /// <summary>
+    /// Opens a flattened dump for reading: reassembles it into an unlinked temporary file (in TMPDIR)
+    /// and opens that; the space is freed when the dump is disposed.
+    /// </summary>
+    public static IKernelDump OpenReassembled(string path)
+    {
+        var temporary = Path.Combine(Path.GetTempPath(), $"nkdump-reassembled-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        try
+        {
+            Reassemble(path, temporary);
+            return DumpOpener.Probe(temporary) switch
+            {
+                DumpFormat.KdumpCompressed => KdumpDump.Open([temporary], DumpFormat.Flattened, path),
+                DumpFormat.Elf => ElfVmcore.Open(temporary, path),
+                _ => throw new DumpFormatException(path, FlattenedLayout.HeaderSize, "the reassembled flattened dump is neither kdump-compressed nor ELF"),
+            };
+        }
+        finally
+        {
+            // The mapping keeps the data alive; the name can go now.
+            File.Delete(temporary);
+        }
+    }
+
+    private static void CheckHeader(ReadOnlySpan<byte> header, string name)
+    {
+        if (!header[..FlattenedLayout.Signature.Length].SequenceEqual(FlattenedLayout.Signature)
+            || header[FlattenedLayout.Signature.Length..FlattenedLayout.SignatureLength].IndexOfAnyExcept((byte)0) >= 0)
+        {
+            throw new DumpFormatException(name, 0, "no flattened \"makedumpfile\" signature");
+        }
+
+        var type = BinaryPrimitives.ReadInt64BigEndian(header[FlattenedLayout.Type..]);
+        var version = BinaryPrimitives.ReadInt64BigEndian(header[FlattenedLayout.Version..]);
+        if (type != FlattenedLayout.TypeFlatHeader || version != FlattenedLayout.VersionFlatHeader)
+        {
+            throw new DumpFormatException(name, FlattenedLayout.Type, $"flattened header type {type} version {version} (expected 1 and 1)");
+        }
+    }
+}
