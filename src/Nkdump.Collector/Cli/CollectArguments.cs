@@ -1,0 +1,199 @@
+using System.Globalization;
+
+namespace Nkdump.Collector.Cli;
+
+/// <summary>
+/// A makedumpfile command line, parsed with getopt's rules ("-d31", "-d 31", clustered "-lF",
+/// "--message-level=7"), so that nkdump can stand in for makedumpfile as a kdump core collector.
+/// Options makedumpfile has and nkdump does not are refused by name, never ignored.
+/// </summary>
+public sealed record CollectArguments
+{
+    public CollectMode Mode { get; init; } = CollectMode.Collect;
+    public CollectCompression Compression { get; init; } = CollectCompression.None;
+    public DumpLevel DumpLevel { get; init; } = DumpLevel.None;
+    public bool Elf { get; init; }
+    public bool Flatten { get; init; }
+    public bool Force { get; init; }
+    public int MessageLevel { get; init; } = DefaultMessageLevel;
+    public int? Threads { get; init; }
+    public int? CyclicBufferKiB { get; init; }
+    public string? VmcoreInfoFile { get; init; }
+    public string? Vmlinux { get; init; }
+    public bool NonMmap { get; init; }
+    public IReadOnlyList<string> Files { get; init; } = [];
+
+    /// <summary>makedumpfile's default message level: progress, common, error, report messages.</summary>
+    public const int DefaultMessageLevel = 7;
+
+    private const string ShortWithValue = "bdgiLx";
+
+    // Short options makedumpfile has that nkdump refuses by name (-b block order, -e, -g generate
+    // vmcoreinfo, -L size limit, -X Xen).
+    private const string RefusedShort = "bDegLX";
+
+    private static readonly HashSet<string> RefusedLong = new(StringComparer.Ordinal)
+    {
+        "xen-syms", "xen-vmcoreinfo", "xen_phys_start", "vtop", "partial-dmesg", "config", "diskset", "eppic",
+        "splitblock-size", "work-dir", "check-params", "dry-run", "show-stats", "extension",
+    };
+
+    public static CollectArguments Parse(IReadOnlyList<string> args)
+    {
+        var result = new CollectArguments();
+        var files = new List<string>();
+        var modeSet = false;
+        void SetMode(CollectMode mode)
+        {
+            if (modeSet && result.Mode != mode)
+            {
+                throw new CollectUsageException($"options for {Describe(result.Mode)} and {Describe(mode)} cannot be combined");
+            }
+
+            result = result with { Mode = mode };
+            modeSet = true;
+        }
+
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            if (arg == "--")
+            {
+                files.AddRange(args.Skip(i + 1));
+                break;
+            }
+
+            if (arg.StartsWith("--", StringComparison.Ordinal))
+            {
+                var eq = arg.IndexOf('=');
+                var name = eq > 0 ? arg[2..eq] : arg[2..];
+                string Value() => eq > 0 ? arg[(eq + 1)..]
+                    : i + 1 < args.Count ? args[++i]
+                    : throw new CollectUsageException($"option '--{name}' needs a value");
+                switch (name)
+                {
+                    case "split": SetMode(CollectMode.Split); break;
+                    case "reassemble": SetMode(CollectMode.Reassemble); break;
+                    case "dump-dmesg": SetMode(CollectMode.DumpDmesg); break;
+                    case "mem-usage": SetMode(CollectMode.MemUsage); break;
+                    case "help": SetMode(CollectMode.Help); break;
+                    case "non-mmap": result = result with { NonMmap = true }; break;
+                    case "message-level": result = result with { MessageLevel = Number(Value(), "--message-level", 0, 31) }; break;
+                    case "num-threads": result = result with { Threads = Number(Value(), "--num-threads", 0, 1024) }; break;
+                    case "cyclic-buffer": result = result with { CyclicBufferKiB = Number(Value(), "--cyclic-buffer", 1, int.MaxValue) }; break;
+                    case var refused when RefusedLong.Contains(refused):
+                        throw new CollectUsageException($"makedumpfile option '--{refused}' is not supported by nkdump");
+                    default: throw new CollectUsageException($"unknown option '--{name}'");
+                }
+
+                continue;
+            }
+
+            if (arg.Length < 2 || arg[0] != '-')
+            {
+                files.Add(arg);
+                continue;
+            }
+
+            for (var j = 1; j < arg.Length; j++)
+            {
+                var c = arg[j];
+                if (RefusedShort.Contains(c))
+                {
+                    throw new CollectUsageException($"makedumpfile option '-{c}' is not supported by nkdump");
+                }
+
+                string? value = null;
+                if (ShortWithValue.Contains(c))
+                {
+                    value = j + 1 < arg.Length ? arg[(j + 1)..]
+                        : i + 1 < args.Count ? args[++i]
+                        : throw new CollectUsageException($"option '-{c}' needs a value");
+                    j = arg.Length;
+                }
+
+                result = c switch
+                {
+                    'c' => result with { Compression = CollectCompression.Zlib },
+                    'l' => result with { Compression = CollectCompression.Lzo },
+                    'p' => result with { Compression = CollectCompression.Snappy },
+                    'z' => result with { Compression = CollectCompression.Zstd },
+                    'd' => result with { DumpLevel = (DumpLevel)Number(value!, "-d", 0, DumpLevels.Max) },
+                    'E' => result with { Elf = true },
+                    'F' => result with { Flatten = true },
+                    'f' => result with { Force = true },
+                    'i' => result with { VmcoreInfoFile = value },
+                    'x' => result with { Vmlinux = value },
+                    'h' => result with { Mode = CollectMode.Help },
+                    'v' => result with { Mode = CollectMode.Version },
+                    'R' => result with { Mode = CollectMode.Rearrange },
+                    _ => throw new CollectUsageException($"unknown option '-{c}'"),
+                };
+                if (c is 'R' or 'h' or 'v')
+                {
+                    SetMode(result.Mode);
+                }
+            }
+        }
+
+        result = result with { Files = files };
+        Validate(result);
+        return result;
+    }
+
+    private static void Validate(CollectArguments a)
+    {
+        var n = a.Files.Count;
+        switch (a.Mode)
+        {
+            case CollectMode.Help or CollectMode.Version:
+                return;
+            case CollectMode.Collect when a.Flatten && n != 1:
+                throw new CollectUsageException("with -F give only VMCORE: the flattened dump goes to standard output");
+            case CollectMode.Collect when !a.Flatten && n != 2:
+                throw new CollectUsageException("expected VMCORE DUMPFILE");
+            case CollectMode.Split when n < 3:
+                throw new CollectUsageException("--split needs VMCORE and at least two DUMPFILEs");
+            case CollectMode.Split when a.Flatten || a.Elf:
+                throw new CollectUsageException("--split writes kdump-compressed files: -F and -E do not apply");
+            case CollectMode.Reassemble when n < 3:
+                throw new CollectUsageException("--reassemble needs at least two split DUMPFILEs and the output DUMPFILE");
+            case CollectMode.Rearrange when n != 1:
+                throw new CollectUsageException("-R takes one DUMPFILE and reads the flattened data from standard input");
+            case CollectMode.DumpDmesg when n != 2:
+                throw new CollectUsageException("--dump-dmesg needs VMCORE LOGFILE");
+            case CollectMode.MemUsage when n != 1:
+                throw new CollectUsageException("--mem-usage needs VMCORE");
+        }
+
+        if (a.Elf && a.Compression != CollectCompression.None)
+        {
+            throw new CollectUsageException("-E writes an ELF dump, which has no page compression: drop -c/-l/-p/-z");
+        }
+    }
+
+    private static int Number(string text, string option, int min, int max)
+    {
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
+        {
+            throw new CollectUsageException($"invalid value '{text}' for {option} (expected {min} to {max})");
+        }
+
+        return value;
+    }
+
+    private static string Describe(CollectMode mode) => mode switch
+    {
+        CollectMode.Split => "--split",
+        CollectMode.Reassemble => "--reassemble",
+        CollectMode.Rearrange => "-R",
+        CollectMode.DumpDmesg => "--dump-dmesg",
+        CollectMode.MemUsage => "--mem-usage",
+        CollectMode.Help => "--help",
+        CollectMode.Version => "-v",
+        _ => "collecting",
+    };
+}
+
+/// <summary>A makedumpfile-style command line that nkdump cannot accept (exit 2).</summary>
+public sealed class CollectUsageException(string message) : Exception(message);

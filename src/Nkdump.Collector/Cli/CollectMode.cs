@@ -1,0 +1,39 @@
+namespace Nkdump.Collector.Cli;
+
+/// <summary>What a makedumpfile-style command line asks for.</summary>
+public enum CollectMode
+{
+    /// <summary>VMCORE → DUMPFILE (or stdout with -F): filter and write a dump.</summary>
+    Collect,
+
+    /// <summary>--split: VMCORE → DUMPFILE1 DUMPFILE2 …, each holding a share of the pages.</summary>
+    Split,
+
+    /// <summary>--reassemble: DUMPFILE1 DUMPFILE2 … → DUMPFILE.</summary>
+    Reassemble,
+
+    /// <summary>-R: flattened data on stdin → DUMPFILE.</summary>
+    Rearrange,
+
+    /// <summary>--dump-dmesg: VMCORE → LOGFILE, the kernel log.</summary>
+    DumpDmesg,
+
+    /// <summary>--mem-usage: VMCORE → a table of page counts by type on stdout.</summary>
+    MemUsage,
+
+    /// <summary>-h / --help.</summary>
+    Help,
+
+    /// <summary>-v: the version.</summary>
+    Version,
+}
+
+/// <summary>The page compression a makedumpfile option chose (-c zlib, -l lzo, -p snappy, -z zstd).</summary>
+public enum CollectCompression
+{
+    None,
+    Zlib,
+    Lzo,
+    Snappy,
+    Zstd,
+}

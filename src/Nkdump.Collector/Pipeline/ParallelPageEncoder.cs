@@ -1,0 +1,225 @@
+using System.Collections.Concurrent;
+using Nkdump.Formats.Codecs;
+
+namespace Nkdump.Collector.Pipeline;
+
+/// <summary>
+/// The compress-and-write engine: the caller's thread reads pages into chunks, worker threads
+/// encode chunks (zero check, then compression, one codec instance per worker), and one writer
+/// thread passes them to the sink strictly in the order they were read, so the output is the
+/// same whatever the number of workers. At most Workers × ChunksInFlightPerWorker chunks exist,
+/// which bounds memory independently of the dump's size.
+/// </summary>
+public sealed class ParallelPageEncoder : IDisposable
+{
+    private readonly PipelineOptions _options;
+    private readonly IPageSink _sink;
+    private readonly BlockingCollection<PageChunk> _free = new();
+    private readonly BlockingCollection<PageChunk> _work = new();
+    private readonly BlockingCollection<PageChunk> _ordered = new();
+    private readonly Thread[] _workers;
+    private readonly Thread _writer;
+    private readonly CancellationTokenSource _failed = new();
+    private PageChunk? _filling;
+    private Exception? _writerFailure;
+    private bool _completed;
+
+    public ParallelPageEncoder(PipelineOptions options, IPageSink sink)
+    {
+        _options = options;
+        _sink = sink;
+        var workers = Math.Max(1, options.Workers);
+        for (var i = 0; i < workers * options.ChunksInFlightPerWorker; i++)
+        {
+            _free.Add(new PageChunk(options.ChunkPages, options.PageSize));
+        }
+
+        _workers = new Thread[workers];
+        for (var i = 0; i < workers; i++)
+        {
+            _workers[i] = new Thread(WorkerLoop) { IsBackground = true, Name = $"nkdump-encode-{i}" };
+            _workers[i].Start();
+        }
+
+        _writer = new Thread(WriterLoop) { IsBackground = true, Name = "nkdump-writer" };
+        _writer.Start();
+    }
+
+    /// <summary>Pages handed to the sink so far (for progress).</summary>
+    public long PagesWritten => Interlocked.Read(ref _pagesWritten);
+
+    private long _pagesWritten;
+
+    /// <summary>
+    /// Gives the buffer for the next page; the caller fills it with the page's bytes and then
+    /// calls <see cref="Commit"/>. Blocks while every chunk is in flight.
+    /// </summary>
+    public Span<byte> NextPage(ulong pfn)
+    {
+        ThrowIfFailed();
+        if (_filling is null)
+        {
+            try
+            {
+                _filling = _free.Take(_failed.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                ThrowIfFailed();
+                throw;
+            }
+
+            _filling.Count = 0;
+            _filling.Failure = null;
+            _filling.Done.Reset();
+        }
+
+        _filling.Pfns[_filling.Count] = pfn;
+        return _filling.Input.AsSpan(_filling.Count * _options.PageSize, _options.PageSize);
+    }
+
+    /// <summary>Accepts the page last returned by <see cref="NextPage"/>; <paramref name="knownZero"/> skips the zero check.</summary>
+    public void Commit(bool knownZero = false)
+    {
+        var chunk = _filling!;
+        chunk.Encodings[chunk.Count] = knownZero ? PageEncoding.Zero : PageEncoding.Raw;
+        chunk.Count++;
+        if (chunk.Count == _options.ChunkPages)
+        {
+            Dispatch();
+        }
+    }
+
+    /// <summary>Sends what is buffered, waits until the sink has every page, and stops the threads.</summary>
+    public void Complete()
+    {
+        if (_filling is { Count: > 0 })
+        {
+            Dispatch();
+        }
+
+        _completed = true;
+        _work.CompleteAdding();
+        _ordered.CompleteAdding();
+        foreach (var worker in _workers)
+        {
+            worker.Join();
+        }
+
+        _writer.Join();
+        ThrowIfFailed();
+    }
+
+    private void Dispatch()
+    {
+        var chunk = _filling!;
+        _filling = null;
+        _ordered.Add(chunk);
+        _work.Add(chunk);
+    }
+
+    private void WorkerLoop()
+    {
+        using var compressor = _options.Compression == PageCompression.None ? null : PageCodecs.CreateCompressor(_options.Compression, _options.PageSize);
+        foreach (var chunk in _work.GetConsumingEnumerable())
+        {
+            try
+            {
+                Encode(chunk, compressor);
+            }
+            catch (Exception e)
+            {
+                chunk.Failure = e;
+            }
+
+            chunk.Done.Set();
+        }
+    }
+
+    private void Encode(PageChunk chunk, IPageCompressor? compressor)
+    {
+        var pageSize = _options.PageSize;
+        var outputOffset = 0;
+        for (var i = 0; i < chunk.Count; i++)
+        {
+            var page = chunk.Input.AsSpan(i * pageSize, pageSize);
+            if (chunk.Encodings[i] == PageEncoding.Zero || (_options.DetectZeroPages && !page.ContainsAnyExcept((byte)0)))
+            {
+                chunk.Encodings[i] = PageEncoding.Zero;
+                chunk.Offsets[i] = outputOffset;
+                chunk.Lengths[i] = 0;
+                continue;
+            }
+
+            // A page that does not shrink is stored raw, as makedumpfile does.
+            var room = chunk.Output.AsSpan(outputOffset, pageSize);
+            if (compressor is not null && compressor.TryCompress(page, room[..(pageSize - 1)], out var written) && written < pageSize)
+            {
+                chunk.Encodings[i] = PageEncoding.Compressed;
+                chunk.Lengths[i] = written;
+            }
+            else
+            {
+                page.CopyTo(room);
+                chunk.Encodings[i] = PageEncoding.Raw;
+                chunk.Lengths[i] = pageSize;
+            }
+
+            chunk.Offsets[i] = outputOffset;
+            outputOffset += chunk.Lengths[i];
+        }
+    }
+
+    private void WriterLoop()
+    {
+        try
+        {
+            foreach (var chunk in _ordered.GetConsumingEnumerable())
+            {
+                chunk.Done.Wait();
+                if (chunk.Failure is not null)
+                {
+                    throw new InvalidOperationException("encoding pages failed: " + chunk.Failure.Message, chunk.Failure);
+                }
+
+                for (var i = 0; i < chunk.Count; i++)
+                {
+                    _sink.WritePage(chunk.Pfns[i], chunk.Encodings[i], chunk.Output.AsSpan(chunk.Offsets[i], chunk.Lengths[i]));
+                }
+
+                Interlocked.Add(ref _pagesWritten, chunk.Count);
+                _free.Add(chunk);
+            }
+        }
+        catch (Exception e)
+        {
+            _writerFailure = e;
+            _failed.Cancel();
+        }
+    }
+
+    private void ThrowIfFailed()
+    {
+        if (_writerFailure is { } failure)
+        {
+            // IOExceptions from the sink (disk full) keep their type so callers can mark the dump incomplete.
+            if (failure is IOException io)
+            {
+                throw new IOException(io.Message, io);
+            }
+
+            throw new InvalidOperationException(failure.Message, failure);
+        }
+    }
+
+    public void Dispose()
+    {
+        if (!_completed)
+        {
+            _work.CompleteAdding();
+            _ordered.CompleteAdding();
+        }
+
+        _failed.Dispose();
+    }
+}
