@@ -1,0 +1,147 @@
+using System.Buffers.Binary;
+using System.Text;
+using Nkdump.Formats;
+
+namespace Nkdump.Kernel.Printk;
+
+/// <summary>
+/// Reads the variable-length record log_buf of kernels 3.5 to 5.9 (commit 7ff9554bb578 "printk:
+/// convert byte-buffer to variable-length record buffer"). Each record is a struct printk_log
+/// (named struct log before 3.11) followed by its text and its dictionary; a record with len 0
+/// marks the end of the used buffer and means "continue at the start". Records run from
+/// log_first_idx to log_next_idx, as makedumpfile's dump_dmesg() walks them.
+/// </summary>
+internal static class StructuredLogBufReader
+{
+    // Upper bound on log_buf_len (LOG_BUF_LEN_MAX is 2^31 but real buffers are at most a few MiB... allow 1 GiB).
+    private const uint MaxLogBufLength = 1u << 30;
+
+    public static KernelLog Read(KernelContext kernel)
+    {
+        var info = kernel.VmcoreInfo;
+        var memory = kernel.Memory;
+
+        // struct printk_log { u64 ts_nsec; u16 len; u16 text_len; u16 dict_len; u8 facility; u8 flags:5; u8 level:3; u32 caller_id; }
+        var type = info.Size("printk_log") is not null ? "printk_log" : "log";
+        var recordSize = info.Size(type);
+        var lenOffset = info.Offset($"{type}.len");
+        var textLenOffset = info.Offset($"{type}.text_len");
+        var tsOffset = info.Offset($"{type}.ts_nsec");
+        var missing = new List<string>();
+        foreach (var (value, key) in new[] { (recordSize, $"SIZE({type})"), (lenOffset, $"OFFSET({type}.len)"), (textLenOffset, $"OFFSET({type}.text_len)"), (tsOffset, $"OFFSET({type}.ts_nsec)"), ((long?)(long?)info.Symbol("log_first_idx"), "SYMBOL(log_first_idx)"), ((long?)(long?)info.Symbol("log_next_idx"), "SYMBOL(log_next_idx)"), ((long?)(long?)info.Symbol("log_buf_len"), "SYMBOL(log_buf_len)") })
+        {
+            if (value is null)
+            {
+                missing.Add(key);
+            }
+        }
+
+        if (missing.Count > 0)
+        {
+            throw new NkdumpException($"VMCOREINFO lacks the log_buf layout: {string.Join(", ", missing)}");
+        }
+
+        int size = (int)recordSize!.Value, len = (int)lenOffset!.Value, textLen = (int)textLenOffset!.Value, ts = (int)tsOffset!.Value;
+        int? callerOffset = info.Offset($"{type}.caller_id") is { } c ? (int)c : null;
+        if (size < 16 || size > 64 || len + 2 > size || textLen + 6 > size || ts + 8 > size || (callerOffset is { } co && co + 4 > size))
+        {
+            throw new NkdumpException($"VMCOREINFO's {type} layout is inconsistent (SIZE {size})");
+        }
+
+        var logBuf = memory.ReadPointer(info.Symbol("log_buf")!.Value, "the log_buf pointer");
+        var logBufLength = memory.ReadUInt32(info.Symbol("log_buf_len")!.Value, "log_buf_len");
+        var first = memory.ReadUInt32(info.Symbol("log_first_idx")!.Value, "log_first_idx");
+        var next = memory.ReadUInt32(info.Symbol("log_next_idx")!.Value, "log_next_idx");
+        if (logBufLength is 0 or > MaxLogBufLength || first >= logBufLength || next >= logBufLength)
+        {
+            throw new NkdumpException($"log_buf is corrupt: log_buf_len={logBufLength}, log_first_idx={first}, log_next_idx={next}");
+        }
+
+        var buffer = VirtualBuffer.Read(memory, logBuf, (int)logBufLength);
+        var problems = buffer.Failures.Select(f => $"part of log_buf is unreadable: {f}").ToList();
+        var bytes = buffer.Bytes;
+        var records = new List<PrintkRecord>();
+        var position = first;
+        var maxRecords = (logBufLength / (uint)size) + 1;
+        while (position != next)
+        {
+            if (records.Count > maxRecords)
+            {
+                problems.Add($"log_buf is corrupt: the records from log_first_idx {first} never reach log_next_idx {next} (a cycle)");
+                break;
+            }
+
+            if (position + (uint)size > logBufLength || !buffer.IsReadable(position, size))
+            {
+                problems.Add(position + (uint)size > logBufLength
+                    ? $"log_buf is corrupt: record index {position} lies outside the {logBufLength}-byte buffer"
+                    : $"log_buf record at index {position} is unreadable; the log stops there");
+                break;
+            }
+
+            var record = bytes.AsSpan((int)position);
+            var recordLength = BinaryPrimitives.ReadUInt16LittleEndian(record[len..]);
+            if (recordLength == 0)
+            {
+                // The end-of-buffer marker: the next record is at the start.
+                position = 0;
+                if (position == next)
+                {
+                    break;
+                }
+
+                continue;
+            }
+
+            int textLength = BinaryPrimitives.ReadUInt16LittleEndian(record[textLen..]);
+            int dictLength = BinaryPrimitives.ReadUInt16LittleEndian(record[(textLen + 2)..]);
+            if (recordLength < size || position + recordLength > logBufLength || size + textLength + dictLength > recordLength)
+            {
+                problems.Add($"log_buf is corrupt: record at index {position} has len {recordLength}, text_len {textLength}, dict_len {dictLength}");
+                break;
+            }
+
+            if (!buffer.IsReadable(position, recordLength))
+            {
+                problems.Add($"log_buf record at index {position} is unreadable; the log stops there");
+                break;
+            }
+
+            var levelByte = record[textLen + 5];
+            var (subsystem, device) = ParseDict(record.Slice(size + textLength, dictLength));
+            records.Add(new PrintkRecord
+            {
+                TimestampNs = BinaryPrimitives.ReadUInt64LittleEndian(record[ts..]),
+                Facility = record[textLen + 4],
+                Flags = levelByte & 0x1f,
+                Level = levelByte >> 5,
+                CallerId = callerOffset is { } cid ? BinaryPrimitives.ReadUInt32LittleEndian(record[cid..]) : null,
+                Text = record.Slice(size, textLength).ToArray(),
+                Subsystem = subsystem,
+                Device = device,
+            });
+            position += recordLength;
+        }
+
+        return new KernelLog(KernelLogFormat.StructuredLogBuf, records, problems);
+    }
+
+    /// <summary>The dictionary is "KEY=value" strings separated by NULs (SUBSYSTEM=, DEVICE=).</summary>
+    private static (string? Subsystem, string? Device) ParseDict(ReadOnlySpan<byte> dict)
+    {
+        string? subsystem = null, device = null;
+        foreach (var entry in Encoding.UTF8.GetString(dict).Split('\0'))
+        {
+            if (entry.StartsWith("SUBSYSTEM=", StringComparison.Ordinal))
+            {
+                subsystem = entry["SUBSYSTEM=".Length..];
+            }
+            else if (entry.StartsWith("DEVICE=", StringComparison.Ordinal))
+            {
+                device = entry["DEVICE=".Length..];
+            }
+        }
+
+        return (subsystem, device);
+    }
+}

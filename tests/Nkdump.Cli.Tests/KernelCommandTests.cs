@@ -1,0 +1,137 @@
+using System.Buffers.Binary;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Nkdump.Testing;
+
+namespace Nkdump.Cli.Tests;
+
+public partial class KernelCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("nkdump-kernel-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    /// <summary>The evidence the issue asks for: byte-identical to makedumpfile 1.7.2's --dump-dmesg.</summary>
+    [Theory]
+    [MemberData(nameof(Fixtures.All), MemberType = typeof(Fixtures))]
+    public void DmesgIsByteIdenticalToMakedumpfile(string fixture)
+    {
+        var (code, output, error) = CliRunner.Run("dmesg", Fixtures.ElfVmcore(fixture));
+        Assert.Equal("", error);
+        Assert.Equal(0, code);
+        var expected = File.ReadAllBytes(Fixtures.Expected(fixture, "dmesg.makedumpfile.txt"));
+        Assert.Equal(expected, Encoding.Latin1.GetBytes(output));
+    }
+
+    [Theory]
+    [MemberData(nameof(Fixtures.All), MemberType = typeof(Fixtures))]
+    public void CallerIdFollowsTheTimestamp(string fixture)
+    {
+        var plain = CliRunner.Run("dmesg", Fixtures.ElfVmcore(fixture)).Out;
+        var (code, withCaller, _) = CliRunner.Run("dmesg", Fixtures.ElfVmcore(fixture), "--caller");
+        Assert.Equal(0, code);
+
+        // Removing "[ %8s] " after each record's time gives back the plain log, and continuation
+        // lines are indented under the text (11 more columns).
+        var records = withCaller.Split('\n').Where(l => l.StartsWith('[')).ToList();
+        Assert.All(records, line => Assert.Matches(CallerPrefix(), line));
+        var stripped = CallerPrefix().Replace(withCaller, m => m.Groups[1].Value);
+        stripped = stripped.Replace("\n" + new string(' ', 25), "\n" + new string(' ', 14));
+        Assert.Equal(plain, stripped);
+
+        // The crash came from PID 1 writing to /proc/sysrq-trigger: its panic line carries T1.
+        Assert.Contains(records, l => l.Contains("[      T1] Kernel panic - not syncing: sysrq triggered crash"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Fixtures.All), MemberType = typeof(Fixtures))]
+    public void JsonHasOneObjectPerRecord(string fixture)
+    {
+        var (code, output, _) = CliRunner.Run("dmesg", Fixtures.ElfVmcore(fixture), "--json");
+        Assert.Equal(0, code);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var expectedLines = File.ReadAllLines(Fixtures.Expected(fixture, "dmesg.makedumpfile.txt")).Count(l => l.StartsWith('['));
+        Assert.Equal(expectedLines, lines.Length);
+
+        using var first = JsonDocument.Parse(lines[0]);
+        Assert.Equal(0UL, first.RootElement.GetProperty("seq").GetUInt64());
+        Assert.StartsWith("Linux version", first.RootElement.GetProperty("text").GetString());
+        Assert.Equal(0, first.RootElement.GetProperty("facility").GetInt32());
+
+        var seqs = lines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("seq").GetUInt64()).ToList();
+        Assert.Equal(seqs.Order(), seqs);
+
+        // The panic is KERN_EMERG (0); the line the lab wrote to /dev/kmsg is facility 1 (user).
+        var panic = lines.Select(l => JsonDocument.Parse(l).RootElement).First(e => e.GetProperty("text").GetString()!.StartsWith("Kernel panic"));
+        Assert.Equal(0, panic.GetProperty("level").GetInt32());
+        Assert.Equal("T1", panic.GetProperty("caller").GetString());
+        var kmsg = lines.Select(l => JsonDocument.Parse(l).RootElement).First(e => e.GetProperty("text").GetString()!.StartsWith("KDUMP-LAB"));
+        Assert.Equal(1, kmsg.GetProperty("facility").GetInt32());
+
+        // Some driver messages carry device info.
+        Assert.Contains(lines, l => l.Contains("\"device_info\":{\"SUBSYSTEM\":\"acpi\",\"DEVICE\":\"+acpi:"));
+    }
+
+    [Fact]
+    public void DumpWithoutVmcoreInfoIsAClearFailure()
+    {
+        var path = Path.Combine(_dir, "no-vmcoreinfo.elf");
+        File.WriteAllBytes(path, TinyElfCore());
+        var (code, output, error) = CliRunner.Run("dmesg", path);
+        Assert.Equal(1, code);
+        Assert.Equal("", output);
+        Assert.Contains("no VMCOREINFO", error);
+    }
+
+    [Fact]
+    public void DmesgNeedsADumpArgument()
+    {
+        var (code, _, error) = CliRunner.Run("dmesg");
+        Assert.Equal(2, code);
+        Assert.Contains("Usage: nkdump dmesg DUMP", error);
+    }
+
+    [GeneratedRegex(@"^(\[[ 0-9]{5,}\.[0-9]{6}\] )\[ *[TC][0-9]+\] ", RegexOptions.Multiline)]
+    private static partial Regex CallerPrefix();
+
+    /// <summary>An ELF64 x86_64 core with one NT_PRSTATUS note, no VMCOREINFO, and one page of memory.</summary>
+    private static byte[] TinyElfCore()
+    {
+        const int phoff = 64, notesOffset = phoff + (2 * 56), descSize = 336;
+        var noteSize = 12 + 8 + descSize; // namesz, descsz, type, "CORE\0" padded to 8, descriptor
+        var loadOffset = 4096;
+        var file = new byte[loadOffset + 4096];
+        "\u007fELF"u8.CopyTo(file);
+        file[4] = 2; // ELFCLASS64
+        file[5] = 1; // little endian
+        file[6] = 1; // EV_CURRENT
+        BinaryPrimitives.WriteUInt16LittleEndian(file.AsSpan(16), 4); // ET_CORE
+        BinaryPrimitives.WriteUInt16LittleEndian(file.AsSpan(18), 62); // EM_X86_64
+        BinaryPrimitives.WriteUInt32LittleEndian(file.AsSpan(20), 1);
+        BinaryPrimitives.WriteUInt64LittleEndian(file.AsSpan(32), phoff);
+        BinaryPrimitives.WriteUInt16LittleEndian(file.AsSpan(52), 64);
+        BinaryPrimitives.WriteUInt16LittleEndian(file.AsSpan(54), 56);
+        BinaryPrimitives.WriteUInt16LittleEndian(file.AsSpan(56), 2);
+
+        void Phdr(int index, uint type, ulong offset, ulong paddr, ulong size)
+        {
+            var p = file.AsSpan(phoff + (index * 56));
+            BinaryPrimitives.WriteUInt32LittleEndian(p, type);
+            BinaryPrimitives.WriteUInt64LittleEndian(p[8..], offset);
+            BinaryPrimitives.WriteUInt64LittleEndian(p[16..], paddr == 0 ? 0 : 0xffff888000000000 + paddr);
+            BinaryPrimitives.WriteUInt64LittleEndian(p[24..], paddr);
+            BinaryPrimitives.WriteUInt64LittleEndian(p[32..], size);
+            BinaryPrimitives.WriteUInt64LittleEndian(p[40..], size);
+        }
+
+        Phdr(0, 4, notesOffset, 0, (ulong)noteSize); // PT_NOTE
+        Phdr(1, 1, (ulong)loadOffset, 0x100000, 4096); // PT_LOAD
+        var note = file.AsSpan(notesOffset);
+        BinaryPrimitives.WriteUInt32LittleEndian(note, 5);
+        BinaryPrimitives.WriteUInt32LittleEndian(note[4..], descSize);
+        BinaryPrimitives.WriteUInt32LittleEndian(note[8..], 1); // NT_PRSTATUS
+        "CORE"u8.CopyTo(note[12..]);
+        return file;
+    }
+}
