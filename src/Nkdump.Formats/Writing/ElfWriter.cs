@@ -1,0 +1,122 @@
+using System.Buffers.Binary;
+using Nkdump.Formats.Elf;
+using Nkdump.Formats.Notes;
+
+namespace Nkdump.Formats.Writing;
+
+/// <summary>
+/// Writes an ELF64 x86_64 core: one PT_NOTE with the notes, then one PT_LOAD per run of pages the
+/// memory holds (present or zero), by physical address (p_vaddr 0: the physical view is what
+/// matters to readers; /proc/vmcore's text-map duplicate is not repeated). Excluded pages are left
+/// out. Everything is computed before the first byte, so the output may be a pipe.
+/// </summary>
+public static class ElfWriter
+{
+    public static void Write(IPhysicalMemory memory, IReadOnlyList<ElfNote> notes, Stream output)
+    {
+        var pageSize = (ulong)memory.PageSize;
+        var runs = new List<PfnRange>();
+        foreach (var range in memory.Ranges)
+        {
+            ulong? start = null;
+            for (var pfn = range.StartPfn; pfn < range.EndPfn; pfn++)
+            {
+                var held = memory.GetPageState(pfn) is PageState.Present or PageState.Zero;
+                if (held && start is null)
+                {
+                    start = pfn;
+                }
+                else if (!held && start is not null)
+                {
+                    runs.Add(new PfnRange(start.Value, pfn));
+                    start = null;
+                }
+            }
+
+            if (start is not null)
+            {
+                runs.Add(new PfnRange(start.Value, range.EndPfn));
+            }
+        }
+
+        using var noteBytes = new MemoryStream();
+        foreach (var note in notes)
+        {
+            note.WriteTo(noteBytes);
+        }
+
+        var phnum = runs.Count + 1;
+        var extended = phnum >= ElfLayout.PnXnum;
+        var phoff = (ulong)ElfLayout.EhdrSize;
+        var shoff = extended ? phoff + ((ulong)phnum * ElfLayout.PhdrSize) : 0;
+        var notesOffset = phoff + ((ulong)phnum * ElfLayout.PhdrSize) + (extended ? (ulong)ElfLayout.ShdrSize : 0);
+        var dataOffset = (notesOffset + (ulong)noteBytes.Length + pageSize - 1) / pageSize * pageSize;
+
+        var ehdr = new byte[ElfLayout.EhdrSize];
+        ElfLayout.Magic.CopyTo(ehdr);
+        ehdr[ElfLayout.EIdentClass] = ElfLayout.ElfClass64;
+        ehdr[ElfLayout.EIdentData] = ElfLayout.ElfData2Lsb;
+        ehdr[ElfLayout.EIdentVersion] = 1;
+        BinaryPrimitives.WriteUInt16LittleEndian(ehdr.AsSpan(ElfLayout.EType), ElfLayout.EtCore);
+        BinaryPrimitives.WriteUInt16LittleEndian(ehdr.AsSpan(ElfLayout.EMachine), ElfLayout.EmX86_64);
+        BinaryPrimitives.WriteUInt32LittleEndian(ehdr.AsSpan(ElfLayout.EVersion), 1);
+        BinaryPrimitives.WriteUInt64LittleEndian(ehdr.AsSpan(ElfLayout.EPhoff), phoff);
+        BinaryPrimitives.WriteUInt64LittleEndian(ehdr.AsSpan(ElfLayout.EShoff), shoff);
+        BinaryPrimitives.WriteUInt16LittleEndian(ehdr.AsSpan(ElfLayout.EEhsize), ElfLayout.EhdrSize);
+        BinaryPrimitives.WriteUInt16LittleEndian(ehdr.AsSpan(ElfLayout.EPhentsize), ElfLayout.PhdrSize);
+        BinaryPrimitives.WriteUInt16LittleEndian(ehdr.AsSpan(ElfLayout.EPhnum), extended ? ElfLayout.PnXnum : (ushort)phnum);
+        BinaryPrimitives.WriteUInt16LittleEndian(ehdr.AsSpan(ElfLayout.EShentsize), extended ? (ushort)ElfLayout.ShdrSize : (ushort)0);
+        BinaryPrimitives.WriteUInt16LittleEndian(ehdr.AsSpan(ElfLayout.EShnum), extended ? (ushort)1 : (ushort)0);
+        output.Write(ehdr);
+
+        var ph = new byte[ElfLayout.PhdrSize];
+        WritePhdr(output, ph, ElfLayout.PtNote, notesOffset, 0, (ulong)noteBytes.Length);
+        var offset = dataOffset;
+        foreach (var run in runs)
+        {
+            WritePhdr(output, ph, ElfLayout.PtLoad, offset, run.StartPfn * pageSize, run.Count * pageSize);
+            offset += run.Count * pageSize;
+        }
+
+        if (extended)
+        {
+            // gABI extended numbering: section header 0 holds the real program header count in sh_info.
+            var shdr = new byte[ElfLayout.ShdrSize];
+            BinaryPrimitives.WriteUInt32LittleEndian(shdr.AsSpan(ElfLayout.ShInfo), (uint)phnum);
+            output.Write(shdr);
+        }
+
+        noteBytes.Position = 0;
+        noteBytes.CopyTo(output);
+        output.Write(new byte[dataOffset - notesOffset - (ulong)noteBytes.Length]);
+
+        var page = new byte[pageSize];
+        foreach (var run in runs)
+        {
+            for (var pfn = run.StartPfn; pfn < run.EndPfn; pfn++)
+            {
+                if (!memory.TryRead(pfn * pageSize, page, out var failure))
+                {
+                    throw new NkdumpException($"cannot read {failure} while writing the ELF dump");
+                }
+
+                output.Write(page);
+            }
+        }
+
+        output.Flush();
+    }
+
+    private static void WritePhdr(Stream output, byte[] ph, uint type, ulong offset, ulong paddr, ulong size)
+    {
+        Array.Clear(ph);
+        BinaryPrimitives.WriteUInt32LittleEndian(ph.AsSpan(ElfLayout.PType), type);
+        BinaryPrimitives.WriteUInt32LittleEndian(ph.AsSpan(ElfLayout.PFlags), type == ElfLayout.PtLoad ? 7u : 0u);
+        BinaryPrimitives.WriteUInt64LittleEndian(ph.AsSpan(ElfLayout.POffset), offset);
+        BinaryPrimitives.WriteUInt64LittleEndian(ph.AsSpan(ElfLayout.PPaddr), paddr);
+        BinaryPrimitives.WriteUInt64LittleEndian(ph.AsSpan(ElfLayout.PFilesz), size);
+        BinaryPrimitives.WriteUInt64LittleEndian(ph.AsSpan(ElfLayout.PMemsz), size);
+        BinaryPrimitives.WriteUInt64LittleEndian(ph.AsSpan(ElfLayout.PAlign), 0UL);
+        output.Write(ph);
+    }
+}

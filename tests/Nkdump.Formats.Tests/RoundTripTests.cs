@@ -1,0 +1,233 @@
+using Nkdump.Formats;
+using Nkdump.Formats.Codecs;
+using Nkdump.Formats.Flattened;
+using Nkdump.Formats.Kdump;
+using Nkdump.Formats.Writing;
+using Nkdump.Testing.Builders;
+
+namespace Nkdump.Formats.Tests;
+
+/// <summary>
+/// Property tests: random sparse memories written by our writers and read back by our readers keep
+/// every page state and every byte, for each compression, split sets, the flattened stream and ELF.
+/// </summary>
+public sealed class RoundTripTests
+{
+    public static TheoryData<PageCompression, int> CompressionsAndSeeds()
+    {
+        var data = new TheoryData<PageCompression, int>();
+        foreach (var compression in Enum.GetValues<PageCompression>())
+        {
+            foreach (var seed in new[] { 1, 2, 3 })
+            {
+                data.Add(compression, seed);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(CompressionsAndSeeds))]
+    public void Kdump_round_trip_keeps_states_and_bytes(PageCompression compression, int seed)
+    {
+        using var dir = new TempDirectory();
+        var source = new SyntheticDump(SyntheticMemory.Random(seed, 6000 + (ulong)(seed * 1000)));
+        var path = dir.File("dump");
+        using (var output = new FileStream(path, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 0))
+        {
+            DumpConverter.Convert(source, output, OutputFormat.Kdump, compression);
+        }
+
+        using var dump = (KdumpDump)DumpOpener.Open(path);
+        Assert.Equal(compression, dump.Header.Compression);
+        Assert.False(dump.Header.IsIncomplete);
+        Assert.Equal(6, dump.Header.HeaderVersion);
+        Assert.Equal(2, dump.Header.NrCpus);
+        Assert.Equal(1700000000, dump.Header.TimestampSeconds);
+        Assert.Equal(16777216UL, dump.Header.PhysBase);
+        Assert.Equal("6.1.0-test", dump.VmcoreInfo!.OsRelease);
+        Assert.Equal([1, 0], dump.Cpus.Select(c => c.Pid));
+        AssertSameMemory(source.Memory, dump.Memory);
+        if (compression != PageCompression.None)
+        {
+            Assert.True(new FileInfo(path).Length < ((SyntheticMemory)source.Memory).Pages.Count * 4096L * 3 / 4, "compression saved nothing");
+        }
+    }
+
+    [Theory]
+    [InlineData(PageCompression.Zlib)]
+    [InlineData(PageCompression.Lzo)]
+    [InlineData(PageCompression.Snappy)]
+    [InlineData(PageCompression.Zstd)]
+    [InlineData(PageCompression.None)]
+    public void Split_sets_read_as_one_in_any_order(PageCompression compression)
+    {
+        using var dir = new TempDirectory();
+        var memory = SyntheticMemory.Random(11, 9000);
+        var source = new SyntheticDump(memory);
+        var present = new PfnBitmap(memory.MaxPfn);
+        var dumped = new PfnBitmap(memory.MaxPfn);
+        foreach (var range in memory.Ranges)
+        {
+            for (var pfn = range.StartPfn; pfn < range.EndPfn; pfn++)
+            {
+                present[pfn] = true;
+                dumped[pfn] = memory.GetPageState(pfn) != PageState.Excluded;
+            }
+        }
+
+        ulong[] bounds = [0, 2500, 2501, 7000, memory.MaxPfn];
+        var paths = new List<string>();
+        for (var part = 0; part < bounds.Length - 1; part++)
+        {
+            var path = dir.File($"part{part}");
+            paths.Add(path);
+            using var output = new FileStream(path, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 0);
+            using var writer = new KdumpWriter(output, new KdumpWriterOptions
+            {
+                Compression = compression,
+                MaxMapnr = memory.MaxPfn,
+                Present = present,
+                Dumped = dumped,
+                Notes = source.Notes,
+                SplitRange = (bounds[part], bounds[part + 1]),
+            });
+            var page = new byte[4096];
+            for (var pfn = dumped.NextSet(bounds[part]); pfn < bounds[part + 1]; pfn = dumped.NextSet(pfn + 1))
+            {
+                Assert.True(memory.TryRead(pfn * 4096, page, out _));
+                writer.WritePage(pfn, page);
+            }
+
+            writer.Complete();
+        }
+
+        paths.Reverse();
+        using var dump = DumpOpener.Open(paths);
+        AssertSameMemory(memory, dump.Memory);
+
+        // One part alone: its pages read, the others' dumped pages are missing, not zeros.
+        using var alone = DumpOpener.Open(paths[^1]);
+        var outside = dumped.NextSet(bounds[1]);
+        Assert.Equal(PageState.Incomplete, alone.Memory.GetPageState(outside));
+        Assert.Equal(memory.GetPageState(dumped.NextSet(0)) == PageState.Zero ? PageState.Zero : PageState.Present, alone.Memory.GetPageState(dumped.NextSet(0)));
+    }
+
+    [Theory]
+    [InlineData(PageCompression.Lzo)]
+    [InlineData(PageCompression.Zstd)]
+    public void Flattened_stream_to_a_pipe_reassembles_to_the_same_dump(PageCompression compression)
+    {
+        using var dir = new TempDirectory();
+        var source = new SyntheticDump(SyntheticMemory.Random(21, 5000));
+        var flatPath = dir.File("flat");
+        using (var pipe = new NonSeekableStream(File.Create(flatPath)))
+        {
+            DumpConverter.Convert(source, pipe, OutputFormat.Flat, compression);
+        }
+
+        Assert.Equal(DumpFormat.Flattened, DumpOpener.Probe(flatPath));
+        using (var dump = DumpOpener.Open(flatPath))
+        {
+            Assert.Equal(DumpFormat.Flattened, dump.Format);
+            Assert.Equal(flatPath, dump.Path);
+            AssertSameMemory(source.Memory, dump.Memory);
+        }
+
+        var normal = dir.File("normal");
+        using (var output = new FileStream(normal, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 0))
+        {
+            DumpConverter.Convert(source, output, OutputFormat.Kdump, compression);
+        }
+
+        FlattenedReader.Reassemble(flatPath, dir.File("reassembled"));
+        Assert.Equal(File.ReadAllBytes(normal), File.ReadAllBytes(dir.File("reassembled")));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Elf_round_trip_keeps_bytes_and_notes(bool viaPipe)
+    {
+        using var dir = new TempDirectory();
+        var source = new SyntheticDump(SyntheticMemory.Random(31, 7000));
+        var path = dir.File("core");
+        using (var file = File.Create(path))
+        using (var output = viaPipe ? (Stream)new NonSeekableStream(file) : file)
+        {
+            DumpConverter.Convert(source, output, OutputFormat.Elf, PageCompression.None);
+        }
+
+        using var dump = DumpOpener.Open(path);
+        Assert.Equal(DumpFormat.Elf, dump.Format);
+        Assert.Equal(source.VmcoreInfo!.Text, dump.VmcoreInfo!.Text);
+        Assert.Equal([1, 0], dump.Cpus.Select(c => c.Pid));
+        var memory = (SyntheticMemory)source.Memory;
+        var page = new byte[4096];
+        foreach (var (pfn, bytes) in memory.Pages)
+        {
+            if (memory.GetPageState(pfn) == PageState.Excluded)
+            {
+                Assert.Equal(PageState.NotInDump, dump.Memory.GetPageState(pfn));
+                continue;
+            }
+
+            Assert.True(dump.Memory.TryRead(pfn * 4096, page, out var failure), failure.ToString());
+            Assert.Equal(bytes, page);
+        }
+    }
+
+    [Fact]
+    public void Writes_must_come_in_pfn_order_and_complete_needs_every_page()
+    {
+        var memory = SyntheticMemory.Random(41, 2000);
+        var dumped = new PfnBitmap(2000);
+        dumped[10] = true;
+        dumped[20] = true;
+        using var output = new MemoryStream();
+        using var writer = new KdumpWriter(output, new KdumpWriterOptions { Compression = PageCompression.Zlib, MaxMapnr = 2000, Present = dumped, Dumped = dumped });
+        Assert.Throws<InvalidOperationException>(() => writer.WritePage(20, new byte[4096]));
+        writer.WritePage(10, new byte[4096]);
+        Assert.Throws<InvalidOperationException>(() => writer.Complete());
+        Assert.Throws<InvalidOperationException>(() => writer.WritePage(11, new byte[4096]));
+    }
+
+    internal static void AssertSameMemory(IPhysicalMemory expected, IPhysicalMemory actual)
+    {
+        var a = new byte[expected.PageSize];
+        var b = new byte[expected.PageSize];
+        for (ulong pfn = 0; pfn < expected.MaxPfn + 10; pfn++)
+        {
+            var state = expected.GetPageState(pfn);
+            var got = actual.GetPageState(pfn);
+            if (state == PageState.Present && got == PageState.Zero)
+            {
+                Assert.Fail($"pfn 0x{pfn:x}: present page read back as zero");
+            }
+
+            Assert.True(state == got, $"pfn 0x{pfn:x}: expected {state}, got {got}");
+            if (state is PageState.Present or PageState.Zero)
+            {
+                Assert.True(expected.TryRead(pfn * (ulong)expected.PageSize, a, out _));
+                Assert.True(actual.TryRead(pfn * (ulong)expected.PageSize, b, out var failure), failure.ToString());
+                Assert.True(a.AsSpan().SequenceEqual(b), $"pfn 0x{pfn:x}: bytes differ");
+            }
+        }
+
+        // Unaligned reads across page boundaries go through the per-thread page cache.
+        var pages = expected.Ranges.SelectMany(r => new[] { r.StartPfn }).Take(50);
+        foreach (var pfn in pages)
+        {
+            if (expected.GetPageState(pfn) is PageState.Present or PageState.Zero && expected.GetPageState(pfn + 1) is PageState.Present or PageState.Zero)
+            {
+                var x = new byte[300];
+                var y = new byte[300];
+                var address = ((pfn + 1) * (ulong)expected.PageSize) - 100;
+                Assert.True(expected.TryRead(address, x, out _));
+                Assert.True(actual.TryRead(address, y, out _));
+                Assert.Equal(x, y);
+            }
+        }
+    }
+}
