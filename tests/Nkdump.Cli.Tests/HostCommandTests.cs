@@ -91,3 +91,91 @@ public class HostCommandTests : IDisposable
         Assert.Contains("  show ", output);
     }
 }
+
+public class HostCrashkernelCommandTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("nkdump-ck-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    [Theory]
+    [InlineData("2G-64G:256M,64G-:512M", "8G", "268435456")]
+    [InlineData("2G-64G:256M,64G-:512M", "1G", "0")]
+    [InlineData("crashkernel=512M,high crashkernel=128M,low", "16G", "671088640")]
+    [InlineData("auto", "8G", "0")]
+    public void ShowPrintsBytesOnTheFirstLine(string expression, string ram, string bytes)
+    {
+        var (code, output, _) = CliRunner.Run("crashkernel", "show", expression, "--ram", ram);
+        Assert.Equal(0, code);
+        Assert.Equal(bytes, output.Split('\n')[0]);
+    }
+
+    [Fact]
+    public void ShowRejectsAMalformedExpressionWithItsPosition()
+    {
+        var (code, output, error) = CliRunner.Run("crashkernel", "show", "2G-64G:256M,64G-:512X", "--ram", "8G");
+        Assert.Equal(1, code);
+        Assert.Equal("", output);
+        Assert.Contains("position 21", error);
+    }
+
+    [Fact]
+    public void ShowWithoutRamReadsTheRootsMeminfo()
+    {
+        Directory.CreateDirectory(Path.Combine(_root, "proc"));
+        File.WriteAllText(Path.Combine(_root, "proc", "meminfo"), "MemTotal:        8038400 kB\nMemFree:  1 kB\n");
+        var (code, output, _) = CliRunner.Run("crashkernel", "show", "2G-64G:256M,64G-:512M", "--root", _root);
+        Assert.Equal(0, code);
+        Assert.Equal("268435456", output.Split('\n')[0]);
+    }
+
+    [Fact]
+    public void GetDefaultIsKdumpUtilsX86Default()
+    {
+        var (code, output, _) = CliRunner.Run("crashkernel", "get-default");
+        Assert.Equal(0, code);
+        Assert.Equal("2G-64G:256M,64G-:512M\n", output);
+    }
+
+    [Fact]
+    public void ResetDryRunPrintsADiffAndResetTwiceChangesNothing()
+    {
+        Directory.CreateDirectory(Path.Combine(_root, "etc", "default"));
+        var grub = Path.Combine(_root, "etc", "default", "grub");
+        File.WriteAllText(grub, "GRUB_CMDLINE_LINUX=\"quiet crashkernel=auto\"\n");
+
+        var (code, output, _) = CliRunner.Run("crashkernel", "reset", "--root", _root, "--dry-run");
+        Assert.Equal(0, code);
+        Assert.Contains("+GRUB_CMDLINE_LINUX=\"quiet crashkernel=2G-64G:256M,64G-:512M\"", output);
+        Assert.Equal("GRUB_CMDLINE_LINUX=\"quiet crashkernel=auto\"\n", File.ReadAllText(grub));
+
+        Assert.Equal(0, CliRunner.Run("crashkernel", "reset", "--root", _root).ExitCode);
+        var once = File.ReadAllText(grub);
+        Assert.Equal("GRUB_CMDLINE_LINUX=\"quiet crashkernel=2G-64G:256M,64G-:512M\"\n", once);
+        var (again, againOut, _) = CliRunner.Run("crashkernel", "reset", "--root", _root);
+        Assert.Equal(0, again);
+        Assert.Contains("already set", againOut);
+        Assert.Equal(once, File.ReadAllText(grub));
+    }
+
+    [Fact]
+    public void ResetRefusesAMalformedSize()
+    {
+        Directory.CreateDirectory(Path.Combine(_root, "etc", "default"));
+        File.WriteAllText(Path.Combine(_root, "etc", "default", "grub"), "GRUB_CMDLINE_LINUX=\"\"\n");
+        var (code, _, error) = CliRunner.Run("crashkernel", "reset", "--root", _root, "--size", "2G-:x");
+        Assert.Equal(1, code);
+        Assert.Contains("position", error);
+        Assert.Equal("GRUB_CMDLINE_LINUX=\"\"\n", File.ReadAllText(Path.Combine(_root, "etc", "default", "grub")));
+    }
+
+    [Fact]
+    public void HelpListsTheSubCommands()
+    {
+        var (_, output, _) = CliRunner.Run("crashkernel", "--help");
+        foreach (var sub in new[] { "show", "get-default", "estimate", "reset" })
+        {
+            Assert.Contains($"  {sub} ", output);
+        }
+    }
+}

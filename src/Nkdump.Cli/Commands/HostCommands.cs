@@ -6,5 +6,6 @@ internal static class HostCommands
     public static IReadOnlyList<Command> All { get; } =
     [
         HostConfigCommands.Config,
+        HostCrashkernelCommands.Crashkernel,
     ];
 }

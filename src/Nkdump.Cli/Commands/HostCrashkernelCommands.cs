@@ -1,0 +1,152 @@
+using System.Globalization;
+using Nkdump.Config.Crashkernel;
+using Nkdump.Setup;
+using Nkdump.Setup.Boot;
+using Nkdump.Setup.Estimate;
+
+namespace Nkdump.Cli.Commands;
+
+/// <summary>`nkdump crashkernel show|get-default|estimate|reset`: the crashkernel= parameter.</summary>
+internal static class HostCrashkernelCommands
+{
+    public static Command Crashkernel { get; } = new(
+        "crashkernel",
+        "compute, recommend and set the crashkernel= reservation (like kdumpctl get-default-crashkernel/reset-crashkernel)",
+        "crashkernel show EXPR [--ram SIZE] | get-default | estimate | reset [--size EXPR] [--dry-run] [--root DIR]",
+        "Sub-commands:\n"
+        + "  show EXPR         bytes EXPR reserves (first line; 0 when nothing), e.g. show '2G-64G:256M,64G-:512M' --ram 8G\n"
+        + "  get-default       the recommended crashkernel= value for x86_64 (kdump-utils' default)\n"
+        + "  estimate          the memory the capture kernel needs here: kernel, capture initramfs, collector\n"
+        + "  reset             put crashkernel= into /etc/default/grub and regenerate the boot configuration\n"
+        + "Options:\n"
+        + "  --ram SIZE        RAM size for 'show' (default: this machine's)\n"
+        + "  --size EXPR       value for 'reset' (default: get-default's)\n"
+        + "  --dry-run         'reset': print the diff, change nothing\n"
+        + "  --no-regenerate   'reset': edit the file but do not run update-grub/grub2-mkconfig/grubby\n"
+        + "  --kernel FILE     'estimate': the kernel image (default /boot/vmlinuz-RELEASE)\n"
+        + "  --initramfs FILE  'estimate': the capture initramfs (default the one 'rebuild' writes)\n"
+        + HostCommandSupport.RootHelp,
+        Run);
+
+    private static int Run(CommandContext ctx, string[] args)
+    {
+        var parsed = new OptionParser()
+            .Value("--ram", "--size", "--root", "--kernel", "--initramfs")
+            .Flag("--dry-run", "--no-regenerate")
+            .Parse(args);
+        var sub = HostCommandSupport.SubVerb(parsed, "show", "get-default", "estimate", "reset");
+        parsed.ExpectPositionals(sub == "show" ? 2 : 1, sub == "show" ? 2 : 1, sub == "show" ? "one expression after 'show'" : $"no arguments after '{sub}'");
+        var root = new HostRoot(HostCommandSupport.Root(parsed));
+        return HostCommandSupport.Guard(ctx, "crashkernel", () => sub switch
+        {
+            "show" => Show(ctx, parsed.Positionals[1], parsed.Get("--ram"), root),
+            "get-default" => GetDefault(ctx),
+            "estimate" => EstimateCommand(ctx, root, parsed.Get("--kernel"), parsed.Get("--initramfs")),
+            _ => Reset(ctx, root, parsed.Get("--size") ?? CrashkernelEstimator.DefaultX86_64, parsed.Has("--dry-run"), parsed.Has("--no-regenerate")),
+        });
+    }
+
+    private static int Show(CommandContext ctx, string expression, string? ramText, HostRoot root)
+    {
+        var parameters = CrashkernelParser.ParseAll(expression);
+        var ram = ramText is null ? new HostFacts(root).SystemRam : ParseSize(ramText, "--ram");
+        var r = CrashkernelReservation.Evaluate(parameters, ram);
+        ctx.Out.WriteLine(r.Total.ToString(CultureInfo.InvariantCulture));
+        if (r.Total == 0)
+        {
+            ctx.Out.WriteLine($"nothing reserved with {MemorySize.Format(ram)} of RAM: {r.Note}");
+            return ExitCodes.Success;
+        }
+
+        var where = r.High ? $" (above 4G where possible, plus {MemorySize.Format(r.LowSize)} below 4G)" : r.Offset is { } o ? $" at {MemorySize.Format(o)}" : "";
+        ctx.Out.WriteLine($"{MemorySize.Format(r.Size)} reserved with {MemorySize.Format(ram)} of RAM{where}");
+        return ExitCodes.Success;
+    }
+
+    private static int GetDefault(CommandContext ctx)
+    {
+        ctx.Out.WriteLine(CrashkernelEstimator.DefaultX86_64);
+        return ExitCodes.Success;
+    }
+
+    internal static int EstimateCommand(CommandContext ctx, HostRoot root, string? kernel, string? initramfs)
+    {
+        var facts = new HostFacts(root);
+        var release = kernel is null || initramfs is null ? facts.KernelRelease : "";
+        var kernelPath = kernel ?? facts.FindKernelImage(release)
+            ?? throw new Formats.NkdumpException($"no kernel image for {release} under {root.Resolve("/boot")}");
+        var image = KernelImage.Read(kernelPath);
+        var initramfsPath = initramfs ?? root.Resolve(Setup.Initramfs.CaptureInitramfs.ImagePath(release));
+        var initramfsSize = File.Exists(initramfsPath) ? (ulong)new FileInfo(initramfsPath).Length : 0;
+        var ram = facts.SystemRam;
+        var estimate = CrashkernelEstimator.Estimate(image.MemoryNeed, initramfsSize, 0, ram);
+        var reserved = facts.CrashSize ?? 0;
+        ctx.Out.WriteLine($"Reserved crashkernel:    {reserved >> 20}M");
+        ctx.Out.WriteLine($"Recommended crashkernel: {estimate.Recommended >> 20}M (estimate {estimate.Estimated >> 20}M, default for {MemorySize.Format(ram)} RAM {estimate.DefaultForRam >> 20}M)");
+        ctx.Out.WriteLine();
+        foreach (var part in estimate.Parts)
+        {
+            ctx.Out.WriteLine($"  {part.Name,-26} {part.Bytes >> 20,6}M");
+        }
+
+        if (initramfsSize == 0)
+        {
+            ctx.Out.WriteLine($"note: {initramfsPath} is not built yet ('nkdump rebuild'); counted as 0");
+        }
+
+        if (reserved < estimate.Recommended)
+        {
+            ctx.Out.WriteLine($"WARNING: the reservation ({reserved >> 20}M) is below the recommended {estimate.Recommended >> 20}M");
+        }
+
+        return ExitCodes.Success;
+    }
+
+    private static int Reset(CommandContext ctx, HostRoot root, string value, bool dryRun, bool noRegenerate)
+    {
+        // Refuse a value the kernel would not parse before touching the boot configuration.
+        if (value.Contains(' ') || value.StartsWith("crashkernel=", StringComparison.Ordinal))
+        {
+            throw new UsageException("--size takes one value without 'crashkernel=', e.g. 2G-64G:256M,64G-:512M");
+        }
+
+        CrashkernelParser.Parse(value);
+        var runner = noRegenerate || !root.IsSystem ? null : ProcessRunner.Real;
+        var result = new CrashkernelReset(root, runner).Run(value, dryRun);
+        if (dryRun)
+        {
+            ctx.Out.Write(result.Diff);
+            if (!result.Changed)
+            {
+                ctx.Out.WriteLine($"crashkernel={value} is already set: nothing to change");
+            }
+            else if (result.Regenerator is not null)
+            {
+                ctx.Out.WriteLine($"would then run: {string.Join(' ', result.Regenerator)}");
+            }
+        }
+        else if (result.Changed)
+        {
+            ctx.Out.WriteLine($"crashkernel={value} set in {CrashkernelReset.GrubDefault} (previous file kept as {CrashkernelReset.GrubDefault}{Setup.Files.AtomicFile.BackupSuffix}); reboot for it to take effect");
+        }
+
+        foreach (var note in result.Notes)
+        {
+            ctx.Out.WriteLine(note);
+        }
+
+        return ExitCodes.Success;
+    }
+
+    private static ulong ParseSize(string text, string option)
+    {
+        try
+        {
+            return MemorySize.Parse(text);
+        }
+        catch (FormatException e)
+        {
+            throw new UsageException($"{option}: {e.Message}");
+        }
+    }
+}
