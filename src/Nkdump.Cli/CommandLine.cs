@@ -32,7 +32,11 @@ public static class CommandLine
         return RunVerb(verb, args[1..], context);
     }
 
-    private static int RunVerb(string verb, string[] rest, CommandContext context)
+    /// <summary>Runs one verb with every argument given to it (argv[0] personalities such as makedumpfile).</summary>
+    public static int RunPersonality(string verb, string[] args, CommandContext context) =>
+        RunVerb(verb, args, context, allowHelpInterception: false);
+
+    private static int RunVerb(string verb, string[] rest, CommandContext context, bool allowHelpInterception = true)
     {
         var command = CommandTable.Find(verb);
         if (command is null)
@@ -44,7 +48,7 @@ public static class CommandLine
             return ExitCodes.Usage;
         }
 
-        if (rest.Length > 0 && rest.Contains("--help"))
+        if (allowHelpInterception && rest.Length > 0 && rest.Contains("--help"))
         {
             WriteCommandHelp(context.Out, command);
             return ExitCodes.Success;

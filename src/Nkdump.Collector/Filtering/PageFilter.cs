@@ -44,23 +44,31 @@ public sealed class PageFilter
     public FilterStatistics Statistics { get; } = new();
 
     /// <summary>
-    /// Marks in <paramref name="keep"/> every frame of its window that the dump keeps. Windows must
-    /// be filled in increasing order of frame number.
+    /// Marks in <paramref name="keep"/> every frame of [<paramref name="windowStart"/>,
+    /// <paramref name="windowEnd"/>) that the dump keeps. Windows must be filled in increasing order.
     /// </summary>
-    public void Fill(PfnBitmap keep)
+    public void Fill(PfnBitmap keep, ulong windowStart, ulong windowEnd)
     {
+        // Batches must not split a compound head from its first tail page: windows start on a batch boundary.
+        if (windowStart % BatchPages != 0)
+        {
+            throw new ArgumentException($"a window must start at a multiple of {BatchPages} page frames", nameof(windowStart));
+        }
+
+        windowEnd = Math.Min(windowEnd, keep.Bits);
+        var window = new Window(windowStart, windowEnd);
         // Frames that exist and have data: the physical memory's ranges, less what an earlier
         // filtering left out (re-filtering a dump) and zero-filled ELF tails.
         foreach (var range in _physical.Ranges)
         {
-            var start = Math.Max(range.StartPfn, keep.StartPfn);
-            var end = Math.Min(range.EndPfn, keep.EndPfn);
+            var start = Math.Max(range.StartPfn, window.Start);
+            var end = Math.Min(range.EndPfn, window.End);
             for (var pfn = start; pfn < end; pfn++)
             {
                 var state = _physical.GetPageState(pfn);
                 if (state == PageState.Present || (state == PageState.Zero && !_zeroPagesHaveNoData))
                 {
-                    keep.Set(pfn);
+                    keep[pfn] = true;
                 }
             }
         }
@@ -76,16 +84,16 @@ public sealed class PageFilter
             return;
         }
 
-        if (_excludedUntil > keep.StartPfn)
+        if (_excludedUntil > window.Start)
         {
-            Statistics.Add(_pendingClass, Exclude(keep, keep.StartPfn, _excludedUntil));
+            Statistics.Add(_pendingClass, Exclude(keep, window, window.Start, _excludedUntil));
         }
 
         var size = _classifier.Layout.Size;
         foreach (var section in _sections)
         {
-            var start = Math.Max(section.StartPfn, keep.StartPfn);
-            var end = Math.Min(section.EndPfn, keep.EndPfn);
+            var start = Math.Max(section.StartPfn, window.Start);
+            var end = Math.Min(section.EndPfn, window.End);
             for (var batchStart = start; batchStart < end;)
             {
                 var batchEnd = Math.Min(end, (batchStart / BatchPages + 1) * BatchPages);
@@ -94,7 +102,7 @@ public sealed class PageFilter
                 var address = section.MemMap + (batchStart - section.StartPfn) * (ulong)size;
                 if (!_memory.TryRead(address, pages, out _))
                 {
-                    Statistics.UnreadableStructPages += CountPresent(keep, batchStart, batchEnd);
+                    Statistics.UnreadableStructPages += (ulong)keep.Count(batchStart, batchEnd);
                     batchStart = batchEnd;
                     continue;
                 }
@@ -102,7 +110,7 @@ public sealed class PageFilter
                 for (var i = 0; i < count; i++)
                 {
                     var pfn = batchStart + (ulong)i;
-                    if (pfn < _excludedUntil || !keep.Get(pfn))
+                    if (pfn < _excludedUntil || !keep[pfn])
                     {
                         continue;
                     }
@@ -114,7 +122,7 @@ public sealed class PageFilter
                     }
 
                     var last = pfn + (ulong)frames;
-                    Statistics.Add(pageClass, Exclude(keep, pfn, last));
+                    Statistics.Add(pageClass, Exclude(keep, window, pfn, last));
                     _excludedUntil = last;
                     _pendingClass = pageClass;
                 }
@@ -124,14 +132,14 @@ public sealed class PageFilter
         }
     }
 
-    private static ulong Exclude(PfnBitmap keep, ulong start, ulong end)
+    private static ulong Exclude(PfnBitmap keep, Window window, ulong start, ulong end)
     {
         ulong cleared = 0;
-        for (var pfn = start; pfn < end && pfn < keep.EndPfn; pfn++)
+        for (var pfn = start; pfn < end && pfn < window.End; pfn++)
         {
-            if (keep.Get(pfn))
+            if (keep[pfn])
             {
-                keep.Clear(pfn);
+                keep[pfn] = false;
                 cleared++;
             }
         }
@@ -139,14 +147,5 @@ public sealed class PageFilter
         return cleared;
     }
 
-    private static ulong CountPresent(PfnBitmap keep, ulong start, ulong end)
-    {
-        ulong present = 0;
-        for (var pfn = start; pfn < end; pfn++)
-        {
-            present += keep.Get(pfn) ? 1UL : 0;
-        }
-
-        return present;
-    }
+    private readonly record struct Window(ulong Start, ulong End);
 }

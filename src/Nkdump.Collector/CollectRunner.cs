@@ -1,0 +1,159 @@
+using Nkdump.Collector.Cli;
+using Nkdump.Collector.Filtering;
+using Nkdump.Collector.Pipeline;
+using Nkdump.Formats;
+using Nkdump.Formats.Codecs;
+using Nkdump.Formats.Flattened;
+using Nkdump.Formats.Writing;
+
+namespace Nkdump.Collector;
+
+/// <summary>
+/// Runs a makedumpfile-style request: collect to a file, to standard output (-F), as ELF (-E), or
+/// split over several files. Messages follow makedumpfile's message-level bits (1 progress,
+/// 2 common, 4 error, 16 report). Dump files are created 0600: they hold all of a machine's secrets.
+/// </summary>
+public sealed class CollectRunner(CollectArguments arguments, TextWriter messages, Func<Stream> openStandardOutput)
+{
+    private const int CommonBit = 2;
+
+    /// <summary>Default filter window: 2^20 page frames (4 GiB of memory, 64 MiB of struct pages read per window).</summary>
+    private const ulong DefaultWindowPages = 1UL << 20;
+
+    private readonly ProgressReporter _progress = new(messages, arguments.MessageLevel);
+
+    public CollectOutcome Run()
+    {
+        var vmcoreInfo = arguments.VmcoreInfoFile is { } file ? VmcoreInfo.Parse(File.ReadAllBytes(file)) : null;
+        using var dump = DumpOpener.Open(arguments.Files[0]);
+        var plan = DumpFilterPlan.Create(dump, arguments.DumpLevel, vmcoreInfo);
+        var window = arguments.CyclicBufferKiB is { } kib ? (ulong)kib * 1024 * 8 : DefaultWindowPages;
+        var kept = plan.Kept(window);
+        var workers = arguments.Threads is { } t and > 0 ? t : Environment.ProcessorCount;
+        var compression = ToPageCompression(arguments.Compression);
+
+        if (arguments.Elf)
+        {
+            return WriteElf(dump, plan, kept);
+        }
+
+        var present = plan.Present();
+        var collector = new KdumpCollector(dump, present, kept, arguments.DumpLevel, compression, workers, _progress);
+        if (arguments.Mode == CollectMode.Split)
+        {
+            return WriteSplit(collector, kept, plan.Statistics);
+        }
+
+        if (arguments.Flatten)
+        {
+            using var stdout = openStandardOutput();
+            using var flat = new FlattenedWriteStream(stdout, leaveOpen: true);
+            var outcome = collector.Write(flat, null, plan.Statistics);
+            flat.Finish();
+            Report("the flattened dump was written to standard output");
+            return outcome;
+        }
+
+        var path = arguments.Files[1];
+        using (var output = CreateDumpFile(path))
+        {
+            var outcome = collector.Write(output, null, plan.Statistics);
+            output.Flush(flushToDisk: true);
+            Report($"The dumpfile is saved to {path}.");
+            return outcome;
+        }
+    }
+
+    private CollectOutcome WriteElf(IKernelDump dump, DumpFilterPlan plan, PfnBitmap kept)
+    {
+        var filtered = new FilteredMemory(dump.Memory, kept, arguments.DumpLevel.HasFlag(DumpLevel.Zero));
+        if (arguments.Flatten)
+        {
+            using var stdout = openStandardOutput();
+            using var flat = new FlattenedWriteStream(stdout, leaveOpen: true);
+            ElfWriter.Write(filtered, dump.Notes, flat);
+            flat.Finish();
+        }
+        else
+        {
+            using var output = CreateDumpFile(arguments.Files[1]);
+            ElfWriter.Write(filtered, dump.Notes, output);
+            output.Flush(flushToDisk: true);
+            Report($"The dumpfile is saved to {arguments.Files[1]}.");
+        }
+
+        var count = kept.Count(0, kept.Bits);
+        return new CollectOutcome(count, 0, count, plan.Statistics);
+    }
+
+    /// <summary>--split: every file gets an equal share of the kept pages, in PFN order (makedumpfile's split by pages).</summary>
+    private CollectOutcome WriteSplit(KdumpCollector collector, PfnBitmap kept, FilterStatistics statistics)
+    {
+        var outputs = arguments.Files.Skip(1).ToArray();
+        var total = kept.Count(0, kept.Bits);
+        long written = 0, zero = 0;
+        var start = 0UL;
+        for (var i = 0; i < outputs.Length; i++)
+        {
+            var end = i == outputs.Length - 1 ? kept.Bits : PfnAfter(kept, start, (total - written) / (outputs.Length - i));
+            using var output = CreateDumpFile(outputs[i]);
+            var part = collector.Write(output, (start, end), statistics);
+            output.Flush(flushToDisk: true);
+            written += part.PagesWritten;
+            zero += part.ZeroPages;
+            start = end;
+        }
+
+        Report($"The dumpfiles are saved to {string.Join(", ", outputs)}.");
+        return new CollectOutcome(written, zero, total, statistics);
+    }
+
+    /// <summary>The PFN just after the <paramref name="count"/>-th kept page from <paramref name="start"/>.</summary>
+    private static ulong PfnAfter(PfnBitmap kept, ulong start, long count)
+    {
+        var pfn = start;
+        for (long seen = 0; seen < count; seen++)
+        {
+            pfn = kept.NextSet(pfn) + 1;
+        }
+
+        return Math.Min(pfn, kept.Bits);
+    }
+
+    private FileStream CreateDumpFile(string path)
+    {
+        var options = new FileStreamOptions
+        {
+            Mode = arguments.Force ? FileMode.Create : FileMode.CreateNew,
+            Access = FileAccess.ReadWrite,
+            Share = FileShare.Read,
+            BufferSize = 0,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        };
+        try
+        {
+            return new FileStream(path, options);
+        }
+        catch (IOException) when (!arguments.Force && File.Exists(path))
+        {
+            throw new NkdumpException($"{path}: file exists (use -f to overwrite)");
+        }
+    }
+
+    private void Report(string line)
+    {
+        if ((arguments.MessageLevel & CommonBit) != 0)
+        {
+            messages.WriteLine(line);
+        }
+    }
+
+    public static PageCompression ToPageCompression(CollectCompression compression) => compression switch
+    {
+        CollectCompression.Zlib => PageCompression.Zlib,
+        CollectCompression.Lzo => PageCompression.Lzo,
+        CollectCompression.Snappy => PageCompression.Snappy,
+        CollectCompression.Zstd => PageCompression.Zstd,
+        _ => PageCompression.None,
+    };
+}

@@ -1,0 +1,67 @@
+using Nkdump.Collector.Filtering;
+using Nkdump.Collector.Pipeline;
+using Nkdump.Formats;
+using Nkdump.Formats.Codecs;
+using Nkdump.Formats.Writing;
+
+namespace Nkdump.Collector;
+
+/// <summary>
+/// Writes a kdump-compressed dump (one file, or one member of a --split set) from an opened dump:
+/// the kept pages are read in PFN order on this thread, encoded on the workers, and written by
+/// the pipeline's writer thread through <see cref="KdumpWriter"/>. The writer starts the file
+/// with the INCOMPLETE flag set and clears it only when every page is in, so a failure part-way
+/// (a full disk) leaves a file that readers open up to its last page.
+/// </summary>
+public sealed class KdumpCollector(IKernelDump dump, PfnBitmap present, PfnBitmap kept, DumpLevel level, PageCompression compression, int workers, ProgressReporter progress)
+{
+    public CollectOutcome Write(Stream output, (ulong StartPfn, ulong EndPfn)? split, FilterStatistics statistics)
+    {
+        var facts = KdumpHeaderFacts.From(dump);
+        var options = new KdumpWriterOptions
+        {
+            Compression = compression,
+            PageSize = dump.Memory.PageSize,
+            MaxMapnr = dump.Memory.MaxPfn,
+            Present = present,
+            Dumped = kept,
+            Utsname = facts.Utsname,
+            TimestampSeconds = facts.TimestampSeconds,
+            PhysBase = facts.PhysBase,
+            DumpLevel = (int)level,
+            Notes = dump.Notes,
+            SplitRange = split,
+        };
+        using var writer = new KdumpWriter(output, options);
+        var sink = new KdumpWriterSink(writer);
+        var pipeline = new PipelineOptions(dump.Memory.PageSize, compression, DetectZeroPages: level.HasFlag(DumpLevel.Zero), workers);
+        var start = split?.StartPfn ?? 0;
+        var end = split?.EndPfn ?? kept.Bits;
+        var total = (ulong)writer.DescriptorCount;
+        ulong read = 0;
+        using (var encoder = new ParallelPageEncoder(pipeline, sink))
+        {
+            var pageSize = (ulong)dump.Memory.PageSize;
+            for (var pfn = kept.NextSet(start); pfn < end; pfn = kept.NextSet(pfn + 1))
+            {
+                var page = encoder.NextPage(pfn);
+                if (!dump.Memory.TryRead(pfn * pageSize, page, out var failure))
+                {
+                    throw new NkdumpException($"{dump.Path}: cannot read a page the dump keeps: {failure}");
+                }
+
+                encoder.Commit();
+                if ((++read & 0xfff) == 0)
+                {
+                    progress.Report("Copying data", (ulong)encoder.PagesWritten, total);
+                }
+            }
+
+            encoder.Complete();
+        }
+
+        writer.Complete();
+        progress.Report("Copying data", total, total);
+        return new CollectOutcome(writer.PagesWritten, sink.ZeroPages, writer.DescriptorCount, statistics);
+    }
+}
