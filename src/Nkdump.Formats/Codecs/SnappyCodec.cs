@@ -31,7 +31,7 @@ internal sealed class SnappyCodec(int pageSize) : IPageCompressor, IPageDecompre
         {
             return Snappy.GetUncompressedLength(source) == page.Length && Snappy.Decompress(source, page) == page.Length;
         }
-        catch (Exception e) when (e is InvalidDataException or ArgumentException or IndexOutOfRangeException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
             return false;
         }

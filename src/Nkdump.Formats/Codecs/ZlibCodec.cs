@@ -52,7 +52,7 @@ internal sealed unsafe class ZlibCodec(int pageSize) : IPageCompressor, IPageDec
                 Span<byte> extra = stackalloc byte[1];
                 return zlib.Read(extra) == 0;
             }
-            catch (InvalidDataException)
+            catch (Exception e) when (e is InvalidDataException or IOException)
             {
                 return false;
             }

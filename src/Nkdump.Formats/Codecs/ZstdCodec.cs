@@ -36,7 +36,7 @@ internal sealed class ZstdCodec(int pageSize) : IPageCompressor, IPageDecompress
             // TryUnwrap fails when the output would exceed one page.
             return _decompressor.TryUnwrap(source, page, out var written) && written == page.Length;
         }
-        catch (ZstdException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
             return false;
         }
