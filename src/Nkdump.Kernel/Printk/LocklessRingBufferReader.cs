@@ -107,23 +107,36 @@ internal static class LocklessRingBufferReader
 
         var beginLpos = BinaryPrimitives.ReadUInt64LittleEndian(desc[(layout.DescTextBlkLpos + layout.LposBegin)..]);
         var nextLpos = BinaryPrimitives.ReadUInt64LittleEndian(desc[(layout.DescTextBlkLpos + layout.LposNext)..]);
-        var begin = beginLpos % dataSize;
-        var next = nextLpos % dataSize;
-        if (begin == next)
+        // Data-less records (LPOS_DATALESS: FAILED_LPOS or NO_LPOS, or begin == next) have no text; makedumpfile prints nothing for them.
+        if ((beginLpos & 1) != 0 || beginLpos == nextLpos)
         {
-            return null; // a data-less record (FAILED_LPOS / NO_LPOS, or empty): makedumpfile prints nothing for it
+            return null;
         }
 
-        // A block that wraps is stored whole at the start of the data ring (get_data() in printk_ringbuffer.c).
-        if (begin > next)
+        // As get_data() in printk_ringbuffer.c: a block in one wrap of the ring lies at begin; a block
+        // that would have crossed the end was stored whole at the start of the ring instead.
+        ulong begin, next = nextLpos % dataSize;
+        var beginWrap = beginLpos / dataSize;
+        var nextWrap = nextLpos / dataSize;
+        if (beginWrap == nextWrap)
+        {
+            begin = beginLpos % dataSize;
+        }
+        else if (beginWrap + 1 == nextWrap)
         {
             begin = 0;
+        }
+        else
+        {
+            skipped++;
+            return null; // corrupt positions: the block cannot span more than one wrap
         }
 
         begin += 8; // the block starts with its descriptor id
         int textLength = BinaryPrimitives.ReadUInt16LittleEndian(info[layout.InfoTextLen..]);
         if (next < begin)
         {
+            skipped++;
             return null;
         }
 

@@ -1,0 +1,231 @@
+using System.Buffers.Binary;
+using System.Text;
+using Nkdump.Kernel.Printk;
+using Nkdump.Kernel.Tests.Synthetic;
+
+namespace Nkdump.Kernel.Tests;
+
+public class PrintkReaderTests
+{
+    private const ulong Text = SyntheticKernel.Text;
+
+    // ---- structured log_buf (3.5 - 5.9) ----
+
+    private const ulong LogBuf = Text + 0x100000;
+
+    /// <summary>struct printk_log with caller_id (5.1+): 24 bytes; text, then dict, padded to 4 (LOG_ALIGN).</summary>
+    private static byte[] LogRecord(ulong ts, string text, string dict = "", int facility = 0, int level = 6, uint caller = 1)
+    {
+        var textBytes = Encoding.ASCII.GetBytes(text);
+        var dictBytes = Encoding.ASCII.GetBytes(dict);
+        var length = (24 + textBytes.Length + dictBytes.Length + 3) & ~3;
+        var record = new byte[length];
+        BinaryPrimitives.WriteUInt64LittleEndian(record, ts);
+        BinaryPrimitives.WriteUInt16LittleEndian(record.AsSpan(8), (ushort)length);
+        BinaryPrimitives.WriteUInt16LittleEndian(record.AsSpan(10), (ushort)textBytes.Length);
+        BinaryPrimitives.WriteUInt16LittleEndian(record.AsSpan(12), (ushort)dictBytes.Length);
+        record[14] = (byte)facility;
+        record[15] = (byte)(level << 5);
+        BinaryPrimitives.WriteUInt32LittleEndian(record.AsSpan(16), caller);
+        textBytes.CopyTo(record, 24);
+        dictBytes.CopyTo(record, 24 + textBytes.Length);
+        return record;
+    }
+
+    private static SyntheticKernel LogBufKernel(uint first, uint next, uint length = 256)
+    {
+        var kernel = new SyntheticKernel()
+            .Line($"SYMBOL(log_buf)={Text + 0x1000:x}").Line($"SYMBOL(log_buf_len)={Text + 0x1008:x}")
+            .Line($"SYMBOL(log_first_idx)={Text + 0x100c:x}").Line($"SYMBOL(log_next_idx)={Text + 0x1010:x}")
+            .Line("SIZE(printk_log)=24").Line("OFFSET(printk_log.ts_nsec)=0").Line("OFFSET(printk_log.len)=8")
+            .Line("OFFSET(printk_log.text_len)=10").Line("OFFSET(printk_log.caller_id)=16");
+        kernel.WriteUInt64(Text + 0x1000, LogBuf);
+        kernel.WriteUInt32(Text + 0x1008, length);
+        kernel.WriteUInt32(Text + 0x100c, first);
+        kernel.WriteUInt32(Text + 0x1010, next);
+        kernel.Write(LogBuf, new byte[length]);
+        return kernel;
+    }
+
+    [Fact]
+    public void StructuredLogBufWrapsAtTheEndMarker()
+    {
+        // 256-byte buffer: an old record at 128, the end marker (len 0) at 200, then the newest record at 0.
+        var old = LogRecord(1_500_000_123, "first\nsecond line", "SUBSYSTEM=pci\0DEVICE=+pci:0000:00:1f.2", caller: 0x80000001);
+        var newest = LogRecord(2_000_000_000, "wrapped", facility: 1, level: 4, caller: 42);
+        var kernel = LogBufKernel(first: 128, next: (uint)newest.Length);
+        kernel.Write(LogBuf + 128, old);
+        kernel.Write(LogBuf, newest);
+
+        var log = KernelLogReader.Read(kernel.Open());
+        Assert.Equal(KernelLogFormat.StructuredLogBuf, log.Format);
+        Assert.Empty(log.Problems);
+        Assert.Equal(2, log.Records.Count);
+        Assert.Equal("pci", log.Records[0].Subsystem);
+        Assert.Equal("+pci:0000:00:1f.2", log.Records[0].Device);
+        Assert.Equal("C1", log.Records[0].Caller);
+        Assert.Equal((1, 4, "T42"), (log.Records[1].Facility, log.Records[1].Level, log.Records[1].Caller));
+        Assert.Null(log.Records[1].Sequence);
+
+        Assert.Equal(
+            "[    1.500000] first\n               second line\n[    2.000000] wrapped\n",
+            DmesgTextFormatter.Format(log.Records, caller: false));
+        Assert.Equal(
+            "[    1.500000] [      C1] first\n                          second line\n[    2.000000] [     T42] wrapped\n",
+            DmesgTextFormatter.Format(log.Records, caller: true));
+    }
+
+    [Fact]
+    public void StructuredLogBufCycleIsReportedAfterWhatWasRead()
+    {
+        // A record whose len points back at itself through the end marker never reaches log_next_idx.
+        var record = LogRecord(1_000, "loop");
+        var kernel = LogBufKernel(first: 0, next: 200);
+        kernel.Write(LogBuf, record); // then zeros: len 0 = "wrap to 0" = the same record again
+        var log = KernelLogReader.Read(kernel.Open());
+        Assert.NotEmpty(log.Records);
+        Assert.Contains(log.Problems, p => p.Contains("cycle"));
+    }
+
+    [Fact]
+    public void StructuredLogBufBadRecordLengthStopsWithAProblem()
+    {
+        var record = LogRecord(1_000, "ok");
+        var bad = LogRecord(2_000, "bad");
+        BinaryPrimitives.WriteUInt16LittleEndian(bad.AsSpan(8), 8); // len shorter than the header
+        var kernel = LogBufKernel(first: 0, next: 200);
+        kernel.Write(LogBuf, record);
+        kernel.Write(LogBuf + (ulong)record.Length, bad);
+        var log = KernelLogReader.Read(kernel.Open());
+        Assert.Single(log.Records);
+        Assert.Contains(log.Problems, p => p.Contains("corrupt") && p.Contains($"index {record.Length}"));
+    }
+
+    // ---- lockless ring buffer (5.10+), the 6.1 layout, a 4-descriptor ring and a 128-byte data ring ----
+
+    private const ulong Prb = Text + 0x2000, Descs = Text + 0x3000, Infos = Text + 0x4000, Data = Text + 0x5000;
+
+    private static SyntheticKernel RingKernel(ulong tailId, ulong headId)
+    {
+        var kernel = new SyntheticKernel().Line($"SYMBOL(prb)={Text + 0x1000:x}");
+        foreach (var line in RingLayout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            kernel.Line(line);
+        }
+
+        kernel.WriteUInt64(Text + 0x1000, Prb);
+        var ring = new byte[88];
+        BinaryPrimitives.WriteUInt32LittleEndian(ring, 2); // desc_ring.count_bits
+        BinaryPrimitives.WriteUInt64LittleEndian(ring.AsSpan(8), Descs);
+        BinaryPrimitives.WriteUInt64LittleEndian(ring.AsSpan(16), Infos);
+        BinaryPrimitives.WriteUInt64LittleEndian(ring.AsSpan(24), headId);
+        BinaryPrimitives.WriteUInt64LittleEndian(ring.AsSpan(32), tailId);
+        BinaryPrimitives.WriteUInt32LittleEndian(ring.AsSpan(48), 7); // text_data_ring.size_bits
+        BinaryPrimitives.WriteUInt64LittleEndian(ring.AsSpan(56), Data);
+        kernel.Write(Prb, ring);
+        kernel.Write(Descs, new byte[4 * 24]);
+        kernel.Write(Infos, new byte[4 * 88]);
+        kernel.Write(Data, new byte[128]);
+        return kernel;
+    }
+
+    private static void Record(SyntheticKernel kernel, ulong id, ulong state, ulong begin, ulong next, ulong seq, ulong ts, string text, string? device = null)
+    {
+        var index = id % 4;
+        var desc = new byte[24];
+        BinaryPrimitives.WriteUInt64LittleEndian(desc, (state << 62) | id);
+        BinaryPrimitives.WriteUInt64LittleEndian(desc.AsSpan(8), begin);
+        BinaryPrimitives.WriteUInt64LittleEndian(desc.AsSpan(16), next);
+        kernel.Write(Descs + (index * 24), desc);
+
+        var info = new byte[88];
+        BinaryPrimitives.WriteUInt64LittleEndian(info, seq);
+        BinaryPrimitives.WriteUInt64LittleEndian(info.AsSpan(8), ts);
+        BinaryPrimitives.WriteUInt16LittleEndian(info.AsSpan(16), (ushort)text.Length);
+        info[19] = 6 << 5;
+        BinaryPrimitives.WriteUInt32LittleEndian(info.AsSpan(20), 7);
+        if (device is not null)
+        {
+            Encoding.ASCII.GetBytes("usb").CopyTo(info, 24);
+            Encoding.ASCII.GetBytes(device).CopyTo(info, 40);
+        }
+
+        kernel.Write(Infos + (index * 88), info);
+
+        // The data block: the id, then the text; a block that crossed the end sits at offset 0.
+        var at = begin / 128 == next / 128 ? begin % 128 : 0;
+        kernel.WriteUInt64(Data + at, id);
+        kernel.Write(Data + at + 8, Encoding.ASCII.GetBytes(text));
+    }
+
+    [Fact]
+    public void LocklessRingReadsTailToHeadWithAWrappedBlock()
+    {
+        var kernel = RingKernel(tailId: 5, headId: 8);
+        Record(kernel, 5, 2, begin: 200, next: 224, seq: 100, ts: 3_000_000_000, "hello ring five!");
+        Record(kernel, 6, 2, begin: 224, next: 288, seq: 101, ts: 3_100_000_000, "wrapped to ring start!!!", device: "c189:1");
+        Record(kernel, 7, 1, begin: 288, next: 304, seq: 102, ts: 3_200_000_000, "newest!!");
+        Record(kernel, 8, 0, begin: 304, next: 320, seq: 103, ts: 3_300_000_000, "reserved"); // still being written: not a record
+
+        var log = KernelLogReader.Read(kernel.Open());
+        Assert.Empty(log.Problems);
+        Assert.Equal(["hello ring five!", "wrapped to ring start!!!", "newest!!"], log.Records.Select(r => Encoding.ASCII.GetString(r.Text)));
+        Assert.Equal([100UL, 101UL, 102UL], log.Records.Select(r => r.Sequence!.Value));
+        Assert.Equal(("usb", "c189:1"), (log.Records[1].Subsystem, log.Records[1].Device));
+        Assert.Equal("T7", log.Records[0].Caller);
+    }
+
+    [Fact]
+    public void DataLessAndTruncatedRecords()
+    {
+        var kernel = RingKernel(tailId: 5, headId: 6);
+        Record(kernel, 5, 2, begin: 1, next: 1, seq: 1, ts: 1, "x"); // FAILED_LPOS: no data
+        Record(kernel, 6, 2, begin: 200, next: 212, seq: 2, ts: 2, "truncated text"); // block holds 4 bytes of text
+        var log = KernelLogReader.Read(kernel.Open());
+        Assert.Equal("trun", Encoding.ASCII.GetString(Assert.Single(log.Records).Text));
+    }
+
+    [Fact]
+    public void UnprintableBytesAreEscapedLikeMakedumpfile()
+    {
+        var record = new PrintkRecord { TimestampNs = 12_345_678_901, Level = 6, Facility = 0, Text = [(byte)'a', 0x01, (byte)'\t', 0xc3, 0xa9, (byte)'z'] };
+        Assert.Equal("[   12.345678] a\\x01\t\\xffffffc3\\xffffffa9z\n", DmesgTextFormatter.Format([record], caller: false));
+    }
+
+    private const string RingLayout = """
+        SIZE(printk_ringbuffer)=88
+        OFFSET(printk_ringbuffer.desc_ring)=0
+        OFFSET(printk_ringbuffer.text_data_ring)=48
+        OFFSET(printk_ringbuffer.fail)=80
+        SIZE(prb_desc_ring)=48
+        OFFSET(prb_desc_ring.count_bits)=0
+        OFFSET(prb_desc_ring.descs)=8
+        OFFSET(prb_desc_ring.infos)=16
+        OFFSET(prb_desc_ring.head_id)=24
+        OFFSET(prb_desc_ring.tail_id)=32
+        SIZE(prb_desc)=24
+        OFFSET(prb_desc.state_var)=0
+        OFFSET(prb_desc.text_blk_lpos)=8
+        SIZE(prb_data_blk_lpos)=16
+        OFFSET(prb_data_blk_lpos.begin)=0
+        OFFSET(prb_data_blk_lpos.next)=8
+        SIZE(printk_info)=88
+        OFFSET(printk_info.seq)=0
+        OFFSET(printk_info.ts_nsec)=8
+        OFFSET(printk_info.text_len)=16
+        OFFSET(printk_info.caller_id)=20
+        OFFSET(printk_info.dev_info)=24
+        SIZE(dev_printk_info)=64
+        OFFSET(dev_printk_info.subsystem)=0
+        LENGTH(printk_info_subsystem)=16
+        OFFSET(dev_printk_info.device)=16
+        LENGTH(printk_info_device)=48
+        SIZE(prb_data_ring)=32
+        OFFSET(prb_data_ring.size_bits)=0
+        OFFSET(prb_data_ring.data)=8
+        OFFSET(prb_data_ring.head_lpos)=16
+        OFFSET(prb_data_ring.tail_lpos)=24
+        SIZE(atomic_long_t)=8
+        OFFSET(atomic_long_t.counter)=0
+        """;
+}
