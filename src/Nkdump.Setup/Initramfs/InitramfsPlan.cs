@@ -1,0 +1,164 @@
+using Nkdump.Config;
+using Nkdump.Formats;
+
+namespace Nkdump.Setup.Initramfs;
+
+/// <summary>What goes into a capture initramfs, decided from the configuration and the system under the root.</summary>
+public sealed record InitramfsInputs(string Release, string NkdumpBinary, KdumpConfig Config, string ConfigFile);
+
+/// <summary>The planned contents (sorted, parents first) and the module load order.</summary>
+public sealed record InitramfsPlan(IReadOnlyList<InitramfsEntry> Entries, IReadOnlyList<string> ModuleLoadOrder, IReadOnlyList<string> Notes);
+
+/// <summary>
+/// Decides the capture initramfs' contents: nkdump as /usr/sbin/nkdump with /init and
+/// /usr/sbin/makedumpfile linking to it, its shared libraries, busybox only when the configuration
+/// needs a shell, hooks and extra_bins, the target's and extra_modules' kernel modules with their
+/// dependencies, and kdump.conf.
+/// </summary>
+public sealed class InitramfsPlanner(HostRoot root)
+{
+    public const string BinaryPath = "/usr/sbin/nkdump";
+    public const string ModulesLoadPath = "/etc/nkdump/modules.load";
+
+    public InitramfsPlan Plan(InitramfsInputs inputs)
+    {
+        var entries = new Dictionary<string, InitramfsEntry>(StringComparer.Ordinal);
+        var notes = new List<string>();
+        void Add(InitramfsEntry e) => entries.TryAdd(e.Path, e);
+        var libraries = new SharedLibraryResolver(root);
+        void AddProgram(string pathInRoot, string imagePath)
+        {
+            var real = RootPaths.Resolve(root, pathInRoot) ?? throw new NkdumpException($"{root.Resolve(pathInRoot)} does not exist");
+            var realOnDisk = root.Resolve(real);
+            var mode = (uint)File.GetUnixFileMode(realOnDisk) & 0x1FF;
+            Add(InitramfsEntry.FromFile(imagePath, realOnDisk, mode | 0x100 /* u+r */));
+            if (ElfDynamicInfo.IsElf(realOnDisk))
+            {
+                foreach (var (path, source) in libraries.Resolve(pathInRoot))
+                {
+                    Add(InitramfsEntry.FromFile(path, root.Resolve(source), 0x1ED));
+                }
+            }
+        }
+
+        AddProgram(inputs.NkdumpBinary, BinaryPath);
+        Add(InitramfsEntry.Link("/init", BinaryPath));
+        Add(InitramfsEntry.Link("/usr/sbin/makedumpfile", "nkdump"));
+        Add(InitramfsEntry.FromFile("/etc/kdump.conf", inputs.ConfigFile, 0x1A4));
+        Add(InitramfsEntry.FromText("/etc/nkdump/release", inputs.Release + "\n"));
+        foreach (var dir in new[] { "/proc", "/sys", "/dev", "/run", "/tmp", "/mnt", "/var/crash" })
+        {
+            Add(InitramfsEntry.Dir(dir));
+        }
+
+        // The kernel opens /dev/console for init's standard streams before /dev is mounted.
+        Add(InitramfsEntry.Device("/dev/console", 5, 1));
+        Add(InitramfsEntry.Device("/dev/null", 1, 3));
+        Add(InitramfsEntry.Device("/dev/kmsg", 1, 11));
+
+        var config = inputs.Config;
+        if (config.NeedsShell)
+        {
+            var busybox = root.FirstExisting("/usr/bin/busybox", "/bin/busybox", "/usr/sbin/busybox", "/sbin/busybox")
+                ?? throw new NkdumpException($"the configuration needs a shell (kdump_pre, kdump_post, kdump_emergency or failure_action shell) but busybox is not installed under {root}");
+            AddProgram(busybox, "/bin/busybox");
+            Add(InitramfsEntry.Link("/bin/sh", "busybox"));
+            Add(InitramfsEntry.Link("/bin/bash", "busybox"));
+            notes.Add("busybox included as /bin/sh (and /bin/bash) for the hooks or the shell failure action");
+        }
+
+        foreach (var program in new[] { config.KdumpPre, config.KdumpPost, config.KdumpEmergency }.OfType<string>().Concat(config.ExtraBins))
+        {
+            AddProgram(program, program);
+        }
+
+        foreach (var hookDir in new[] { "/etc/kdump/pre.d", "/etc/kdump/post.d", "/etc/kdump/emergency.d" })
+        {
+            var real = root.Resolve(hookDir);
+            if (Directory.Exists(real))
+            {
+                foreach (var file in Directory.GetFiles(real).Order(StringComparer.Ordinal))
+                {
+                    AddProgram($"{hookDir}/{Path.GetFileName(file)}", $"{hookDir}/{Path.GetFileName(file)}");
+                }
+            }
+        }
+
+        if (config.Target.Kind == DumpTargetKind.Ssh)
+        {
+            if (root.FirstExisting("/usr/bin/ssh", "/bin/ssh") is { } ssh)
+            {
+                AddProgram(ssh, "/usr/bin/ssh");
+            }
+            else
+            {
+                notes.Add("ssh target, but no ssh client under the root: the capture side must bring its own");
+            }
+
+            if (File.Exists(root.Resolve(config.SshKey)))
+            {
+                Add(InitramfsEntry.FromFile(config.SshKey, root.Resolve(config.SshKey), 0x180));
+            }
+        }
+
+        var loadOrder = PlanModules(inputs, entries, notes);
+        Add(InitramfsEntry.FromText(ModulesLoadPath, string.Concat(loadOrder.Select(m => m + "\n"))));
+
+        // Every parent directory, explicitly, so the kernel creates them with known modes.
+        foreach (var path in entries.Keys.ToList())
+        {
+            for (var parent = Path.GetDirectoryName(path); parent is { Length: > 1 }; parent = Path.GetDirectoryName(parent))
+            {
+                Add(InitramfsEntry.Dir(parent));
+            }
+        }
+
+        var sorted = entries.Values.OrderBy(e => e.Path, StringComparer.Ordinal).ToList();
+        return new InitramfsPlan(sorted, loadOrder, notes);
+    }
+
+    /// <summary>The file-system module a target needs, by kernel module name.</summary>
+    public static IReadOnlyList<string> TargetModules(DumpTarget target) => target.FileSystemType switch
+    {
+        null => [],
+        "ext2" or "ext3" => [target.FileSystemType, "ext4"],
+        "nfs" => ["nfs", "nfsv3", "nfsv4"],
+        { } fs => [fs],
+    };
+
+    private List<string> PlanModules(InitramfsInputs inputs, Dictionary<string, InitramfsEntry> entries, List<string> notes)
+    {
+        var config = inputs.Config;
+        var wanted = TargetModules(config.Target);
+        if (wanted.Count == 0 && config.ExtraModules.Count == 0)
+        {
+            return [];
+        }
+
+        var modules = KernelModules.Load(root, inputs.Release);
+
+        // ext2/ext3 are served by ext4 on current kernels, nfsv3/nfsv4 are optional: take what exists.
+        var target = wanted.Where(m => modules.Contains(m) || modules.IsBuiltin(m)).ToList();
+        if (target.Count == 0)
+        {
+            notes.Add($"no module for {config.Target.FileSystemType} in {modules.Directory}: assuming it is built into the kernel");
+        }
+
+        var files = modules.Closure(target.Concat(config.ExtraModules), out var missing);
+        if (missing.Count > 0)
+        {
+            throw new NkdumpException($"extra_modules: {string.Join(", ", missing)} not found in {root.Resolve(modules.Directory)}/modules.dep or modules.builtin");
+        }
+
+        var order = new List<string>();
+        foreach (var file in files)
+        {
+            var inImage = $"{modules.Directory}/{file}";
+            var source = RootPaths.Resolve(root, inImage) ?? throw new NkdumpException($"{root.Resolve(inImage)} is listed in modules.dep but missing");
+            entries.TryAdd(inImage, InitramfsEntry.FromFile(inImage, root.Resolve(source), 0x1A4));
+            order.Add(inImage);
+        }
+
+        return order;
+    }
+}

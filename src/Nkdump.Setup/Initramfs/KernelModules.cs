@@ -1,0 +1,130 @@
+using Nkdump.Formats;
+
+namespace Nkdump.Setup.Initramfs;
+
+/// <summary>
+/// The modules of one kernel release, from its modules.dep ("kernel/fs/ext4/ext4.ko.zst: dep1 dep2")
+/// and modules.builtin. Names compare as the kernel does: file name without .ko/.ko.xz/.ko.zst/.ko.gz,
+/// '-' and '_' alike.
+/// </summary>
+public sealed class KernelModules
+{
+    private readonly Dictionary<string, (string Path, string[] Deps)> _modules = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _builtin = new(StringComparer.Ordinal);
+
+    private KernelModules(string directory) => Directory = directory;
+
+    /// <summary>The modules directory inside the root, e.g. /lib/modules/6.1.0-13-amd64.</summary>
+    public string Directory { get; }
+
+    /// <summary>Reads ROOT/lib/modules/RELEASE (or /usr/lib/modules/RELEASE).</summary>
+    public static KernelModules Load(HostRoot root, string release)
+    {
+        var dir = new[] { $"/lib/modules/{release}", $"/usr/lib/modules/{release}" }
+            .FirstOrDefault(d => File.Exists(root.Resolve(d + "/modules.dep")))
+            ?? throw new NkdumpException($"no modules.dep for kernel {release} under {root.Resolve("/lib/modules")} (run depmod)");
+        var modules = new KernelModules(dir);
+        var number = 0;
+        foreach (var line in File.ReadLines(root.Resolve(dir + "/modules.dep")))
+        {
+            number++;
+            if (line.Length == 0)
+            {
+                continue;
+            }
+
+            var colon = line.IndexOf(':');
+            if (colon <= 0)
+            {
+                throw new NkdumpException($"{root.Resolve(dir + "/modules.dep")}:{number}: no ':' after the module path");
+            }
+
+            var path = line[..colon];
+            CheckRelative(path, root.Resolve(dir + "/modules.dep"), number);
+            var deps = line[(colon + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            foreach (var dep in deps)
+            {
+                CheckRelative(dep, root.Resolve(dir + "/modules.dep"), number);
+            }
+
+            modules._modules[NameOf(path)] = (path, deps);
+        }
+
+        var builtin = root.Resolve(dir + "/modules.builtin");
+        if (File.Exists(builtin))
+        {
+            foreach (var line in File.ReadLines(builtin))
+            {
+                if (line.Length > 0)
+                {
+                    modules._builtin.Add(NameOf(line));
+                }
+            }
+        }
+
+        return modules;
+    }
+
+    /// <summary>"kernel/fs/ext4/ext4.ko.zst" → "ext4"; "snd-hda.ko" → "snd_hda".</summary>
+    public static string NameOf(string pathOrName)
+    {
+        var name = Path.GetFileName(pathOrName);
+        foreach (var suffix in new[] { ".ko.zst", ".ko.xz", ".ko.gz", ".ko" })
+        {
+            if (name.EndsWith(suffix, StringComparison.Ordinal))
+            {
+                name = name[..^suffix.Length];
+                break;
+            }
+        }
+
+        return name.Replace('-', '_');
+    }
+
+    public bool IsBuiltin(string name) => _builtin.Contains(NameOf(name));
+
+    public bool Contains(string name) => _modules.ContainsKey(NameOf(name));
+
+    /// <summary>
+    /// The module files (relative to <see cref="Directory"/>) for <paramref name="names"/> and all
+    /// their dependencies, dependencies first — the order to load them in. Built-in modules need no
+    /// file; a name that is neither a module nor built in is returned in <paramref name="missing"/>.
+    /// </summary>
+    public IReadOnlyList<string> Closure(IEnumerable<string> names, out IReadOnlyList<string> missing)
+    {
+        var order = new List<string>();
+        var done = new HashSet<string>(StringComparer.Ordinal);
+        var notFound = new List<string>();
+        foreach (var name in names)
+        {
+            var key = NameOf(name);
+            if (_modules.TryGetValue(key, out var module))
+            {
+                // modules.dep lists every dependency, transitively, in load-reverse order (depmod):
+                // load them last-first, then the module itself.
+                foreach (var dep in module.Deps.Reverse().Append(module.Path))
+                {
+                    if (done.Add(dep))
+                    {
+                        order.Add(dep);
+                    }
+                }
+            }
+            else if (!_builtin.Contains(key))
+            {
+                notFound.Add(name);
+            }
+        }
+
+        missing = notFound;
+        return order;
+    }
+
+    private static void CheckRelative(string path, string file, int line)
+    {
+        if (path.StartsWith('/') || path.Split('/').Contains(".."))
+        {
+            throw new NkdumpException($"{file}:{line}: module path '{path}' leaves the modules directory");
+        }
+    }
+}
