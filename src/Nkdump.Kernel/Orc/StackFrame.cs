@@ -1,0 +1,40 @@
+namespace Nkdump.Kernel.Orc;
+
+/// <summary>How a frame was found.</summary>
+public enum FrameSource
+{
+    /// <summary>The starting registers (NT_PRSTATUS, or a sleeping task's saved frame).</summary>
+    Registers,
+
+    /// <summary>ORC data for the previous frame's instruction.</summary>
+    Orc,
+
+    /// <summary>Following saved frame pointers because no ORC entry covered the address (may be wrong).</summary>
+    FramePointer,
+
+    /// <summary>
+    /// The function had no ORC data (objtool skips STACK_FRAME_NON_STANDARD functions such as
+    /// __crash_kexec, whose crash_setup_regs() asm it cannot follow): the return address was found by
+    /// scanning the stack for a slot holding the address after a call to that function.
+    /// </summary>
+    StackScan,
+
+    /// <summary>A user-space instruction pointer saved in the kernel entry's pt_regs (the stack ends here).</summary>
+    UserSpace,
+}
+
+/// <summary>
+/// One frame of a kernel stack. <see cref="Ip"/> is the instruction pointer (a return address
+/// except for the first frame and frames right after an exception); <see cref="Function"/> and
+/// <see cref="Offset"/> name it like the kernel's "%pB" (the call site is looked up, the offset is
+/// from the return address). <see cref="PtRegs"/> is set when this frame was interrupted by an
+/// exception or entered from user space: the address of the struct pt_regs.
+/// </summary>
+public sealed record StackFrame(int Index, ulong Ip, ulong Sp, string? Function, ulong Offset, FrameSource Source, ulong? PtRegs)
+{
+    /// <summary>"name+0x1f", or the bare address when no symbol covers it.</summary>
+    public string Describe() => Function is null ? $"0x{Ip:x}" : Offset == 0 ? Function : $"{Function}+0x{Offset:x}";
+}
+
+/// <summary>A whole unwind: the frames and why it stopped (<see cref="Complete"/> when the stack's end was reached).</summary>
+public sealed record Backtrace(IReadOnlyList<StackFrame> Frames, bool Complete, string EndReason);
