@@ -9,6 +9,7 @@ public static class Program
 {
     private static readonly IReadOnlyDictionary<string, Func<string[], int>> Suites = new Dictionary<string, Func<string[], int>>
     {
+        ["formats"] = FormatsSuite.Run,
     };
 
     public static int Main(string[] args)
