@@ -1,0 +1,63 @@
+using Nkdump.Collector.Cli;
+using Nkdump.Formats;
+using Nkdump.Formats.Kdump;
+using Nkdump.Testing;
+using Nkdump.Testing.Builders;
+
+namespace Nkdump.Collector.Tests;
+
+/// <summary>
+/// A dump target that fills up mid-dump (a 4 MiB tmpfs for a 22 MiB dump): the collector fails
+/// with the I/O error, and the file left behind is marked INCOMPLETE, opens, and every page it
+/// claims reads back with the vmcore's bytes; the pages that did not fit fail to read, never zeros.
+/// Needs root to mount the tmpfs (tests run as root here and in CI).
+/// </summary>
+public sealed class DiskFullTests : IDisposable
+{
+    private const string Fixture = "debian-6.1.0-56-amd64";
+    private readonly TempDirectory _mount = new();
+
+    public DiskFullTests()
+    {
+        var mount = ExternalTool.Run("mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", _mount.Path]);
+        Assert.True(mount.ExitCode == 0, "mounting a small tmpfs needs root: " + mount);
+    }
+
+    [Fact]
+    public void FullDiskLeavesAnIncompleteReadableDump()
+    {
+        var output = Path.Combine(_mount.Path, "vmcore");
+        var arguments = CollectArguments.Parse(["-l", "-d", "31", "--message-level", "0", Fixtures.ElfVmcore(Fixture), output]);
+        var e = Assert.Throws<IOException>(() => new CollectRunner(arguments, TextWriter.Null, () => Stream.Null).Run());
+        Assert.Contains("No space left", e.Message);
+
+        using var elf = DumpOpener.Open(Fixtures.ElfVmcore(Fixture));
+        using var partial = (KdumpDump)DumpOpener.Open(output);
+        Assert.True(partial.Header.IsIncomplete);
+        var ours = new byte[4096];
+        var reference = new byte[4096];
+        int readable = 0, missing = 0;
+        for (ulong pfn = 0; pfn < partial.Memory.MaxPfn; pfn++)
+        {
+            if (partial.Memory.TryRead(pfn * 4096, ours, out var failure))
+            {
+                Assert.True(elf.Memory.TryRead(pfn * 4096, reference, out _));
+                Assert.True(ours.AsSpan().SequenceEqual(reference), $"pfn 0x{pfn:x} differs");
+                readable++;
+            }
+            else if (elf.Memory.GetPageState(pfn) == PageState.Present && failure.State != PageState.Excluded)
+            {
+                missing++;
+            }
+        }
+
+        Assert.True(readable > 1000, $"only {readable} pages readable");
+        Assert.True(missing > 0, "the pages that did not fit must not read");
+    }
+
+    public void Dispose()
+    {
+        ExternalTool.Run("umount", [_mount.Path]);
+        _mount.Dispose();
+    }
+}
