@@ -29,7 +29,14 @@ internal sealed unsafe partial class LzoCodec(int pageSize) : IPageCompressor, I
         fixed (byte* dst = _scratch)
         fixed (byte* work = _workMemory)
         {
-            result = Lzo1x1Compress(src, (nuint)page.Length, dst, ref outLength, work);
+            try
+            {
+                result = Lzo1x1Compress(src, (nuint)page.Length, dst, ref outLength, work);
+            }
+            catch (DllNotFoundException e)
+            {
+                throw Missing(e);
+            }
         }
 
         written = (int)outLength;
@@ -50,7 +57,14 @@ internal sealed unsafe partial class LzoCodec(int pageSize) : IPageCompressor, I
         fixed (byte* src = source)
         fixed (byte* dst = page)
         {
-            result = Lzo1xDecompressSafe(src, (nuint)source.Length, dst, ref outLength, null);
+            try
+            {
+                result = Lzo1xDecompressSafe(src, (nuint)source.Length, dst, ref outLength, null);
+            }
+            catch (DllNotFoundException e)
+            {
+                throw Missing(e);
+            }
         }
 
         // LZO_E_OK = 0; LZO_E_OUTPUT_OVERRUN (-5) means more than a page.
@@ -60,6 +74,10 @@ internal sealed unsafe partial class LzoCodec(int pageSize) : IPageCompressor, I
     public void Dispose()
     {
     }
+
+    /// <summary>Turns a missing liblzo2 into an error a person can act on.</summary>
+    private static NkdumpException Missing(DllNotFoundException e) =>
+        new($"LZO pages need {Library} (Debian: liblzo2-2), which cannot be loaded: {e.Message}", e);
 
     // int lzo1x_1_compress(const lzo_bytep src, lzo_uint src_len, lzo_bytep dst, lzo_uintp dst_len, lzo_voidp wrkmem);
     [LibraryImport(Library, EntryPoint = "lzo1x_1_compress")]
