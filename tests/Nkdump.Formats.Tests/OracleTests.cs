@@ -141,4 +141,39 @@ public sealed class OracleTests(ConvertedFixtures converted) : IClassFixture<Con
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.True(File.ReadAllBytes(normal).AsSpan().SequenceEqual(File.ReadAllBytes(reassembled)), "makedumpfile -R output differs from our normal file");
     }
+
+    /// <summary>Our ELF output: crash --osrelease finds OSRELEASE in its VMCOREINFO note, and libkdumpfile reads the same pages.</summary>
+    [Fact]
+    public void Crash_and_libkdumpfile_read_our_elf_output()
+    {
+        var path = converted.Get(Fixture61, OutputFormat.Elf, PageCompression.None);
+        var crash = ExternalTool.Run("crash", ["--osrelease", path], TimeSpan.FromMinutes(1));
+        Assert.True(crash.ExitCode == 0, crash.ToString());
+        Assert.Equal("6.1.0-56-amd64", crash.StandardOutput.Trim());
+
+        using var dump = DumpOpener.Open(path);
+        var pfns = dump.Memory.Ranges.SelectMany(r => new[] { r.StartPfn, r.StartPfn + (r.Count / 2), r.EndPfn - 1 }).ToList();
+        const string script = """
+            import sys, hashlib, kdumpfile
+            k = kdumpfile.kdumpfile(sys.argv[1])
+            print(k.attr["file.format"])
+            for line in sys.stdin:
+                pfn = int(line)
+                print(pfn, hashlib.sha1(bytes(k.read(kdumpfile.KDUMP_MACHPHYSADDR, pfn * 4096, 4096))).hexdigest())
+            """;
+        var result = ExternalTool.Run("/usr/bin/python3", ["-c", script, path], TimeSpan.FromMinutes(2), standardInput: string.Join('\n', pfns) + "\n");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var lines = result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("elf", lines[0]);
+        var page = new byte[4096];
+        foreach (var line in lines.Skip(1))
+        {
+            var parts = line.Split(' ');
+            var pfn = ulong.Parse(parts[0], CultureInfo.InvariantCulture);
+            Assert.True(dump.Memory.TryRead(pfn * 4096, page, out _));
+            Assert.Equal(Convert.ToHexStringLower(SHA1.HashData(page)), parts[1]);
+        }
+
+        Assert.Equal(pfns.Count, lines.Length - 1);
+    }
 }
