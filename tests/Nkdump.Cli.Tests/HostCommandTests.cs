@@ -179,3 +179,135 @@ public class HostCrashkernelCommandTests : IDisposable
         }
     }
 }
+
+public class HostServiceCommandTests : IDisposable
+{
+    private const string Release = "6.1.0-cli-amd64";
+    private readonly string _root = Directory.CreateTempSubdirectory("nkdump-svc-cli-").FullName;
+
+    public HostServiceCommandTests()
+    {
+        Write("/proc/sys/kernel/osrelease", Release + "\n");
+        Write("/proc/cmdline", "root=/dev/vda1 ro quiet crashkernel=256M\n");
+        Write("/proc/meminfo", "MemTotal: 4000000 kB\n");
+        Write("/sys/kernel/kexec_crash_size", "268435456\n");
+        Write("/sys/kernel/kexec_crash_loaded", "0\n");
+        Write("/proc/sysrq-trigger", "");
+        var kernel = new byte[0x1000];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(kernel.AsSpan(0x202), 0x53726448);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(kernel.AsSpan(0x206), 0x020f);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(kernel.AsSpan(0x260), 40 << 20);
+        Directory.CreateDirectory(Path.Combine(_root, "boot"));
+        File.WriteAllBytes(Path.Combine(_root, "boot", "vmlinuz-" + Release), kernel);
+
+        // A statically linked stand-in for the nkdump binary keeps the fake root small.
+        Write("/build/nkdump", "#!/bin/sh\n");
+    }
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    private void Write(string path, string text)
+    {
+        var real = _root + path;
+        Directory.CreateDirectory(Path.GetDirectoryName(real)!);
+        File.WriteAllText(real, text);
+    }
+
+    private string Read(string path) => File.ReadAllText(_root + path);
+
+    [Fact]
+    public void InstallStartStatusStopUninstall()
+    {
+        Assert.Equal(0, CliRunner.Run("install", "--root", _root, "--binary", _root + "/build/nkdump").ExitCode);
+        Assert.Contains("Alias=kdump.service", Read("/etc/systemd/system/nkdump.service"));
+
+        var (notYet, notYetOut, _) = CliRunner.Run("status", "--root", _root);
+        Assert.Equal(3, notYet);
+        Assert.Contains("no capture kernel is loaded", notYetOut);
+
+        var (started, startOut, startErr) = CliRunner.Run("start", "--root", _root);
+        Assert.True(started == 0, startErr);
+        Assert.Contains("capture initramfs built", startOut);
+        Assert.Contains("cmdline root=/dev/vda1 ro novmcoredd", Read("/var/lib/nkdump/kexec-request"));
+
+        var (status, statusOut, _) = CliRunner.Run("status", "--root", _root);
+        Assert.Equal(0, status);
+        Assert.Contains("operational", statusOut);
+
+        Assert.Equal(0, CliRunner.Run("stop", "--root", _root).ExitCode);
+        Assert.Equal(3, CliRunner.Run("status", "--root", _root).ExitCode);
+
+        Assert.Equal(0, CliRunner.Run("rebuild", "--root", _root).ExitCode);
+        Assert.Equal(0, CliRunner.Run("uninstall", "--root", _root).ExitCode);
+        Assert.False(File.Exists(_root + "/usr/sbin/nkdump"));
+        Assert.False(File.Exists(_root + "/etc/kdump.conf"));
+    }
+
+    [Fact]
+    public void StartWithoutReservationFailsClearlyAndStatusSaysWhy()
+    {
+        Write("/sys/kernel/kexec_crash_size", "0\n");
+        Write("/etc/kdump.conf", "path /var/crash\n");
+        var (code, _, error) = CliRunner.Run("start", "--root", _root, "--binary", "/build/nkdump");
+        Assert.Equal(1, code);
+        Assert.Contains("no memory is reserved", error);
+        Assert.False(Directory.Exists(_root + "/var/lib/nkdump"));
+
+        var (status, output, _) = CliRunner.Run("status", "--root", _root);
+        Assert.Equal(3, status);
+        Assert.Contains("crashkernel", output);
+    }
+
+    [Fact]
+    public void StartWithABadConfigNamesTheLine()
+    {
+        Write("/etc/kdump.conf", "path /var/crash\nssh nouser\n");
+        var (code, _, error) = CliRunner.Run("start", "--root", _root, "--binary", "/build/nkdump");
+        Assert.Equal(1, code);
+        Assert.Contains("kdump.conf:2: 'ssh'", error);
+    }
+
+    [Fact]
+    public void ShowmemPrintsTheReservation()
+    {
+        var (code, output, _) = CliRunner.Run("showmem", "--root", _root);
+        Assert.Equal(0, code);
+        Assert.Equal("Reserved 256MB memory for crash kernel\n", output);
+    }
+
+    [Fact]
+    public void EstimateUsesTheKernelHeader()
+    {
+        var (code, output, error) = CliRunner.Run("estimate", "--root", _root);
+        Assert.True(code == 0, error);
+        Assert.Contains("Reserved crashkernel:    256M", output);
+        Assert.Contains("kernel image (init_size)       40M", output);
+        Assert.Contains("Recommended crashkernel: 256M", output);
+    }
+
+    [Fact]
+    public void TestRefusesWhenNotOperationalAndAsksFirst()
+    {
+        var (code, _, error) = CliRunner.Run("test", "--root", _root, "--force");
+        Assert.Equal(1, code);
+        Assert.Contains("not operational", error);
+        Assert.Equal("", Read("/proc/sysrq-trigger"));
+
+        Write("/sys/kernel/kexec_crash_loaded", "1\n");
+        var (unconfirmed, _, _) = CliRunner.Run("test", "--root", _root); // standard input is empty
+        Assert.Equal(1, unconfirmed);
+        Assert.Equal("", Read("/proc/sysrq-trigger"));
+
+        Assert.Equal(0, CliRunner.Run("test", "--root", _root, "--force").ExitCode);
+        Assert.Equal("c", Read("/proc/sysrq-trigger"));
+    }
+
+    [Fact]
+    public void InitSimulatedUnderRootMountsAndLoadsModules()
+    {
+        Write("/etc/nkdump/modules.load", "/lib/modules/x/ext4.ko\n");
+        var (_, output, _) = CliRunner.Run("init", "--root", _root, "unknown-kernel-word");
+        Assert.Contains("mount -t proc proc /proc", output);
+        Assert.Contains("load /lib/modules/x/ext4.ko", output);
+    }
+}

@@ -7,5 +7,7 @@ internal static class HostCommands
     [
         HostConfigCommands.Config,
         HostCrashkernelCommands.Crashkernel,
+        .. HostServiceCommands.All,
+        .. HostInstallCommands.All,
     ];
 }

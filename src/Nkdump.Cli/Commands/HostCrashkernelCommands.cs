@@ -73,7 +73,8 @@ internal static class HostCrashkernelCommands
     {
         var facts = new HostFacts(root);
         var release = kernel is null || initramfs is null ? facts.KernelRelease : "";
-        var kernelPath = kernel ?? facts.FindKernelImage(release)
+        var kernelPath = kernel
+            ?? (facts.FindKernelImage(release) is { } found ? root.Resolve(found) : null)
             ?? throw new Formats.NkdumpException($"no kernel image for {release} under {root.Resolve("/boot")}");
         var image = KernelImage.Read(kernelPath);
         var initramfsPath = initramfs ?? root.Resolve(Setup.Initramfs.CaptureInitramfs.ImagePath(release));

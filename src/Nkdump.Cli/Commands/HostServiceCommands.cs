@@ -1,0 +1,135 @@
+using Nkdump.Config;
+using Nkdump.Setup;
+using Nkdump.Setup.Kexec;
+using Nkdump.Setup.Service;
+
+namespace Nkdump.Cli.Commands;
+
+/// <summary>kdumpctl's service verbs: start, stop, restart, reload, rebuild, status, showmem, estimate, test.</summary>
+internal static class HostServiceCommands
+{
+    private const string Common =
+        "  --config FILE     kdump.conf to use (default ROOT/etc/kdump.conf)\n"
+        + "  --binary FILE     the nkdump to put in the capture initramfs, a path inside ROOT (default /usr/sbin/nkdump)\n"
+        + "  --root DIR        treat DIR as / (for tests: kexec is then simulated, nothing is loaded)\n";
+
+    public static IReadOnlyList<Command> All { get; } =
+    [
+        Service("start", "load the capture kernel (building the capture initramfs when an input changed)", s => s.Start()),
+        Service("stop", "unload the capture kernel", s => s.Stop()),
+        Service("restart", "unload and load the capture kernel again", s => s.Restart()),
+        Service("reload", "load the capture kernel again after a configuration change (same as restart)", s => s.Restart()),
+        Service("rebuild", "rebuild the capture initramfs even when no input changed", s => s.Rebuild()),
+        new("status", "say whether kdump is operational (exit 3 when not, with the reason)", "status [--config FILE] [--root DIR]", Common, Status),
+        new("showmem", "print the memory reserved for the capture kernel", "showmem [--root DIR]", HostCommandSupport.RootHelp, ShowMem),
+        new("estimate", "estimate the crashkernel= size this machine needs", "estimate [--kernel FILE] [--initramfs FILE] [--root DIR]",
+            "  --kernel FILE     the kernel image (default /boot/vmlinuz-RELEASE)\n  --initramfs FILE  the capture initramfs (default the one 'rebuild' writes)\n" + HostCommandSupport.RootHelp,
+            Estimate),
+        new("test", "crash the machine on purpose to test kdump (asks first)", "test [--force] [--root DIR]",
+            "  --force           do not ask for confirmation\n" + HostCommandSupport.RootHelp, Test),
+    ];
+
+    private static Command Service(string name, string summary, Action<KdumpService> action) =>
+        new(name, summary, $"{name} [--config FILE] [--binary FILE] [--root DIR]", Common, (ctx, args) =>
+        {
+            var parsed = Parse(args);
+            return HostCommandSupport.Guard(ctx, name, () =>
+            {
+                action(Create(ctx, parsed));
+                return ExitCodes.Success;
+            });
+        });
+
+    private static ParsedArguments Parse(string[] args)
+    {
+        var parsed = new OptionParser().Value("--config", "--root", "--binary").Parse(args);
+        parsed.ExpectPositionals(0, 0, "no arguments");
+        return parsed;
+    }
+
+    private static KdumpService Create(CommandContext ctx, ParsedArguments parsed)
+    {
+        var root = new HostRoot(HostCommandSupport.Root(parsed));
+        IKexecLoader loader = root.IsSystem ? new LinuxKexecLoader() : new RootSimulatedKexecLoader(root);
+        var binary = parsed.Get("--binary");
+        if (binary is null && root.IsSystem && !File.Exists(Installer.BinaryPath) && Environment.ProcessPath is { } self && Path.GetFileName(self) == "nkdump")
+        {
+            binary = self;
+        }
+
+        return new KdumpService(root, loader, HostCommandSupport.ConfigPath(parsed), binary, ctx.Out);
+    }
+
+    private static int Status(CommandContext ctx, string[] args)
+    {
+        var parsed = new OptionParser().Value("--config", "--root", "--binary").Parse(args);
+        parsed.ExpectPositionals(0, 0, "no arguments");
+        return HostCommandSupport.Guard(ctx, "status", () =>
+        {
+            var status = Create(ctx, parsed).Status();
+            ctx.Out.WriteLine(status.Reason);
+            foreach (var warning in status.Warnings)
+            {
+                ctx.Out.WriteLine($"warning: {warning}");
+            }
+
+            return status.Operational ? ExitCodes.Success : ExitCodes.NotOperational;
+        });
+    }
+
+    private static int ShowMem(CommandContext ctx, string[] args)
+    {
+        var parsed = new OptionParser().Value("--root").Parse(args);
+        parsed.ExpectPositionals(0, 0, "no arguments");
+        var facts = new HostFacts(new HostRoot(HostCommandSupport.Root(parsed)));
+        var size = facts.CrashSize
+            ?? throw new Formats.NkdumpException("/sys/kernel/kexec_crash_size is missing: this kernel has no kdump support");
+        ctx.Out.WriteLine($"Reserved {size >> 20}MB memory for crash kernel");
+        if (size == 0)
+        {
+            ctx.Out.WriteLine("no crashkernel= reservation: see 'nkdump crashkernel reset'");
+        }
+
+        return ExitCodes.Success;
+    }
+
+    private static int Estimate(CommandContext ctx, string[] args)
+    {
+        var parsed = new OptionParser().Value("--root", "--kernel", "--initramfs").Parse(args);
+        parsed.ExpectPositionals(0, 0, "no arguments");
+        return HostCommandSupport.Guard(ctx, "estimate", () =>
+            HostCrashkernelCommands.EstimateCommand(ctx, new HostRoot(HostCommandSupport.Root(parsed)), parsed.Get("--kernel"), parsed.Get("--initramfs")));
+    }
+
+    private static int Test(CommandContext ctx, string[] args)
+    {
+        var parsed = new OptionParser().Value("--root").Flag("--force").Parse(args);
+        parsed.ExpectPositionals(0, 0, "no arguments");
+        var root = new HostRoot(HostCommandSupport.Root(parsed));
+        var facts = new HostFacts(root);
+        if (!facts.CrashLoaded)
+        {
+            ctx.Error.WriteLine("nkdump test: kdump is not operational (no capture kernel loaded): see 'nkdump status'; not crashing");
+            return ExitCodes.Failure;
+        }
+
+        if (!parsed.Has("--force"))
+        {
+            ctx.Out.WriteLine("This crashes the kernel now (echo c > /proc/sysrq-trigger) to test kdump; the machine reboots.");
+            ctx.Out.Write("Type 'yes' to continue: ");
+            ctx.Out.Flush();
+            using var reader = new StreamReader(ctx.OpenStandardInput());
+            if (reader.ReadLine()?.Trim() != "yes")
+            {
+                ctx.Out.WriteLine();
+                ctx.Error.WriteLine("nkdump test: not confirmed; nothing done");
+                return ExitCodes.Failure;
+            }
+        }
+
+        ctx.Out.WriteLine("triggering a crash");
+        ctx.Out.Flush();
+        File.WriteAllText(root.Resolve("/proc/sysrq-trigger"), "c");
+        return ExitCodes.Success;
+    }
+}

@@ -1,0 +1,178 @@
+using Nkdump.Config;
+using Nkdump.Formats;
+using Nkdump.Setup.Initramfs;
+using Nkdump.Setup.Kexec;
+
+namespace Nkdump.Setup.Service;
+
+/// <summary>What `status` found: operational or not, and why.</summary>
+public sealed record KdumpStatus(bool Operational, string Reason, IReadOnlyList<string> Warnings);
+
+/// <summary>
+/// kdumpctl's service verbs over a root prefix: start (check, build the initramfs when an input
+/// changed, load), stop (unload), reload/restart, rebuild, status, showmem.
+/// </summary>
+public sealed class KdumpService(HostRoot root, IKexecLoader loader, string configPath, string? binary, TextWriter log)
+{
+    private readonly HostFacts _facts = new(root);
+
+    /// <summary>Loads the capture kernel, building the initramfs first when needed. Returns false when it was already loaded.</summary>
+    public bool Start()
+    {
+        var config = KdumpConfigParser.Load(configPath);
+        if (_facts.CrashLoaded)
+        {
+            log.WriteLine("kdump is already operational (a capture kernel is loaded); use 'restart' to load it again");
+            return false;
+        }
+
+        Load(config);
+        return true;
+    }
+
+    public void Stop()
+    {
+        if (!_facts.CrashLoaded)
+        {
+            log.WriteLine("no capture kernel is loaded");
+            return;
+        }
+
+        loader.UnloadCrash();
+        log.WriteLine("capture kernel unloaded");
+    }
+
+    /// <summary>Unload and load again (after a configuration change), rebuilding only when inputs changed.</summary>
+    public void Restart()
+    {
+        var config = KdumpConfigParser.Load(configPath);
+        if (_facts.CrashLoaded)
+        {
+            loader.UnloadCrash();
+        }
+
+        Load(config);
+    }
+
+    public InitramfsBuildResult Rebuild()
+    {
+        var config = KdumpConfigParser.Load(configPath);
+        var release = _facts.KernelRelease;
+        var result = CaptureInitramfs.Build(root, Inputs(config, release), force: true);
+        log.WriteLine($"capture initramfs rebuilt: {result.ImagePath}");
+        return result;
+    }
+
+    public KdumpStatus Status()
+    {
+        var warnings = new List<string>();
+        var size = _facts.CrashSize;
+        if (size is null)
+        {
+            return new KdumpStatus(false, $"{root.Resolve("/sys/kernel/kexec_crash_size")} is missing: this kernel has no kdump support (CONFIG_CRASH_DUMP)", warnings);
+        }
+
+        try
+        {
+            var config = KdumpConfigParser.Load(configPath);
+            warnings.AddRange(CheckEnvironment(config));
+        }
+        catch (ConfigException e)
+        {
+            warnings.Add(e.Message);
+        }
+
+        if (size == 0)
+        {
+            return new KdumpStatus(false, "no memory is reserved for the capture kernel: add crashkernel= to the kernel command line ('nkdump crashkernel reset') and reboot", warnings);
+        }
+
+        if (!_facts.CrashLoaded)
+        {
+            return new KdumpStatus(false, $"{size >> 20} MiB is reserved, but no capture kernel is loaded: run 'nkdump start' (or enable nkdump.service)", warnings);
+        }
+
+        return new KdumpStatus(true, $"kdump is operational: a capture kernel is loaded in {size >> 20} MiB", warnings);
+    }
+
+    /// <summary>Problems of this machine that `config check` cannot see: hooks, devices, the kernel image.</summary>
+    public IReadOnlyList<string> CheckEnvironment(KdumpConfig config)
+    {
+        var problems = new List<string>();
+        foreach (var program in new[] { config.KdumpPre, config.KdumpPost, config.KdumpEmergency }.OfType<string>().Concat(config.ExtraBins))
+        {
+            var real = root.Resolve(program);
+            if (!File.Exists(real))
+            {
+                problems.Add($"{program} (from {config.File}) does not exist");
+            }
+            else if ((File.GetUnixFileMode(real) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) == 0)
+            {
+                problems.Add($"{program} (from {config.File}) is not executable");
+            }
+        }
+
+        if (config.Target.Kind is DumpTargetKind.Raw or DumpTargetKind.FileSystem && config.Target.Directive != "virtiofs")
+        {
+            var device = DevicePath(config.Target.Value);
+            if (device is not null && !Path.Exists(root.Resolve(device)))
+            {
+                problems.Add($"dump target {config.Target.Value} (line {config.Target.Line}): {device} does not exist");
+            }
+        }
+
+        return problems;
+    }
+
+    /// <summary>Where udev puts a device named in kdump.conf: UUID=x → /dev/disk/by-uuid/x, LABEL=x → /dev/disk/by-label/x.</summary>
+    public static string? DevicePath(string value) => value switch
+    {
+        _ when value.StartsWith("UUID=", StringComparison.Ordinal) => "/dev/disk/by-uuid/" + value[5..],
+        _ when value.StartsWith("LABEL=", StringComparison.Ordinal) => "/dev/disk/by-label/" + value[6..],
+        _ when value.StartsWith("PARTUUID=", StringComparison.Ordinal) => "/dev/disk/by-partuuid/" + value[9..],
+        _ when value.StartsWith("PARTLABEL=", StringComparison.Ordinal) => "/dev/disk/by-partlabel/" + value[10..],
+        _ when value.StartsWith('/') => value,
+        _ => null,
+    };
+
+    private void Load(KdumpConfig config)
+    {
+        var size = _facts.CrashSize ?? 0;
+        if (size == 0)
+        {
+            throw new NkdumpException("no memory is reserved for the capture kernel (kexec_crash_size is 0): add crashkernel= to the kernel command line ('nkdump crashkernel reset') and reboot");
+        }
+
+        var problems = CheckEnvironment(config);
+        if (problems.Count > 0)
+        {
+            throw new NkdumpException(string.Join("; ", problems));
+        }
+
+        var release = _facts.KernelRelease;
+        var kernel = _facts.FindKernelImage(release)
+            ?? throw new NkdumpException($"no kernel image for the running kernel {release}: {root.Resolve($"/boot/vmlinuz-{release}")} does not exist");
+        var inputs = Inputs(config, release);
+        InitramfsBuildResult built;
+        if (config.ForceNoRebuild && File.Exists(root.Resolve(CaptureInitramfs.ImagePath(release))))
+        {
+            built = new InitramfsBuildResult(false, root.Resolve(CaptureInitramfs.ImagePath(release)), "force_no_rebuild 1", new InitramfsPlan([], [], []));
+        }
+        else
+        {
+            built = CaptureInitramfs.Build(root, inputs, force: config.ForceRebuild);
+        }
+
+        log.WriteLine(built.Rebuilt ? $"capture initramfs built ({built.Reason}): {built.ImagePath}" : $"capture initramfs up to date: {built.ImagePath}");
+        var commandLine = CaptureCommandLine.Build(_facts.CommandLine, config, CaptureCommandLine.BootCpuApicId(root.TryReadText("/proc/cpuinfo")));
+        loader.LoadCrash(root.Resolve(kernel), built.ImagePath, commandLine);
+        log.WriteLine($"capture kernel {kernel} loaded into {size >> 20} MiB");
+    }
+
+    private InitramfsInputs Inputs(KdumpConfig config, string release)
+    {
+        var nkdump = binary ?? (File.Exists(root.Resolve(InitramfsPlanner.BinaryPath)) ? InitramfsPlanner.BinaryPath : null)
+            ?? throw new NkdumpException($"{root.Resolve(InitramfsPlanner.BinaryPath)} does not exist: run 'nkdump install' first");
+        return new InitramfsInputs(release, nkdump, config, configPath);
+    }
+}
