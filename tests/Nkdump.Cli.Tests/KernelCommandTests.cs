@@ -24,6 +24,45 @@ public partial class KernelCommandTests : IDisposable
         Assert.Equal(expected, Encoding.Latin1.GetBytes(output));
     }
 
+    /// <summary>The fixture's kdump-compressed files (zlib, zstd, snappy) give the same log as the ELF.</summary>
+    [Fact]
+    public void DmesgReadsEveryKdumpCompressedFixture()
+    {
+        const string fixture = "debian-6.1.0-56-amd64";
+        var expected = File.ReadAllBytes(Fixtures.Expected(fixture, "dmesg.makedumpfile.txt"));
+        var files = Fixtures.KdumpFiles(fixture);
+        Assert.NotEmpty(files);
+        foreach (var file in files)
+        {
+            var (code, output, error) = CliRunner.Run("dmesg", file);
+            Assert.True(code == 0, $"{file}: {error}");
+            Assert.Equal(expected, Encoding.Latin1.GetBytes(output));
+        }
+    }
+
+    /// <summary>makedumpfile's own lzo, flattened (-F, which its --dump-dmesg cannot read) and split outputs.</summary>
+    [Theory]
+    [MemberData(nameof(Fixtures.All), MemberType = typeof(Fixtures))]
+    public void DmesgReadsMakedumpfileOutputsOfEveryFormat(string fixture)
+    {
+        var elf = Fixtures.ElfVmcore(fixture);
+        var lzo = Path.Combine(_dir, "lzo");
+        var split = new[] { Path.Combine(_dir, "split.1"), Path.Combine(_dir, "split.2") };
+        Assert.Equal(0, ExternalTool.Run("makedumpfile", ["-l", "-d", "31", elf, lzo]).ExitCode);
+        Assert.Equal(0, ExternalTool.Run("makedumpfile", ["--split", "-l", "-d", "31", elf, .. split]).ExitCode);
+        var flat = Path.Combine(_dir, "flat");
+        var result = ExternalTool.Run("sh", ["-c", $"makedumpfile -F -l -d 31 '{elf}' > '{flat}'"]);
+        Assert.True(result.ExitCode == 0, result.ToString());
+
+        var expected = File.ReadAllBytes(Fixtures.Expected(fixture, "dmesg.makedumpfile.txt"));
+        foreach (var args in new[] { new[] { lzo }, new[] { flat }, split })
+        {
+            var (code, output, error) = CliRunner.Run(["dmesg", .. args]);
+            Assert.True(code == 0, $"{args[0]}: {error}");
+            Assert.Equal(expected, Encoding.Latin1.GetBytes(output));
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Fixtures.All), MemberType = typeof(Fixtures))]
     public void CallerIdFollowsTheTimestamp(string fixture)

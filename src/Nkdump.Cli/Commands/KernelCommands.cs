@@ -1,7 +1,9 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Nkdump.Formats;
 using Nkdump.Kernel;
+using Nkdump.Kernel.Crash;
 using Nkdump.Kernel.Printk;
 
 namespace Nkdump.Cli.Commands;
@@ -14,7 +16,7 @@ internal static class KernelCommands
         new Command(
             "dmesg",
             "print the crashed kernel's log from a dump (like makedumpfile --dump-dmesg)",
-            "dmesg DUMP [--caller] [--json]",
+            "dmesg DUMP [DUMP...] [--caller] [--json]",
             """
               --caller   put the caller id ([     T123] task, [      C1] CPU) after the time, like newer makedumpfile
               --json     one JSON object per record: seq, timestamp_ns, level, facility, caller, text, device_info
@@ -23,7 +25,8 @@ internal static class KernelCommands
             buffer (5.10+) or the structured log_buf (3.5-5.9). The text is byte for byte what
             makedumpfile 1.7.2 writes. If part of the log cannot be read (an excluded page, a
             corrupt ring) the readable records are still printed, the problem goes to stderr and
-            the exit status is 1.
+            the exit status is 1. DUMP may be any format nkdump reads; give every part of a
+            --split set.
             """,
             Dmesg),
     ];
@@ -31,8 +34,12 @@ internal static class KernelCommands
     private static int Dmesg(CommandContext ctx, string[] args)
     {
         var parsed = new OptionParser().Flag("--caller", "--json").Parse(args);
-        parsed.ExpectPositionals(1, 1, "one dump file");
-        using var dump = DumpOpener.Open(parsed.Positionals[0]);
+        if (parsed.Positionals.Count == 0)
+        {
+            throw new UsageException("expected a dump file");
+        }
+
+        using var dump = DumpOpener.Open(parsed.Positionals);
         var kernel = KernelContext.Open(dump.Memory, dump.VmcoreInfo);
         var log = KernelLogReader.Read(kernel);
 
@@ -62,5 +69,53 @@ internal static class KernelCommands
         }
 
         return log.IsComplete ? ExitCodes.Success : ExitCodes.Failure;
+    }
+
+    /// <summary>The crash summary of an opened dump, for `info`; null with the reason when the kernel cannot be read.</summary>
+    internal static (CrashSummary? Summary, string? Problem) Summarize(IKernelDump dump)
+    {
+        try
+        {
+            var kernel = KernelContext.Open(dump.Memory, dump.VmcoreInfo);
+            KernelLog? log = null;
+            try
+            {
+                log = KernelLogReader.Read(kernel);
+            }
+            catch (NkdumpException)
+            {
+                // The summary still has everything but the panic line and uptime.
+            }
+
+            return (CrashSummaryReader.Read(kernel, dump.Cpus, log), null);
+        }
+        catch (NkdumpException e)
+        {
+            return (null, e.Message);
+        }
+    }
+
+    /// <summary>The "Crash" section `info` appends to its text.</summary>
+    internal static string CrashSummarySection(IKernelDump dump)
+    {
+        var (summary, problem) = Summarize(dump);
+        return summary is null
+            ? $"\nCrash summary: not available: {problem}\n"
+            : $"\nCrash summary:\n{CrashSummaryText.Format(summary)}";
+    }
+
+    /// <summary>`info --json` with a "crash_summary" member added (null with "crash_summary_problem" when unavailable).</summary>
+    internal static string WithCrashSummary(JsonNode? infoJson, IKernelDump dump)
+    {
+        var (summary, problem) = Summarize(dump);
+        var node = infoJson as JsonObject ?? new JsonObject();
+        var context = CrashSummaryJsonContext.CreateReadable();
+        node["crash_summary"] = summary is null ? null : JsonSerializer.SerializeToNode(CrashSummaryJson.From(summary), context.CrashSummaryJson);
+        if (problem is not null)
+        {
+            node["crash_summary_problem"] = problem;
+        }
+
+        return node.ToJsonString(context.Options);
     }
 }
