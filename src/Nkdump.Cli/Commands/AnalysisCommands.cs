@@ -1,7 +1,84 @@
+using System.Text.Json;
+using Nkdump.Analysis.Commands;
+using Nkdump.Analysis.Session;
+using Nkdump.Analysis.Shell;
+using Nkdump.Analysis.Triage;
+
 namespace Nkdump.Cli.Commands;
 
-/// <summary>Post-mortem verbs: analyze, triage.</summary>
+/// <summary>Post-mortem verbs: analyze, triage. The logic lives in Nkdump.Analysis; this file only wires.</summary>
 internal static class AnalysisCommands
 {
-    public static IReadOnlyList<Command> All { get; } = [];
+    public static IReadOnlyList<Command> All { get; } =
+    [
+        new Command(
+            "analyze",
+            "answer questions about a dump without a debuginfo package (bt, ps, sym, rd, struct, mod, log…)",
+            "analyze DUMP [-c CMD]... [--json] [--system-map FILE] [--vmlinux FILE]",
+            """
+              -c CMD              run CMD and exit (several -c run in order); without -c, a prompt reads commands from stdin
+              --json              answer in JSON: an array of {command, ok, result}
+              --system-map FILE   symbols from this System.map (relocated by the dump's KERNELOFFSET) instead of the dump's kallsyms
+              --vmlinux FILE      symbols and BTF types from this vmlinux instead of the dump's own
+
+            Commands:
+            """ + string.Concat(CommandRunner.Commands.Select(c => $"\n  {c.Usage,-50} {c.Summary}")) + """
+
+
+            Symbols come from the dump's kallsyms, types from the dump's BTF (__start_BTF..__stop_BTF),
+            stacks from the kernel's ORC tables. What cannot be read (an excluded page, no BTF) is said
+            in the answer; the exit status is then 1. At the prompt: 'history', '!N', '!!', 'quit'.
+            """,
+            Analyze),
+        new Command(
+            "triage",
+            "one-shot crash report: panic reason, call trace, taint, modules, build id, and a signature that groups the same bug",
+            "triage DUMP [--json] [--system-map FILE] [--vmlinux FILE]",
+            """
+              --json              one JSON object: signature, panic_reason, release, build_id, taint, call_trace, frames, modules, missing
+              --system-map FILE   symbols from this System.map instead of the dump's kallsyms
+              --vmlinux FILE      symbols and BTF from this vmlinux
+
+            The signature is a hash of the normalized panic reason and the top frames below the
+            crash machinery (panic, __crash_kexec, oops handling): the same bug on many machines
+            gets the same signature. Exit status 1 when something was missing (listed in "missing").
+            """,
+            Triage),
+    ];
+
+    private static AnalysisSession OpenSession(ParsedArguments parsed) =>
+        AnalysisSession.Open(parsed.Positionals[0], new AnalysisOptions { SystemMap = parsed.Get("--system-map"), Vmlinux = parsed.Get("--vmlinux") });
+
+    private static int Analyze(CommandContext ctx, string[] args)
+    {
+        var parsed = new OptionParser().Flag("--json").Repeatable("-c").Value("--system-map", "--vmlinux").Parse(args);
+        parsed.ExpectPositionals(1, 1, "one dump file");
+        using var session = OpenSession(parsed);
+        var runner = new CommandRunner(session);
+        var json = parsed.Has("--json");
+        var commands = parsed.GetAll("-c");
+        if (commands.Count == 0)
+        {
+            using var input = new StreamReader(ctx.OpenStandardInput());
+            return new AnalysisShell(runner, input, ctx.Out, json).Run() == 0 ? ExitCodes.Success : ExitCodes.Failure;
+        }
+
+        var answers = commands.Select(runner.Run).ToList();
+        ctx.Out.Write(json ? AnswerWriter.Json(answers) + "\n" : AnswerWriter.Text(answers));
+        ctx.Out.Flush();
+        return answers.All(a => a.Ok) ? ExitCodes.Success : ExitCodes.Failure;
+    }
+
+    private static int Triage(CommandContext ctx, string[] args)
+    {
+        var parsed = new OptionParser().Flag("--json").Value("--system-map", "--vmlinux").Parse(args);
+        parsed.ExpectPositionals(1, 1, "one dump file");
+        using var session = OpenSession(parsed);
+        var report = TriageReport.Build(session);
+        ctx.Out.Write(parsed.Has("--json")
+            ? JsonSerializer.Serialize(report, AnalysisJsonContext.CreateReadable(indented: true).TriageJson) + "\n"
+            : TriageText.Format(report));
+        ctx.Out.Flush();
+        return report.Missing.Count == 0 ? ExitCodes.Success : ExitCodes.Failure;
+    }
 }

@@ -1,0 +1,48 @@
+using System.Globalization;
+using System.Text;
+
+namespace Nkdump.Analysis.Commands;
+
+public sealed partial class CommandRunner
+{
+    private CommandOutput Sym(string[] args)
+    {
+        if (args.Length == 0)
+        {
+            throw new AnalysisUsageException("usage: sym NAME|ADDRESS...");
+        }
+
+        var symbols = Session.Symbols ?? throw new AnalysisUsageException($"no symbols: {Session.Kernel.SymbolsProblem}");
+        var results = new List<SymbolJson>();
+        var text = new StringBuilder();
+        foreach (var query in args)
+        {
+            if (symbols.TryGetAddress(query, out var address))
+            {
+                var symbol = symbols.TryResolve(address, out var at) && at.Symbol.Name == query ? at.Symbol.Type : '?';
+                results.Add(new SymbolJson(query, query, Hex(address), symbol.ToString(), null, null));
+                text.Append(CultureInfo.InvariantCulture, $"{address:x16} ({symbol}) {query}\n");
+            }
+            else if (TryParseHex(query, out address))
+            {
+                if (symbols.TryResolve(address, out var location))
+                {
+                    results.Add(new SymbolJson(query, location.Symbol.Name, Hex(address), location.Symbol.Type.ToString(), Hex(location.Offset), null));
+                    text.Append(CultureInfo.InvariantCulture, $"{address:x16} ({location.Symbol.Type}) {location}\n");
+                }
+                else
+                {
+                    results.Add(new SymbolJson(query, null, Hex(address), null, null, "no symbol covers this address"));
+                    text.Append(CultureInfo.InvariantCulture, $"{address:x16}: no symbol covers this address\n");
+                }
+            }
+            else
+            {
+                results.Add(new SymbolJson(query, null, null, null, null, "no such symbol"));
+                text.Append(CultureInfo.InvariantCulture, $"{query}: no such symbol\n");
+            }
+        }
+
+        return Output(results.All(r => r.Problem is null), text.ToString(), new SymJson(symbols.Source, results), Json.SymJson);
+    }
+}

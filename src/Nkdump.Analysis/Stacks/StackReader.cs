@@ -1,0 +1,87 @@
+using Nkdump.Analysis.Session;
+using Nkdump.Formats;
+using Nkdump.Kernel.Orc;
+using Nkdump.Kernel.Tasks;
+
+namespace Nkdump.Analysis.Stacks;
+
+/// <summary>
+/// Chooses where each stack starts and unwinds it: a task running on a CPU at the crash starts from
+/// that CPU's NT_PRSTATUS registers (the kernel saved them in crash_save_cpu(); for the panicking
+/// CPU inside __crash_kexec, for the others in the NMI that stopped them), any other task from the
+/// frame __switch_to_asm left at task->thread.sp.
+/// </summary>
+public sealed class StackReader(AnalysisSession session)
+{
+    /// <summary>The panicking CPU's stack (see <see cref="AnalysisSession.PanicCpu"/>).</summary>
+    public TaskStack Panic() => session.PanicCpu() is { } cpu
+        ? ForCpu(cpu)
+        : new TaskStack(null, null, "nothing", null, "the dump has no NT_PRSTATUS notes: no CPU registers to start from");
+
+    /// <summary>The stack of whatever ran on <paramref name="cpu"/> at the crash.</summary>
+    public TaskStack ForCpu(int cpu)
+    {
+        if (cpu < 0 || cpu >= session.Dump.Cpus.Count)
+        {
+            return new TaskStack(null, cpu, "nothing", null, $"no NT_PRSTATUS note for CPU {cpu} (the dump has {session.Dump.Cpus.Count})");
+        }
+
+        var state = session.Dump.Cpus[cpu];
+        KernelTask? task = null;
+        if (session.Tasks is { } tasks)
+        {
+            task = Try(() => tasks.CurrentTask(cpu) is { } current ? tasks.Read(current) : null);
+        }
+
+        return Unwind(task, cpu, $"CPU {cpu} registers (NT_PRSTATUS)", () => UnwindStart.FromCpu(state.Registers));
+    }
+
+    /// <summary>The stack of a task, from the CPU registers when it was running, else its saved frame.</summary>
+    public TaskStack ForTask(KernelTask task)
+    {
+        if (session.Tasks is not { } tasks)
+        {
+            return new TaskStack(task, null, "nothing", null, session.TasksProblem);
+        }
+
+        for (var cpu = 0; cpu < session.Dump.Cpus.Count; cpu++)
+        {
+            if (Try(() => tasks.CurrentTask(cpu)) == task.Address)
+            {
+                return Unwind(task, cpu, $"CPU {cpu} registers (NT_PRSTATUS)", () => UnwindStart.FromCpu(session.Dump.Cpus[cpu].Registers));
+            }
+        }
+
+        return Unwind(task, null, "saved switch frame (thread.sp)",
+            () => UnwindStart.FromSleepingTask(session.Kernel, tasks.Btf, task.Address, tasks.Layout.ThreadSp));
+    }
+
+    private TaskStack Unwind(KernelTask? task, int? cpu, string from, Func<UnwindStart> start)
+    {
+        if (session.Unwinder is not { } unwinder)
+        {
+            return new TaskStack(task, cpu, from, null, $"no unwinder: {session.UnwinderProblem}");
+        }
+
+        try
+        {
+            return new TaskStack(task, cpu, from, unwinder.Unwind(start()), null);
+        }
+        catch (NkdumpException e)
+        {
+            return new TaskStack(task, cpu, from, null, e.Message);
+        }
+    }
+
+    private static T? Try<T>(Func<T?> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (NkdumpException)
+        {
+            return default;
+        }
+    }
+}
