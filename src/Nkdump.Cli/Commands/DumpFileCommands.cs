@@ -62,11 +62,15 @@ internal static class DumpFileCommands
         var info = DumpInfo.Describe(dump);
         if (parsed.Has("--json"))
         {
-            ctx.Out.WriteLine(JsonSerializer.Serialize(info, DumpInfoJsonContext.Default.DumpInfo));
+            // Kernel area: the crash summary is added as "crash_summary" (KernelCommands.WithCrashSummary).
+            ctx.Out.WriteLine(KernelCommands.WithCrashSummary(JsonSerializer.SerializeToNode(info, DumpInfoJsonContext.Default.DumpInfo), dump));
         }
         else
         {
             ctx.Out.Write(DumpInfoText.Render(info));
+
+            // Kernel area: the crash summary section (KernelCommands.CrashSummarySection).
+            ctx.Out.Write(KernelCommands.CrashSummarySection(dump));
         }
 
         return ExitCodes.Success;
