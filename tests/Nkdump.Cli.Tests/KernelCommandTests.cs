@@ -112,6 +112,37 @@ public partial class KernelCommandTests : IDisposable
         Assert.Contains(lines, l => l.Contains("\"device_info\":{\"SUBSYSTEM\":\"acpi\",\"DEVICE\":\"+acpi:"));
     }
 
+    /// <summary>`info` ends with the crash summary; its panic line is the log's, its RIP is in __crash_kexec.</summary>
+    [Theory]
+    [MemberData(nameof(Fixtures.All), MemberType = typeof(Fixtures))]
+    public void InfoShowsTheCrashSummary(string fixture)
+    {
+        var (code, output, error) = CliRunner.Run("info", Fixtures.ElfVmcore(fixture));
+        Assert.True(code == 0, error);
+        var section = output[output.IndexOf("\nCrash summary:\n", StringComparison.Ordinal)..];
+        Assert.Contains("\nPanic:         Kernel panic - not syncing: sysrq triggered crash\n", section);
+        Assert.Matches(@"\nRIP: +ffffffff[0-9a-f]{8} __crash_kexec\+0x[0-9a-f]+\n", section);
+        Assert.Contains("\nCrashing CPU:  0, PID 1 (init)", section);
+
+        (code, output, error) = CliRunner.Run("info", Fixtures.ElfVmcore(fixture), "--json");
+        Assert.True(code == 0, error);
+        using var doc = JsonDocument.Parse(output);
+        var crash = doc.RootElement.GetProperty("crash_summary");
+        Assert.Equal("Kernel panic - not syncing: sysrq triggered crash", crash.GetProperty("panic_reason").GetString());
+        Assert.StartsWith("__crash_kexec+0x", crash.GetProperty("crashing_cpu").GetProperty("rip_symbol").GetString());
+        Assert.Equal(File.ReadAllLines(Fixtures.Expected(fixture, "uts.txt")).Single(l => l.StartsWith("release ")).Split(' ')[1], crash.GetProperty("release").GetString());
+    }
+
+    [Fact]
+    public void InfoWithoutVmcoreInfoSaysWhyThereIsNoCrashSummary()
+    {
+        var path = Path.Combine(_dir, "no-vmcoreinfo.elf");
+        File.WriteAllBytes(path, TinyElfCore());
+        var (code, output, _) = CliRunner.Run("info", path);
+        Assert.Equal(0, code);
+        Assert.Contains("Crash summary: not available: the dump has no VMCOREINFO note", output);
+    }
+
     [Fact]
     public void DumpWithoutVmcoreInfoIsAClearFailure()
     {

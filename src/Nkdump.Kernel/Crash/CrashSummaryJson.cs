@@ -53,7 +53,7 @@ public sealed record CrashingCpuJson(
     }
 }
 
-[JsonSourceGenerationOptions(WriteIndented = true)]
+[JsonSourceGenerationOptions]
 [JsonSerializable(typeof(CrashSummaryJson))]
 public sealed partial class CrashSummaryJsonContext : JsonSerializerContext
 {
@@ -61,6 +61,5 @@ public sealed partial class CrashSummaryJsonContext : JsonSerializerContext
     public static CrashSummaryJsonContext CreateReadable() => new(new JsonSerializerOptions
     {
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        WriteIndented = true,
     });
 }
