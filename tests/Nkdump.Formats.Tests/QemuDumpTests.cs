@@ -26,6 +26,14 @@ public sealed class QemuDumpTests(ITestOutputHelper output)
 
         using var kdump = DumpOpener.Open(paths[1]);
         Assert.Equal(DumpFormat.Flattened, kdump.Format);
+
+        // QEMU's header quirks (fixtures/README.md) do not stop the reader or `info`: empty utsname, zero timestamp.
+        var kdumpHeader = ((Nkdump.Formats.Kdump.KdumpDump)kdump).Header;
+        Assert.Equal("", kdumpHeader.Utsname[2]);
+        Assert.Equal(0, kdumpHeader.TimestampSeconds);
+        var info = Nkdump.Formats.Info.DumpInfo.Describe(kdump);
+        Assert.Equal(2, info.Cpus.Count);
+        Assert.Equal("zlib", info.Compression);
         var compared = PageComparison.AssertSubsetEqual(elf.Memory, kdump.Memory);
         Assert.True(compared > 100000, $"only {compared} pages compared");
 
