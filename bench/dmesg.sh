@@ -43,9 +43,11 @@ for dump in "$@"; do
 
     "$NKDUMP" dmesg "$dump" > "$tmp/nk.txt" 2> /dev/null || true
     rm -f "$tmp/mk.txt"
-    "$MAKEDUMPFILE" --dump-dmesg "$dump" "$tmp/mk.txt" > /dev/null 2>&1 || true
+    "$MAKEDUMPFILE" --dump-dmesg "$dump" "$tmp/mk.txt" > "$tmp/mk.err" 2>&1 || true
+    mkfailed=""
     if [ ! -s "$tmp/mk.txt" ]; then
-        same="makedumpfile failed"
+        mkfailed="fails: $(grep -v '^$' "$tmp/mk.err" | head -1 | tr '|' '/')"
+        same="(no makedumpfile output to compare)"
     elif cmp -s "$tmp/nk.txt" "$tmp/mk.txt"; then
         same="identical ($(wc -l < "$tmp/nk.txt") lines)"
     else
@@ -55,5 +57,5 @@ for dump in "$@"; do
     read -r best median < <(time_runs sh -c "\"$NKDUMP\" dmesg \"$dump\" > \"$tmp/out\"")
     echo "| $name | $size | nkdump dmesg | $best | $median | $same |"
     read -r best median < <(time_runs "$MAKEDUMPFILE" --dump-dmesg "$dump" "$tmp/out")
-    echo "| $name | $size | makedumpfile --dump-dmesg | $best | $median | |"
+    echo "| $name | $size | makedumpfile --dump-dmesg | $best | $median | $mkfailed |"
 done
