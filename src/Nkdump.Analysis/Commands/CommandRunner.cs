@@ -85,6 +85,11 @@ public sealed partial class CommandRunner(AnalysisSession session)
             return address + offset;
         }
 
+        if (Session.Kernel.VmcoreInfo.Symbol(head) is { } exported)
+        {
+            return exported + offset;
+        }
+
         return TryParseHex(head, out var value)
             ? value + offset
             : throw new AnalysisUsageException($"'{text}' is neither an address nor a known symbol");

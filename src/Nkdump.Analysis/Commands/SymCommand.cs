@@ -23,6 +23,13 @@ public sealed partial class CommandRunner
                 results.Add(new SymbolJson(query, query, Hex(address), symbol.ToString(), null, null));
                 text.Append(CultureInfo.InvariantCulture, $"{address:x16} ({symbol}) {query}\n");
             }
+            else if (Session.Kernel.VmcoreInfo.Symbol(query) is { } exported)
+            {
+                // kallsyms leaves out its own tables (scripts/kallsyms.c ignores kallsyms_*), but
+                // VMCOREINFO exports them as SYMBOL(name): already relocated by KASLR.
+                results.Add(new SymbolJson(query, query, Hex(exported), "?", null, null));
+                text.Append(CultureInfo.InvariantCulture, $"{exported:x16} (?) {query}  (from VMCOREINFO)\n");
+            }
             else if (TryParseHex(query, out address))
             {
                 if (symbols.TryResolve(address, out var location))
