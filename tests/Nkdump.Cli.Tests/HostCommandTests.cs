@@ -311,3 +311,66 @@ public class HostServiceCommandTests : IDisposable
         Assert.Contains("load /lib/modules/x/ext4.ko", output);
     }
 }
+
+/// <summary>
+/// The capture initramfs built around the published NativeAOT binary holds everything that binary
+/// needs: unpacked into a bare directory, its /init runs under chroot.
+/// </summary>
+public class HostNativeInitramfsTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("nkdump-native-initramfs-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    [Fact]
+    public void InitOfTheUnpackedImageRunsTheNativeBinary()
+    {
+        var binary = Testing.RepoPaths.NativeBinary;
+        Assert.True(File.Exists(binary), $"{binary} is missing: run ./build.sh first (./test.sh does)");
+        Copy(binary, "/usr/sbin/nkdump");
+        var ldd = Testing.ExternalTool.Run("ldd", [binary]);
+        Assert.True(ldd.ExitCode == 0, ldd.ToString());
+        foreach (var line in ldd.StandardOutput.Split('\n'))
+        {
+            var path = line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries).FirstOrDefault(p => p.StartsWith('/'));
+            if (path is not null)
+            {
+                Copy(path, path);
+            }
+        }
+
+        Write("/proc/sys/kernel/osrelease", "6.1.0-native\n");
+        Write("/etc/kdump.conf", "path /var/crash\n");
+        var (code, output, error) = CliRunner.Run("rebuild", "--root", _root);
+        Assert.True(code == 0, error);
+        Assert.Contains("rebuilt", output);
+
+        var image = _root + "/var/lib/nkdump/initramfs-6.1.0-native.img";
+        var cpio = _root + "/image.cpio";
+        using (var input = new System.IO.Compression.GZipStream(File.OpenRead(image), System.IO.Compression.CompressionMode.Decompress))
+        using (var outFile = File.Create(cpio))
+        {
+            input.CopyTo(outFile);
+        }
+
+        var tree = Directory.CreateDirectory(_root + "/unpacked").FullName;
+        var unpack = Testing.ExternalTool.Run("cpio", ["-i", "-d", "--quiet", "--no-absolute-filenames", "-F", cpio], workingDirectory: tree);
+        Assert.True(unpack.ExitCode == 0, unpack.ToString());
+        var run = Testing.ExternalTool.Run("chroot", [tree, "/init", "--version"]);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.StartsWith("nkdump ", run.StandardOutput);
+    }
+
+    private void Copy(string source, string pathInRoot)
+    {
+        var target = _root + pathInRoot;
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        File.Copy(new FileInfo(source).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? source, target, overwrite: true);
+    }
+
+    private void Write(string path, string text)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(_root + path)!);
+        File.WriteAllText(_root + path, text);
+    }
+}

@@ -116,6 +116,12 @@ public class CrashkernelTests
     [InlineData(0UL, "0")]
     public void SizesFormatInTheLargestExactUnit(ulong bytes, string text) => Assert.Equal(text, MemorySize.Format(bytes));
 
+    [Theory]
+    [InlineData(256UL << 20, "256M")]
+    [InlineData(25165435UL << 10, "24.0G")]
+    [InlineData(1000UL, "1000")]
+    public void HumanSizesRound(ulong bytes, string text) => Assert.Equal(text, MemorySize.Human(bytes));
+
     [Fact]
     public void FormsAreRecognised()
     {

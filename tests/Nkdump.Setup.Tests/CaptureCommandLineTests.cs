@@ -14,7 +14,7 @@ public class CaptureCommandLineTests
             "BOOT_IMAGE=/boot/vmlinuz-6.1.0 root=UUID=abcd ro quiet crashkernel=2G-64G:256M,64G-:512M hugepages=16 cma=64M nr_cpus=8 panic_on_warn=1 -- single",
             KdumpConfigParser.Parse(""),
             bootCpuApicId: null);
-        Assert.Equal($"BOOT_IMAGE=/boot/vmlinuz-6.1.0 root=UUID=abcd ro {Additions}", line);
+        Assert.Equal($"BOOT_IMAGE=/boot/vmlinuz-6.1.0 root=UUID=abcd ro {Additions} -- init", line);
     }
 
     [Fact]
@@ -22,7 +22,7 @@ public class CaptureCommandLineTests
     {
         var config = KdumpConfigParser.Parse("kdump_commandline_remove console BOOT_IMAGE\nkdump_commandline_append console=ttyS0 loglevel=7\n");
         var line = CaptureCommandLine.Build("BOOT_IMAGE=x root=/dev/sda1 console=tty0 console=ttyS1", config, 2);
-        Assert.Equal($"root=/dev/sda1 {Additions} console=ttyS0 loglevel=7 disable_cpu_apicid=2", line);
+        Assert.Equal($"root=/dev/sda1 {Additions} console=ttyS0 loglevel=7 disable_cpu_apicid=2 -- init", line);
 
         var replaced = CaptureCommandLine.Build("root=/dev/sda1 quiet", KdumpConfigParser.Parse("kdump_commandline root=/dev/vdb ro\n"), null);
         Assert.StartsWith("root=/dev/vdb ro novmcoredd", replaced);
@@ -53,4 +53,22 @@ public class CaptureCommandLineTests
     [InlineData(5, "errno 5")]
     public void ErrnosHaveMessagesAPersonCanActOn(int errno, string text) =>
         Assert.Contains(text, KexecErrors.Describe(errno, "/boot/vmlinuz"));
+}
+
+public class LinuxKexecLoaderTests
+{
+    /// <summary>
+    /// The real syscall wiring: an ELF program is not a kernel, so kexec_file_load must fail (ENOEXEC
+    /// on a kernel that lets us call it; EPERM or ENOSYS in a sandbox) and never load anything. The
+    /// errno must come back through [LibraryImport] as a clear message. Real loading is the
+    /// end-to-end suite's job.
+    /// </summary>
+    [Fact]
+    public void ANonKernelIsRefusedWithItsErrnoExplained()
+    {
+        var e = Assert.Throws<KexecException>(() => new LinuxKexecLoader().LoadCrash("/usr/bin/true", "/usr/bin/true", "console=ttyS0"));
+        Assert.True(e.Errno > 0);
+        Assert.Contains(e.Errno, new[] { KexecErrors.ENOEXEC, KexecErrors.EPERM, KexecErrors.ENOSYS, KexecErrors.EINVAL, KexecErrors.EADDRNOTAVAIL });
+        Assert.Equal(KexecErrors.Describe(e.Errno, "/usr/bin/true"), e.Message);
+    }
 }

@@ -59,6 +59,10 @@ public class KdumpServiceTests
             Assert.Contains("capture initramfs built", log.ToString());
             Assert.True(service.Status().Operational);
 
+            Assert.Empty(service.Status().Warnings);
+            File.AppendAllText(t.Real("/etc/kdump.conf"), "final_action halt\n");
+            Assert.Contains(service.Status().Warnings, w => w.Contains("out of date"));
+
             Assert.False(service.Start()); // already loaded
             service.Stop();
             Assert.Equal(1, loader.Unloads);
@@ -66,7 +70,7 @@ public class KdumpServiceTests
 
             service.Restart();
             Assert.Equal(2, loader.Loads.Count);
-            Assert.Contains("capture initramfs up to date", log.ToString());
+            Assert.Contains("capture initramfs built (an input changed)", log.ToString());
         }
     }
 

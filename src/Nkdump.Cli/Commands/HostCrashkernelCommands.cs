@@ -54,12 +54,12 @@ internal static class HostCrashkernelCommands
         ctx.Out.WriteLine(r.Total.ToString(CultureInfo.InvariantCulture));
         if (r.Total == 0)
         {
-            ctx.Out.WriteLine($"nothing reserved with {MemorySize.Format(ram)} of RAM: {r.Note}");
+            ctx.Out.WriteLine($"nothing reserved with {MemorySize.Human(ram)} of RAM: {r.Note}");
             return ExitCodes.Success;
         }
 
         var where = r.High ? $" (above 4G where possible, plus {MemorySize.Format(r.LowSize)} below 4G)" : r.Offset is { } o ? $" at {MemorySize.Format(o)}" : "";
-        ctx.Out.WriteLine($"{MemorySize.Format(r.Size)} reserved with {MemorySize.Format(ram)} of RAM{where}");
+        ctx.Out.WriteLine($"{MemorySize.Format(r.Size)} reserved with {MemorySize.Human(ram)} of RAM{where}");
         return ExitCodes.Success;
     }
 
@@ -83,7 +83,7 @@ internal static class HostCrashkernelCommands
         var estimate = CrashkernelEstimator.Estimate(image.MemoryNeed, initramfsSize, 0, ram);
         var reserved = facts.CrashSize ?? 0;
         ctx.Out.WriteLine($"Reserved crashkernel:    {reserved >> 20}M");
-        ctx.Out.WriteLine($"Recommended crashkernel: {estimate.Recommended >> 20}M (estimate {estimate.Estimated >> 20}M, default for {MemorySize.Format(ram)} RAM {estimate.DefaultForRam >> 20}M)");
+        ctx.Out.WriteLine($"Recommended crashkernel: {estimate.Recommended >> 20}M (estimate {estimate.Estimated >> 20}M, default for {MemorySize.Human(ram)} RAM {estimate.DefaultForRam >> 20}M)");
         ctx.Out.WriteLine();
         foreach (var part in estimate.Parts)
         {

@@ -111,6 +111,27 @@ public static class MemorySize
         return bytes.ToString(CultureInfo.InvariantCulture) + units[unit];
     }
 
+    /// <summary>For people: exact units when they fit ("256M"), else one decimal ("23.9G").</summary>
+    public static string Human(ulong bytes)
+    {
+        var exact = Format(bytes);
+        if (exact.Length <= 6 || bytes < 1024)
+        {
+            return exact;
+        }
+
+        string[] units = ["K", "M", "G", "T", "P", "E"];
+        var value = bytes / 1024.0;
+        var unit = 0;
+        while (value >= 1024 && unit < units.Length - 1)
+        {
+            value /= 1024;
+            unit++;
+        }
+
+        return value.ToString("0.0", CultureInfo.InvariantCulture) + units[unit];
+    }
+
     private static int DigitValue(char c) => c switch
     {
         >= '0' and <= '9' => c - '0',

@@ -61,6 +61,14 @@ public static partial class CaptureInitramfs
         return new InitramfsBuildResult(true, image, reason, plan);
     }
 
+    /// <summary>True when the stored image was built from exactly these inputs.</summary>
+    public static bool IsCurrent(HostRoot root, InitramfsInputs inputs)
+    {
+        var manifestFile = root.Resolve(ManifestPath(inputs.Release));
+        return File.Exists(root.Resolve(ImagePath(inputs.Release))) && File.Exists(manifestFile)
+            && File.ReadAllText(manifestFile) == Manifest(inputs.Release, new InitramfsPlanner(root).Plan(inputs));
+    }
+
     /// <summary>Writes the plan as an uncompressed cpio newc archive.</summary>
     public static void WriteCpio(Stream output, InitramfsPlan plan)
     {

@@ -46,6 +46,11 @@ public sealed class InitramfsPlanner(HostRoot root)
         Add(InitramfsEntry.Link("/usr/sbin/makedumpfile", "nkdump"));
         Add(InitramfsEntry.FromFile("/etc/kdump.conf", inputs.ConfigFile, 0x1A4));
         Add(InitramfsEntry.FromText("/etc/nkdump/release", inputs.Release + "\n"));
+        if (root.FirstExisting("/etc/hostname") is { } hostname)
+        {
+            // The dump directory is named after the host, as kdump-utils does.
+            Add(InitramfsEntry.FromFile(hostname, root.Resolve(hostname), 0x1A4));
+        }
         foreach (var dir in new[] { "/proc", "/sys", "/dev", "/run", "/tmp", "/mnt", "/var/crash" })
         {
             Add(InitramfsEntry.Dir(dir));
@@ -129,8 +134,11 @@ public sealed class InitramfsPlanner(HostRoot root)
     private List<string> PlanModules(InitramfsInputs inputs, Dictionary<string, InitramfsEntry> entries, List<string> notes)
     {
         var config = inputs.Config;
-        var wanted = TargetModules(config.Target);
-        if (wanted.Count == 0 && config.ExtraModules.Count == 0)
+        var wanted = TargetModules(config.Target).ToList();
+        var drivers = config.Target.Kind is DumpTargetKind.Raw or DumpTargetKind.FileSystem
+            ? BlockDeviceModules.Find(root, config.Target.Value)
+            : [];
+        if (wanted.Count == 0 && drivers.Count == 0 && config.ExtraModules.Count == 0)
         {
             return [];
         }
@@ -144,7 +152,8 @@ public sealed class InitramfsPlanner(HostRoot root)
             notes.Add($"no module for {config.Target.FileSystemType} in {modules.Directory}: assuming it is built into the kernel");
         }
 
-        var files = modules.Closure(target.Concat(config.ExtraModules), out var missing);
+        // Drivers found in sysfs are modules of the running kernel: take those this release has.
+        var files = modules.Closure(drivers.Where(modules.Contains).Concat(target).Concat(config.ExtraModules), out var missing);
         if (missing.Count > 0)
         {
             throw new NkdumpException($"extra_modules: {string.Join(", ", missing)} not found in {root.Resolve(modules.Directory)}/modules.dep or modules.builtin");

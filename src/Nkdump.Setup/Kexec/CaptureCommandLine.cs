@@ -10,7 +10,8 @@ namespace Nkdump.Setup.Kexec;
 /// kernel's small memory, plus the x86_64 additions, plus kdump_commandline_append. kdump-utils
 /// keeps the remove/append lists in /etc/sysconfig/kdump; nkdump reads them from kdump.conf
 /// (kdump_commandline_remove / kdump_commandline_append) so there is one file to edit.
-/// Unlike kdump-utils, root= is kept: nkdump's capture side reads it to find the root file system.
+/// Unlike kdump-utils, root= is kept: nkdump's capture side reads it to find the root file system;
+/// and the line ends with "-- init", which the kernel hands to /init (nkdump) as its arguments.
 /// </summary>
 public static class CaptureCommandLine
 {
@@ -59,7 +60,9 @@ public static class CaptureCommandLine
             result.Add($"disable_cpu_apicid={id.ToString(CultureInfo.InvariantCulture)}");
         }
 
-        return string.Join(' ', result);
+        // Words after "--" go to init's argv: /init is nkdump, and "init" is the verb it runs
+        // (see the init command). Placed last so nothing else lands after it.
+        return string.Join(' ', result) + " -- init";
     }
 
     /// <summary>The "initial apicid" of processor 0 in /proc/cpuinfo, or null.</summary>

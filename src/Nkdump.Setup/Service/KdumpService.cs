@@ -92,6 +92,20 @@ public sealed class KdumpService(HostRoot root, IKexecLoader loader, string conf
             return new KdumpStatus(false, $"{size >> 20} MiB is reserved, but no capture kernel is loaded: run 'nkdump start' (or enable nkdump.service)", warnings);
         }
 
+        try
+        {
+            var config = KdumpConfigParser.Load(configPath);
+            var release = _facts.KernelRelease;
+            if (!CaptureInitramfs.IsCurrent(root, Inputs(config, release)))
+            {
+                warnings.Add("the capture initramfs is out of date (an input changed since it was built): run 'nkdump restart'");
+            }
+        }
+        catch (Exception e) when (e is NkdumpException or ConfigException or IOException)
+        {
+            warnings.Add($"cannot check the capture initramfs: {e.Message}");
+        }
+
         return new KdumpStatus(true, $"kdump is operational: a capture kernel is loaded in {size >> 20} MiB", warnings);
     }
 
