@@ -14,6 +14,7 @@ public static class CommandTable
         .. DumpFileCommands.All,
         .. KernelCommands.All,
         .. CollectorCommands.All,
+        .. CaptureCommands.All,
         .. AnalysisCommands.All,
         .. HostCommands.All,
     ];
