@@ -64,7 +64,7 @@ public sealed class KernelContext
                 _symbolsTried = true;
                 try
                 {
-                    _symbols = KallsymsReader.Read(Memory, VmcoreInfo);
+                    _symbols = KallsymsReader.Read(Memory, VmcoreInfo, Layout);
                     SetLayout(X86_64LayoutDetector.Detect(Physical, VmcoreInfo, _symbols));
                 }
                 catch (NkdumpException e)

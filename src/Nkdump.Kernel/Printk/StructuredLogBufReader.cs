@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using Nkdump.Formats;
+using Nkdump.Kernel.Memory;
 
 namespace Nkdump.Kernel.Printk;
 

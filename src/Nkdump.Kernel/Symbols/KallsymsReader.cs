@@ -3,6 +3,7 @@ using System.Text;
 using Nkdump.Formats;
 using Nkdump.Kernel.Memory;
 
+
 namespace Nkdump.Kernel.Symbols;
 
 /// <summary>
@@ -23,43 +24,64 @@ public static class KallsymsReader
     /// <summary>KSYM_NAME_LEN is 512 since 6.1; compressed names are never longer.</summary>
     private const int MaxCompressedLength = 0x3fff;
 
-    public static bool IsAvailable(VmcoreInfo info) =>
-        info.Symbol("kallsyms_names") is not null && info.Symbol("kallsyms_num_syms") is not null &&
-        info.Symbol("kallsyms_token_table") is not null && info.Symbol("kallsyms_token_index") is not null &&
-        (info.Symbol("kallsyms_offsets") is not null || info.Symbol("kallsyms_addresses") is not null);
+    public static bool IsAvailable(VmcoreInfo info) => KallsymsTables.FromVmcoreInfo(info) is not null;
 
-    /// <summary>Reads every symbol; throws <see cref="NkdumpException"/> naming what is missing or unreadable.</summary>
-    public static SymbolTable Read(KernelMemory memory, VmcoreInfo info)
+    /// <summary>
+    /// Reads every symbol from the tables VMCOREINFO names (6.0+), or else from tables found by
+    /// <see cref="KallsymsSearch"/> in the kernel image; throws <see cref="NkdumpException"/> naming
+    /// what is missing or unreadable.
+    /// </summary>
+    public static SymbolTable Read(KernelMemory memory, VmcoreInfo info, X86_64Layout? layout = null)
     {
-        ulong Require(string name) => info.Symbol(name)
-            ?? throw new NkdumpException($"VMCOREINFO has no SYMBOL({name}) (kernels before 6.0 do not export the kallsyms tables)");
+        if (KallsymsTables.FromVmcoreInfo(info) is { } tables)
+        {
+            return Read(memory, info, tables);
+        }
 
-        var namesAddress = Require("kallsyms_names");
-        var count = memory.ReadUInt32(Require("kallsyms_num_syms"), "kallsyms_num_syms");
+        var problems = new List<string>();
+        foreach (var candidate in KallsymsSearch.Find(memory, info, layout))
+        {
+            try
+            {
+                var table = Read(memory, info, candidate);
+                if (Plausible(table, layout))
+                {
+                    return table;
+                }
+
+                problems.Add($"{candidate.Source}: addresses outside the kernel image");
+            }
+            catch (NkdumpException e)
+            {
+                problems.Add(e.Message);
+            }
+        }
+
+        throw new NkdumpException("VMCOREINFO does not name the kallsyms tables (kernels before 6.0) and a search of the kernel image found none" +
+            (problems.Count > 0 ? $" that decode ({problems[0]})" : ""));
+    }
+
+    /// <summary>Tables found by a search must put (nearly) all text symbols inside the kernel image.</summary>
+    private static bool Plausible(SymbolTable table, X86_64Layout? layout)
+    {
+        var size = layout?.KernelImageSize ?? X86_64Constants.DefaultKernelImageSize;
+        var text = table.Symbols.Where(s => s.Type is 't' or 'T').ToList();
+        return text.Count > 0 && text.Count(s => s.Address - X86_64Constants.StartKernelMap < size) >= text.Count * 9 / 10;
+    }
+
+    /// <summary>Reads every symbol from the given table addresses.</summary>
+    public static SymbolTable Read(KernelMemory memory, VmcoreInfo info, KallsymsTables tables)
+    {
+        var count = memory.ReadUInt32(tables.NumSyms, "kallsyms_num_syms");
         if (count is 0 or > MaxSymbols)
         {
             throw new NkdumpException($"kallsyms_num_syms is {count}: not a plausible symbol count (corrupt kallsyms tables?)");
         }
 
-        var tokenIndex = memory.ReadBytes(Require("kallsyms_token_index"), 256 * 2, "kallsyms_token_index");
-        var lastToken = BinaryPrimitives.ReadUInt16LittleEndian(tokenIndex.AsSpan(255 * 2));
-        var tokenTable = memory.ReadBytes(Require("kallsyms_token_table"), lastToken + 256, "kallsyms_token_table");
-        var tokens = new string[256];
-        for (var i = 0; i < 256; i++)
-        {
-            var start = BinaryPrimitives.ReadUInt16LittleEndian(tokenIndex.AsSpan(i * 2));
-            var end = start < tokenTable.Length ? tokenTable.AsSpan(start).IndexOf((byte)0) : -1;
-            if (end < 0)
-            {
-                throw new NkdumpException($"kallsyms_token_table: token {i} at offset {start} has no terminating NUL (corrupt table?)");
-            }
-
-            tokens[i] = Encoding.Latin1.GetString(tokenTable, start, end);
-        }
-
-        var names = ReadNames(memory, info, namesAddress, count);
-        var addresses = ReadAddresses(memory, info, count);
+        var tokens = ReadTokens(memory, tables);
+        var names = ReadNames(memory, tables, count);
         var decoded = DecodeNames(names, count, tokens);
+        var addresses = ReadAddresses(memory, tables, count);
         var encoding = ChooseEncoding(info, decoded, addresses);
 
         var symbols = new KernelSymbol[count];
@@ -69,19 +91,47 @@ public static class KallsymsReader
             symbols[i] = new KernelSymbol(name, addresses.Resolve(i, encoding), type);
         }
 
-        return new SymbolTable($"kallsyms in the dump ({encoding} addresses)", symbols);
+        return new SymbolTable($"kallsyms in the dump ({tables.Source}, {encoding} addresses)", symbols);
     }
 
-    private static byte[] ReadNames(KernelMemory memory, VmcoreInfo info, ulong namesAddress, uint count)
+    internal static string[] ReadTokens(KernelMemory memory, KallsymsTables tables)
+    {
+        var tokenIndex = memory.ReadBytes(tables.TokenIndex, 256 * 2, "kallsyms_token_index");
+        var lastToken = BinaryPrimitives.ReadUInt16LittleEndian(tokenIndex.AsSpan(255 * 2));
+        var tokenTable = new byte[lastToken + 256];
+        var read = memory.TryReadPrefix(tables.TokenTable, tokenTable, out var failure);
+        if (read <= lastToken)
+        {
+            throw new KernelReadException("kallsyms_token_table", failure);
+        }
+
+        var tokens = new string[256];
+        for (var i = 0; i < 256; i++)
+        {
+            var start = BinaryPrimitives.ReadUInt16LittleEndian(tokenIndex.AsSpan(i * 2));
+            var end = start < read ? tokenTable.AsSpan(start, read - start).IndexOf((byte)0) : -1;
+            if (end < 0)
+            {
+                throw new NkdumpException($"kallsyms_token_table: token {i} at offset {start} has no terminating NUL (corrupt table?)");
+            }
+
+            tokens[i] = Encoding.Latin1.GetString(tokenTable, start, end);
+        }
+
+        return tokens;
+    }
+
+    private static byte[] ReadNames(KernelMemory memory, KallsymsTables tables, uint count)
     {
         // The names end before the next kallsyms table in memory (their order changed across versions),
         // else allow the worst case; read what is readable, decoding checks it was enough.
+        var namesAddress = tables.Names;
         ulong limit = namesAddress + Math.Min((ulong)count * 64, 64UL << 20);
-        foreach (var other in new[] { "kallsyms_markers", "kallsyms_token_table", "kallsyms_token_index", "kallsyms_offsets", "kallsyms_relative_base", "kallsyms_num_syms", "kallsyms_seqs_of_names", "kallsyms_addresses" })
+        foreach (var other in new[] { tables.TokenTable, tables.TokenIndex, tables.Offsets ?? 0, tables.RelativeBase ?? 0, tables.Addresses ?? 0, tables.NumSyms, tables.Markers ?? 0 })
         {
-            if (info.Symbol(other) is { } a && a > namesAddress && a < limit)
+            if (other > namesAddress && other < limit)
             {
-                limit = a;
+                limit = other;
             }
         }
 
@@ -96,7 +146,7 @@ public static class KallsymsReader
         return names;
     }
 
-    private static (string Name, char Type)[] DecodeNames(byte[] names, uint count, string[] tokens)
+    internal static (string Name, char Type)[] DecodeNames(byte[] names, uint count, string[] tokens)
     {
         var result = new (string, char)[count];
         var builder = new StringBuilder(64);
@@ -138,16 +188,17 @@ public static class KallsymsReader
         return result;
     }
 
-    private static KallsymsAddresses ReadAddresses(KernelMemory memory, VmcoreInfo info, uint count)
+    private static KallsymsAddresses ReadAddresses(KernelMemory memory, KallsymsTables tables, uint count)
     {
-        if (info.Symbol("kallsyms_offsets") is { } offsetsAddress)
+        if (tables.Offsets is { } offsetsAddress)
         {
             var raw = memory.ReadBytes(offsetsAddress, checked((int)count * 4), "kallsyms_offsets");
-            ulong? relativeBase = info.Symbol("kallsyms_relative_base") is { } rb ? memory.ReadPointer(rb, "kallsyms_relative_base") : null;
+            ulong? relativeBase = tables.RelativeBase is { } rb ? memory.ReadPointer(rb, "kallsyms_relative_base") : null;
             return new KallsymsAddresses(raw, null, offsetsAddress, relativeBase);
         }
 
-        var absolute = memory.ReadBytes(info.Symbol("kallsyms_addresses")!.Value, checked((int)count * 8), "kallsyms_addresses");
+        var absolute = memory.ReadBytes(tables.Addresses ?? throw new NkdumpException("kallsyms: neither kallsyms_offsets nor kallsyms_addresses is known"),
+            checked((int)count * 8), "kallsyms_addresses");
         return new KallsymsAddresses(null, absolute, 0, null);
     }
 

@@ -41,3 +41,28 @@ public class KallsymsFixtureTests
         Assert.Equal(f.Kernel.VmcoreInfo.Symbol("_stext"), stext);
     }
 }
+
+public class KallsymsSearchFixtureTests
+{
+    /// <summary>
+    /// A kernel before 6.0 does not name its kallsyms tables in VMCOREINFO. Removing those lines from
+    /// the fixtures' VMCOREINFO, the search must find the same tables: 6.1 keeps the offsets before
+    /// kallsyms_num_syms, 6.12 after kallsyms_token_index, so both layouts are exercised.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Fixtures.All), MemberType = typeof(Fixtures))]
+    public void SearchFindsTheSameSymbolsAsVmcoreInfo(string fixture)
+    {
+        using var dump = Nkdump.Formats.DumpOpener.Open(Fixtures.ElfVmcore(fixture));
+        var full = dump.VmcoreInfo!;
+        var stripped = Nkdump.Formats.VmcoreInfo.Parse(System.Text.Encoding.ASCII.GetBytes(
+            string.Join('\n', full.Text.Split('\n').Where(l => !l.StartsWith("SYMBOL(kallsyms_", StringComparison.Ordinal)))));
+        Assert.False(KallsymsReader.IsAvailable(stripped));
+
+        var expected = KernelContext.Open(dump.Memory, full).Symbols!;
+        var searched = KernelContext.Open(dump.Memory, stripped);
+        Assert.True(searched.Symbols is not null, searched.SymbolsProblem);
+        Assert.Contains("found by search", searched.Symbols.Source);
+        Assert.Equal(expected.Symbols, searched.Symbols.Symbols);
+    }
+}

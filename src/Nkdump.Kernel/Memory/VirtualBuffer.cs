@@ -1,6 +1,5 @@
-using Nkdump.Kernel.Memory;
 
-namespace Nkdump.Kernel.Printk;
+namespace Nkdump.Kernel.Memory;
 
 /// <summary>
 /// A kernel buffer read page by page so that one unreadable page costs only the records on it:
