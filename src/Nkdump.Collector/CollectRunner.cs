@@ -16,6 +16,7 @@ namespace Nkdump.Collector;
 public sealed class CollectRunner(CollectArguments arguments, TextWriter messages, Func<Stream> openStandardOutput)
 {
     private const int CommonBit = 2;
+    private const int ReportBit = 16;
 
     /// <summary>Default filter window: 2^20 page frames (4 GiB of memory, 64 MiB of struct pages read per window).</summary>
     private const ulong DefaultWindowPages = 1UL << 20;
@@ -24,11 +25,14 @@ public sealed class CollectRunner(CollectArguments arguments, TextWriter message
 
     public CollectOutcome Run()
     {
+        var step = System.Diagnostics.Stopwatch.StartNew();
         var vmcoreInfo = arguments.VmcoreInfoFile is { } file ? VmcoreInfo.Parse(File.ReadAllBytes(file)) : null;
         using var dump = DumpOpener.Open(arguments.Files[0]);
         var plan = DumpFilterPlan.Create(dump, arguments.DumpLevel, vmcoreInfo);
+        Step("Opening the vmcore", step);
         var window = arguments.CyclicBufferKiB is { } kib ? (ulong)kib * 1024 * 8 : DefaultWindowPages;
         var kept = plan.Kept(window);
+        Step("Excluding unnecessary pages", step);
         var workers = arguments.Threads is { } t and > 0 ? t : Environment.ProcessorCount;
         var compression = ToPageCompression(arguments.Compression);
 
@@ -58,7 +62,9 @@ public sealed class CollectRunner(CollectArguments arguments, TextWriter message
         using (var output = CreateDumpFile(path))
         {
             var outcome = collector.Write(output, null, plan.Statistics);
+            Step("Copying data", step);
             output.Flush(flushToDisk: true);
+            Step("Syncing the dump file", step);
             Report($"The dumpfile is saved to {path}.");
             return outcome;
         }
@@ -138,6 +144,17 @@ public sealed class CollectRunner(CollectArguments arguments, TextWriter message
         {
             throw new NkdumpException($"{path}: file exists (use -f to overwrite)");
         }
+    }
+
+    /// <summary>makedumpfile's report message: "STEP [name] : seconds", shown with message-level bit 16.</summary>
+    private void Step(string name, System.Diagnostics.Stopwatch watch)
+    {
+        if ((arguments.MessageLevel & ReportBit) != 0)
+        {
+            messages.WriteLine(System.FormattableString.Invariant($"STEP [{name}] : {watch.Elapsed.TotalSeconds:F6} seconds"));
+        }
+
+        watch.Restart();
     }
 
     private void Report(string line)
