@@ -55,6 +55,20 @@ public class HostCommandTests : IDisposable
     }
 
     [Fact]
+    public void ConfigShowJson()
+    {
+        var path = WriteConfig("ssh kdump@backup\nfilter zero,free\ndracut_args -a x\n");
+        var (code, output, _) = CliRunner.Run("config", "show", "--config", path, "--json");
+        Assert.Equal(0, code);
+        using var doc = System.Text.Json.JsonDocument.Parse(output);
+        Assert.Equal("ssh", doc.RootElement.GetProperty("target").GetString());
+        var settings = doc.RootElement.GetProperty("settings");
+        Assert.Equal("makedumpfile -F -l --message-level 7 -d 17", settings.GetProperty("core_collector").GetString());
+        Assert.Equal("kdump@backup", settings.GetProperty("ssh").GetString());
+        Assert.Equal(1, doc.RootElement.GetProperty("warnings").GetArrayLength());
+    }
+
+    [Fact]
     public void ConfigReadsRootEtcKdumpConfByDefault()
     {
         Directory.CreateDirectory(Path.Combine(_dir, "etc"));
@@ -108,6 +122,17 @@ public class HostCrashkernelCommandTests : IDisposable
         var (code, output, _) = CliRunner.Run("crashkernel", "show", expression, "--ram", ram);
         Assert.Equal(0, code);
         Assert.Equal(bytes, output.Split('\n')[0]);
+    }
+
+    [Fact]
+    public void ShowJson()
+    {
+        var (code, output, _) = CliRunner.Run("crashkernel", "show", "512M,high", "--ram", "16G", "--json");
+        Assert.Equal(0, code);
+        using var doc = System.Text.Json.JsonDocument.Parse(output);
+        Assert.Equal(805306368UL, doc.RootElement.GetProperty("bytes").GetUInt64());
+        Assert.True(doc.RootElement.GetProperty("high").GetBoolean());
+        Assert.Equal(268435456UL, doc.RootElement.GetProperty("low_size").GetUInt64());
     }
 
     [Fact]
@@ -233,6 +258,12 @@ public class HostServiceCommandTests : IDisposable
         var (status, statusOut, _) = CliRunner.Run("status", "--root", _root);
         Assert.Equal(0, status);
         Assert.Contains("operational", statusOut);
+        var (_, json, _) = CliRunner.Run("status", "--root", _root, "--json");
+        using (var doc = System.Text.Json.JsonDocument.Parse(json))
+        {
+            Assert.True(doc.RootElement.GetProperty("operational").GetBoolean());
+            Assert.Equal(268435456UL, doc.RootElement.GetProperty("crash_size").GetUInt64());
+        }
 
         Assert.Equal(0, CliRunner.Run("stop", "--root", _root).ExitCode);
         Assert.Equal(3, CliRunner.Run("status", "--root", _root).ExitCode);

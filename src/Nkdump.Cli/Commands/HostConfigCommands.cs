@@ -8,18 +8,19 @@ internal static class HostConfigCommands
     public static Command Config { get; } = new(
         "config",
         "check kdump.conf or show the effective settings (like kdumpctl's config checks)",
-        "config check|show [--config FILE] [--root DIR]",
+        "config check|show [--config FILE] [--root DIR] [--json]",
         "Sub-commands:\n"
         + "  check             judge the file itself: syntax, values, combinations (exit 1 on an error)\n"
         + "  show              print every effective setting, defaults included, in kdump.conf syntax\n"
         + "Options:\n"
         + "  --config FILE     the configuration to read (default ROOT/etc/kdump.conf)\n"
+        + "  --json            'show': print the settings as JSON\n"
         + HostCommandSupport.RootHelp,
         Run);
 
     private static int Run(CommandContext ctx, string[] args)
     {
-        var parsed = new OptionParser().Value("--config", "--root").Parse(args);
+        var parsed = new OptionParser().Value("--config", "--root").Flag("--json").Parse(args);
         var sub = HostCommandSupport.SubVerb(parsed, "check", "show");
         parsed.ExpectPositionals(1, 1, $"no arguments after '{sub}'");
         var path = HostCommandSupport.ConfigPath(parsed);
@@ -29,6 +30,15 @@ internal static class HostConfigCommands
             if (sub == "check")
             {
                 ctx.Out.WriteLine($"{path}: OK ({Describe(config)})");
+                return ExitCodes.Success;
+            }
+
+            if (parsed.Has("--json"))
+            {
+                var settings = config.EffectiveLines().Where(l => !l.StartsWith('#'))
+                    .Select(l => l.Split(' ', 2)).ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : "");
+                var target = config.Target.Kind == DumpTargetKind.RootFileSystem ? "root" : config.Target.Directive;
+                HostJsonContext.Write(ctx.Out, new ConfigJson(path, target, settings, config.Warnings.Select(w => w.ToString()).ToList()), HostJsonContext.Default.ConfigJson);
                 return ExitCodes.Success;
             }
 

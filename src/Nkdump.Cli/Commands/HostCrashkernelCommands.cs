@@ -12,7 +12,7 @@ internal static class HostCrashkernelCommands
     public static Command Crashkernel { get; } = new(
         "crashkernel",
         "compute, recommend and set the crashkernel= reservation (like kdumpctl get-default-crashkernel/reset-crashkernel)",
-        "crashkernel show EXPR [--ram SIZE] | get-default | estimate | reset [--size EXPR] [--dry-run] [--root DIR]",
+        "crashkernel show EXPR [--ram SIZE] [--json] | get-default | estimate | reset [--size EXPR] [--dry-run] [--root DIR]",
         "Sub-commands:\n"
         + "  show EXPR         bytes EXPR reserves (first line; 0 when nothing), e.g. show '2G-64G:256M,64G-:512M' --ram 8G\n"
         + "  get-default       the recommended crashkernel= value for x86_64 (kdump-utils' default)\n"
@@ -20,6 +20,7 @@ internal static class HostCrashkernelCommands
         + "  reset             put crashkernel= into /etc/default/grub and regenerate the boot configuration\n"
         + "Options:\n"
         + "  --ram SIZE        RAM size for 'show' (default: this machine's)\n"
+        + "  --json            'show': print the result as JSON\n"
         + "  --size EXPR       value for 'reset' (default: get-default's)\n"
         + "  --dry-run         'reset': print the diff, change nothing\n"
         + "  --no-regenerate   'reset': edit the file but do not run update-grub/grub2-mkconfig/grubby\n"
@@ -32,25 +33,31 @@ internal static class HostCrashkernelCommands
     {
         var parsed = new OptionParser()
             .Value("--ram", "--size", "--root", "--kernel", "--initramfs")
-            .Flag("--dry-run", "--no-regenerate")
+            .Flag("--dry-run", "--no-regenerate", "--json")
             .Parse(args);
         var sub = HostCommandSupport.SubVerb(parsed, "show", "get-default", "estimate", "reset");
         parsed.ExpectPositionals(sub == "show" ? 2 : 1, sub == "show" ? 2 : 1, sub == "show" ? "one expression after 'show'" : $"no arguments after '{sub}'");
         var root = new HostRoot(HostCommandSupport.Root(parsed));
         return HostCommandSupport.Guard(ctx, "crashkernel", () => sub switch
         {
-            "show" => Show(ctx, parsed.Positionals[1], parsed.Get("--ram"), root),
+            "show" => Show(ctx, parsed.Positionals[1], parsed.Get("--ram"), root, parsed.Has("--json")),
             "get-default" => GetDefault(ctx),
             "estimate" => EstimateCommand(ctx, root, parsed.Get("--kernel"), parsed.Get("--initramfs")),
             _ => Reset(ctx, root, parsed.Get("--size") ?? CrashkernelEstimator.DefaultX86_64, parsed.Has("--dry-run"), parsed.Has("--no-regenerate")),
         });
     }
 
-    private static int Show(CommandContext ctx, string expression, string? ramText, HostRoot root)
+    private static int Show(CommandContext ctx, string expression, string? ramText, HostRoot root, bool json)
     {
         var parameters = CrashkernelParser.ParseAll(expression);
         var ram = ramText is null ? new HostFacts(root).SystemRam : ParseSize(ramText, "--ram");
         var r = CrashkernelReservation.Evaluate(parameters, ram);
+        if (json)
+        {
+            HostJsonContext.Write(ctx.Out, new CrashkernelJson(r.Total, ram, r.Size, r.LowSize, r.Offset, r.High, r.Note), HostJsonContext.Default.CrashkernelJson);
+            return ExitCodes.Success;
+        }
+
         ctx.Out.WriteLine(r.Total.ToString(CultureInfo.InvariantCulture));
         if (r.Total == 0)
         {

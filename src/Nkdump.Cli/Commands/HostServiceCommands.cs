@@ -20,7 +20,7 @@ internal static class HostServiceCommands
         Service("restart", "unload and load the capture kernel again", s => s.Restart()),
         Service("reload", "load the capture kernel again after a configuration change (same as restart)", s => s.Restart()),
         Service("rebuild", "rebuild the capture initramfs even when no input changed", s => s.Rebuild()),
-        new("status", "say whether kdump is operational (exit 3 when not, with the reason)", "status [--config FILE] [--root DIR]", Common, Status),
+        new("status", "say whether kdump is operational (exit 3 when not, with the reason)", "status [--config FILE] [--root DIR] [--json]", Common + "  --json            print the status as JSON\n", Status),
         new("showmem", "print the memory reserved for the capture kernel", "showmem [--root DIR]", HostCommandSupport.RootHelp, ShowMem),
         new("estimate", "estimate the crashkernel= size this machine needs", "estimate [--kernel FILE] [--initramfs FILE] [--root DIR]",
             "  --kernel FILE     the kernel image (default /boot/vmlinuz-RELEASE)\n  --initramfs FILE  the capture initramfs (default the one 'rebuild' writes)\n" + HostCommandSupport.RootHelp,
@@ -62,11 +62,18 @@ internal static class HostServiceCommands
 
     private static int Status(CommandContext ctx, string[] args)
     {
-        var parsed = new OptionParser().Value("--config", "--root", "--binary").Parse(args);
+        var parsed = new OptionParser().Value("--config", "--root", "--binary").Flag("--json").Parse(args);
         parsed.ExpectPositionals(0, 0, "no arguments");
         return HostCommandSupport.Guard(ctx, "status", () =>
         {
             var status = Create(ctx, parsed).Status();
+            if (parsed.Has("--json"))
+            {
+                var facts = new HostFacts(new HostRoot(HostCommandSupport.Root(parsed)));
+                HostJsonContext.Write(ctx.Out, new StatusJson(status.Operational, status.Reason, facts.CrashSize, facts.CrashLoaded, status.Warnings), HostJsonContext.Default.StatusJson);
+                return status.Operational ? ExitCodes.Success : ExitCodes.NotOperational;
+            }
+
             ctx.Out.WriteLine(status.Reason);
             foreach (var warning in status.Warnings)
             {

@@ -52,6 +52,19 @@ public sealed class Installer(HostRoot root, TextWriter log)
             }
         }
 
+        // Directories that do not exist yet are nkdump's too (kept from an earlier install).
+        var created = previous.Where(e => e.Kind == "dir").ToList();
+        foreach (var path in new[] { BinaryPath, unitPath, ConfigPath, ManifestPath })
+        {
+            for (var dir = Path.GetDirectoryName(path); dir is { Length: > 1 } && !Directory.Exists(root.Resolve(dir)); dir = Path.GetDirectoryName(dir))
+            {
+                if (!created.Any(e => e.Path == dir))
+                {
+                    created.Add(new ManifestEntry("dir", "-", dir));
+                }
+            }
+        }
+
         entries.Add(WriteFile(BinaryPath, File.ReadAllBytes(binarySource), 0x1ED));
         entries.Add(WriteFile(unitPath, System.Text.Encoding.UTF8.GetBytes(SystemdUnit.Text(alias)), 0x1A4));
         if (alias)
@@ -85,6 +98,7 @@ public sealed class Installer(HostRoot root, TextWriter log)
             log.WriteLine($"kept the existing {root.Resolve(ConfigPath)}");
         }
 
+        entries.AddRange(created);
         Directory.CreateDirectory(Path.GetDirectoryName(root.Resolve(ManifestPath))!);
         AtomicFile.WriteText(root.Resolve(ManifestPath), string.Concat(entries.Select(e => $"{e.Kind} {e.Hash} {e.Path}\n")));
         log.WriteLine($"installed {root.Resolve(BinaryPath)} and {root.Resolve(unitPath)}; enable with: systemctl enable --now {(alias ? SystemdUnit.AliasName : SystemdUnit.Name)}");
@@ -99,7 +113,8 @@ public sealed class Installer(HostRoot root, TextWriter log)
         }
 
         var kept = new List<string>();
-        foreach (var entry in ReadManifest())
+        var entries = ReadManifest();
+        foreach (var entry in entries.Where(e => e.Kind != "dir"))
         {
             var real = root.Resolve(entry.Path);
             var info = new FileInfo(real);
@@ -131,6 +146,17 @@ public sealed class Installer(HostRoot root, TextWriter log)
         }
 
         File.Delete(root.Resolve(ManifestPath));
+
+        // Directories install created, deepest first, when nothing else was put in them since.
+        foreach (var dir in entries.Where(e => e.Kind == "dir").OrderByDescending(e => e.Path.Length))
+        {
+            var real = root.Resolve(dir.Path);
+            if (Directory.Exists(real) && !Directory.EnumerateFileSystemEntries(real).Any())
+            {
+                Directory.Delete(real);
+            }
+        }
+
         return kept;
     }
 
@@ -156,7 +182,7 @@ public sealed class Installer(HostRoot root, TextWriter log)
         {
             number++;
             var parts = line.Split(' ', 3);
-            if (parts.Length != 3 || parts[0] is not ("file" or "link") || !parts[2].StartsWith('/') || parts[2].Split('/').Contains(".."))
+            if (parts.Length != 3 || parts[0] is not ("file" or "link" or "dir") || !parts[2].StartsWith('/') || parts[2].Split('/').Contains(".."))
             {
                 throw new NkdumpException($"{root.Resolve(ManifestPath)}:{number}: not a manifest line: '{line}'");
             }
@@ -173,6 +199,6 @@ public sealed class Installer(HostRoot root, TextWriter log)
         return Convert.ToHexStringLower(SHA256.HashData(file));
     }
 
-    /// <summary>A manifest line: "file SHA256 PATH" or "link TARGET PATH".</summary>
+    /// <summary>A manifest line: "file SHA256 PATH", "link TARGET PATH" or "dir - PATH".</summary>
     private sealed record ManifestEntry(string Kind, string Hash, string Path);
 }
