@@ -17,13 +17,17 @@ public sealed class ConvertedFixtures : IDisposable
     public string Directory { get; } = Path.Combine(Path.GetTempPath(), "nkdump-converted-" + Guid.NewGuid().ToString("N"));
 
     public string Get(string fixture, OutputFormat format, PageCompression compression) =>
-        _files.GetOrAdd($"{fixture}.{format}.{compression}", key => new Lazy<string>(() => Convert(key, fixture, format, compression))).Value;
+        _files.GetOrAdd($"{fixture}.{format}.{compression}", key => new Lazy<string>(() => Convert(key, Fixtures.ElfVmcore(fixture), format, compression))).Value;
 
-    private string Convert(string key, string fixture, OutputFormat format, PageCompression compression)
+    /// <summary>A conversion of any dump file (e.g. one of makedumpfile's kdump fixtures).</summary>
+    public string GetFrom(string source, OutputFormat format, PageCompression compression) =>
+        _files.GetOrAdd($"{Path.GetFileName(source)}.{format}.{compression}", key => new Lazy<string>(() => Convert(key, source, format, compression))).Value;
+
+    private string Convert(string key, string source, OutputFormat format, PageCompression compression)
     {
         System.IO.Directory.CreateDirectory(Directory);
         var path = Path.Combine(Directory, key);
-        using var input = DumpOpener.Open(Fixtures.ElfVmcore(fixture));
+        using var input = DumpOpener.Open(source);
         using var output = new FileStream(path, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 0);
         DumpConverter.Convert(input, output, format, compression);
         return path;

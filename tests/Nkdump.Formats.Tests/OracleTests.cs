@@ -176,4 +176,39 @@ public sealed class OracleTests(ConvertedFixtures converted) : IClassFixture<Con
 
         Assert.Equal(pfns.Count, lines.Length - 1);
     }
+
+    /// <summary>
+    /// drgn 0.0.22 without debug info translates a kernel virtual address (init_uts_ns, from VMCOREINFO)
+    /// through the page tables in our files: this needs the kernel text map in ELF output.
+    /// </summary>
+    [Theory]
+    [InlineData("debian-6.1.0-56-amd64", "elf-from-elf")]
+    [InlineData("debian-6.12.117-amd64", "elf-from-elf")]
+    [InlineData("debian-6.1.0-56-amd64", "elf-from-kdump")]
+    [InlineData("debian-6.1.0-56-amd64", "zstd-from-elf")]
+    [InlineData("debian-6.12.117-amd64", "lzo-from-elf")]
+    public void Drgn_reads_the_utsname_through_the_page_tables(string fixture, string variant)
+    {
+        var path = variant switch
+        {
+            "elf-from-elf" => converted.Get(fixture, OutputFormat.Elf, PageCompression.None),
+            "elf-from-kdump" => converted.GetFrom(Path.Combine(Fixtures.Dir(fixture), "vmcore.kdump-zlib-d31"), OutputFormat.Elf, PageCompression.None),
+            "zstd-from-elf" => converted.Get(fixture, OutputFormat.Kdump, PageCompression.Zstd),
+            _ => converted.Get(fixture, OutputFormat.Kdump, PageCompression.Lzo),
+        };
+        using var dump = DumpOpener.Open(path);
+        var address = dump.VmcoreInfo!.Symbol("init_uts_ns")!.Value + (ulong)(dump.VmcoreInfo.Offset("uts_namespace.name") ?? 0);
+        const string script = """
+            import sys, drgn
+            p = drgn.Program()
+            p.set_core_dump(sys.argv[1])
+            b = p.read(int(sys.argv[2], 16), 6 * 65)
+            for i in range(5):
+                print(b[i * 65:(i + 1) * 65].split(b"\0")[0].decode())
+            """;
+        var result = ExternalTool.Run("/usr/bin/python3", ["-c", script, path, address.ToString("x", CultureInfo.InvariantCulture)], TimeSpan.FromMinutes(2));
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var expected = File.ReadAllLines(Fixtures.Expected(fixture, "uts.txt")).Select(l => l[(l.IndexOf(' ', StringComparison.Ordinal) + 1)..]);
+        Assert.Equal(expected, result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
 }

@@ -43,7 +43,7 @@ public static class DumpConverter
     private static ConvertResult ConvertToElf(IKernelDump input, Stream output)
     {
         var counts = Count(input.Memory);
-        Writing.ElfWriter.Write(input.Memory, input.Notes, output);
+        ElfWriter.Write(input.Memory, input.Notes, output, ElfVirtualLayouts.From(input));
         return counts;
     }
 

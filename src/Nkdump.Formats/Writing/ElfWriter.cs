@@ -4,15 +4,25 @@ using Nkdump.Formats.Notes;
 
 namespace Nkdump.Formats.Writing;
 
+/// <summary>A virtual mapping to describe with extra PT_LOADs that alias the physical data (the kernel text map).</summary>
+public readonly record struct VirtualAlias(ulong VirtualAddress, ulong PhysicalAddress, ulong Length);
+
 /// <summary>
-/// Writes an ELF64 x86_64 core: one PT_NOTE with the notes, then one PT_LOAD per run of pages the
-/// memory holds (present or zero), by physical address (p_vaddr 0: the physical view is what
-/// matters to readers; /proc/vmcore's text-map duplicate is not repeated). Excluded pages are left
-/// out. Everything is computed before the first byte, so the output may be a pipe.
+/// Virtual addresses for the ELF program headers, as /proc/vmcore has them: the direct-map base
+/// (p_vaddr = base + p_paddr; null leaves p_vaddr 0) and the kernel text map, which readers such as
+/// drgn need to find the page tables before they can translate anything.
+/// </summary>
+public sealed record ElfVirtualLayout(ulong? DirectMapBase, IReadOnlyList<VirtualAlias> Aliases);
+
+/// <summary>
+/// Writes an ELF64 x86_64 core: one PT_NOTE with the notes; like /proc/vmcore, first the PT_LOADs of
+/// the kernel text map (aliases of the same file bytes, no copy), then one PT_LOAD per run of pages
+/// the memory holds (present or zero) by physical address. Excluded pages are left out. Everything is
+/// computed before the first byte, so the output may be a pipe.
 /// </summary>
 public static class ElfWriter
 {
-    public static void Write(IPhysicalMemory memory, IReadOnlyList<ElfNote> notes, Stream output)
+    public static void Write(IPhysicalMemory memory, IReadOnlyList<ElfNote> notes, Stream output, ElfVirtualLayout? layout = null)
     {
         var pageSize = (ulong)memory.PageSize;
         var runs = new List<PfnRange>();
@@ -45,7 +55,23 @@ public static class ElfWriter
             note.WriteTo(noteBytes);
         }
 
-        var phnum = runs.Count + 1;
+        // Where each run's bytes will be, to point the aliases at them.
+        var aliases = new List<(ulong Vaddr, ulong Paddr, ulong Size, int Run)>();
+        foreach (var alias in layout?.Aliases ?? [])
+        {
+            var aliasEnd = alias.PhysicalAddress + alias.Length;
+            for (var r = 0; r < runs.Count; r++)
+            {
+                var start = Math.Max(runs[r].StartPfn * pageSize, alias.PhysicalAddress);
+                var end = Math.Min(runs[r].EndPfn * pageSize, aliasEnd);
+                if (start < end)
+                {
+                    aliases.Add((alias.VirtualAddress + (start - alias.PhysicalAddress), start, end - start, r));
+                }
+            }
+        }
+
+        var phnum = aliases.Count + runs.Count + 1;
         var extended = phnum >= ElfLayout.PnXnum;
         var phoff = (ulong)ElfLayout.EhdrSize;
         var shoff = extended ? phoff + ((ulong)phnum * ElfLayout.PhdrSize) : 0;
@@ -70,12 +96,25 @@ public static class ElfWriter
         output.Write(ehdr);
 
         var ph = new byte[ElfLayout.PhdrSize];
-        WritePhdr(output, ph, ElfLayout.PtNote, notesOffset, 0, (ulong)noteBytes.Length);
+        WritePhdr(output, ph, ElfLayout.PtNote, notesOffset, 0, (ulong)noteBytes.Length, 0);
+        var runOffsets = new ulong[runs.Count];
         var offset = dataOffset;
-        foreach (var run in runs)
+        for (var r = 0; r < runs.Count; r++)
         {
-            WritePhdr(output, ph, ElfLayout.PtLoad, offset, run.StartPfn * pageSize, run.Count * pageSize);
-            offset += run.Count * pageSize;
+            runOffsets[r] = offset;
+            offset += runs[r].Count * pageSize;
+        }
+
+        foreach (var (vaddr, paddr, size, run) in aliases)
+        {
+            WritePhdr(output, ph, ElfLayout.PtLoad, runOffsets[run] + (paddr - (runs[run].StartPfn * pageSize)), paddr, size, vaddr);
+        }
+
+        for (var r = 0; r < runs.Count; r++)
+        {
+            var paddr = runs[r].StartPfn * pageSize;
+            var vaddr = layout?.DirectMapBase is ulong directMap ? unchecked(directMap + paddr) : 0;
+            WritePhdr(output, ph, ElfLayout.PtLoad, runOffsets[r], paddr, runs[r].Count * pageSize, vaddr);
         }
 
         if (extended)
@@ -107,12 +146,13 @@ public static class ElfWriter
         output.Flush();
     }
 
-    private static void WritePhdr(Stream output, byte[] ph, uint type, ulong offset, ulong paddr, ulong size)
+    private static void WritePhdr(Stream output, byte[] ph, uint type, ulong offset, ulong paddr, ulong size, ulong vaddr)
     {
         Array.Clear(ph);
         BinaryPrimitives.WriteUInt32LittleEndian(ph.AsSpan(ElfLayout.PType), type);
         BinaryPrimitives.WriteUInt32LittleEndian(ph.AsSpan(ElfLayout.PFlags), type == ElfLayout.PtLoad ? 7u : 0u);
         BinaryPrimitives.WriteUInt64LittleEndian(ph.AsSpan(ElfLayout.POffset), offset);
+        BinaryPrimitives.WriteUInt64LittleEndian(ph.AsSpan(ElfLayout.PVaddr), vaddr);
         BinaryPrimitives.WriteUInt64LittleEndian(ph.AsSpan(ElfLayout.PPaddr), paddr);
         BinaryPrimitives.WriteUInt64LittleEndian(ph.AsSpan(ElfLayout.PFilesz), size);
         BinaryPrimitives.WriteUInt64LittleEndian(ph.AsSpan(ElfLayout.PMemsz), size);
