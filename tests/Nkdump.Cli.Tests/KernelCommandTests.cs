@@ -2,6 +2,11 @@ using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Nkdump.Formats;
+using Nkdump.Formats.Codecs;
+using Nkdump.Formats.Notes;
+using Nkdump.Formats.Writing;
+using Nkdump.Kernel;
 using Nkdump.Testing;
 
 namespace Nkdump.Cli.Tests;
@@ -143,6 +148,45 @@ public partial class KernelCommandTests : IDisposable
         Assert.Contains("Crash summary: not available: the dump has no VMCOREINFO note", output);
     }
 
+    /// <summary>
+    /// A kdump-compressed file (written by nkdump convert's writer) in which one page of the log's
+    /// text ring is excluded, as a dump level would exclude it: the records on other pages are still
+    /// printed, the message names the structure, the address and the page state, and the exit status is 1.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Fixtures.All), MemberType = typeof(Fixtures))]
+    public void ExcludedPageUnderTheLogStillPrintsTheRest(string fixture)
+    {
+        using var source = DumpOpener.Open(Fixtures.ElfVmcore(fixture));
+        var kernel = KernelContext.Open(source.Memory, source.VmcoreInfo);
+        var info = kernel.VmcoreInfo;
+        var prb = kernel.Memory.ReadPointer(info.Symbol("prb")!.Value);
+        var data = kernel.Memory.ReadPointer(prb + (ulong)info.Offset("printk_ringbuffer.text_data_ring")!.Value + (ulong)info.Offset("prb_data_ring.data")!.Value);
+        var hole = (data + 8192) & ~0xfffUL;
+        Assert.True(kernel.Translator.TryTranslate(hole, out var holePhysical, out _));
+
+        // Keep only the kernel image (the log lives there) to keep the file small, minus the hole.
+        var imageStart = kernel.Layout.TextToPhysical(info.Symbol("_stext")!.Value) / 4096;
+        var damaged = new FilteredDump(source, pfn => pfn >= imageStart && pfn < imageStart + (48 << 8) && pfn != holePhysical.PhysicalAddress / 4096);
+        var path = Path.Combine(_dir, "hole.kdump");
+        using (var output = File.Create(path))
+        {
+            DumpConverter.Convert(damaged, output, OutputFormat.Kdump, PageCompression.Lzo);
+        }
+
+        var (code, output2, error) = CliRunner.Run("dmesg", path);
+        Assert.Equal(1, code);
+        Assert.Contains("prb.text_data_ring.data", error);
+        Assert.Contains($"0x{hole:x}", error);
+        Assert.Contains("excluded from the dump", error);
+
+        var expected = File.ReadAllLines(Fixtures.Expected(fixture, "dmesg.makedumpfile.txt"));
+        var printed = output2.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.InRange(printed.Length, expected.Length / 2, expected.Length - 1);
+        Assert.Equal(expected[^1], printed[^1]);
+        Assert.Empty(printed.Except(expected));
+    }
+
     [Fact]
     public void DumpWithoutVmcoreInfoIsAClearFailure()
     {
@@ -203,5 +247,47 @@ public partial class KernelCommandTests : IDisposable
         BinaryPrimitives.WriteUInt32LittleEndian(note[8..], 1); // NT_PRSTATUS
         "CORE"u8.CopyTo(note[12..]);
         return file;
+    }
+
+    /// <summary>A real dump seen through a page filter: pages the filter rejects read as excluded.</summary>
+    private sealed class FilteredDump(IKernelDump inner, Func<ulong, bool> keep) : IKernelDump, IPhysicalMemory
+    {
+        public string Path => inner.Path;
+
+        public DumpFormat Format => inner.Format;
+
+        public IPhysicalMemory Memory => this;
+
+        public VmcoreInfo? VmcoreInfo => inner.VmcoreInfo;
+
+        public IReadOnlyList<CpuState> Cpus => inner.Cpus;
+
+        public IReadOnlyList<ElfNote> Notes => inner.Notes;
+
+        public int PageSize => inner.Memory.PageSize;
+
+        public ulong MaxPfn => inner.Memory.MaxPfn;
+
+        public IReadOnlyList<PfnRange> Ranges => inner.Memory.Ranges;
+
+        public PageState GetPageState(ulong pfn) => keep(pfn) ? inner.Memory.GetPageState(pfn) : PageState.Excluded;
+
+        public bool TryRead(ulong physicalAddress, Span<byte> destination, out PhysicalReadFailure failure)
+        {
+            for (var pfn = physicalAddress / 4096; pfn <= (physicalAddress + (ulong)destination.Length - 1) / 4096; pfn++)
+            {
+                if (!keep(pfn))
+                {
+                    failure = new PhysicalReadFailure(pfn * 4096, PageState.Excluded);
+                    return false;
+                }
+            }
+
+            return inner.Memory.TryRead(physicalAddress, destination, out failure);
+        }
+
+        public void Dispose()
+        {
+        }
     }
 }
