@@ -20,9 +20,10 @@ internal static class LocklessRingBufferReader
     private const ulong IdMask = ~(3UL << FlagsShift);
     private const ulong StateCommitted = 1, StateFinalized = 2;
 
-    // Bounds no real kernel reaches: CONFIG_LOG_BUF_SHIFT is at most 25, and log_buf_len= is capped near 2^31.
-    private const int MaxCountBits = 26;
-    private const int MaxSizeBits = 31;
+    // Bounds no real kernel reaches (CONFIG_LOG_BUF_SHIFT is at most 25; a log_buf_len= of 256 MiB would
+    // be extraordinary) but that keep a corrupt ring from asking for gigabytes.
+    private const int MaxCountBits = 23;
+    private const int MaxSizeBits = 28;
 
     public static KernelLog Read(KernelContext kernel)
     {

@@ -14,8 +14,9 @@ namespace Nkdump.Kernel.Printk;
 /// </summary>
 internal static class StructuredLogBufReader
 {
-    // Upper bound on log_buf_len (LOG_BUF_LEN_MAX is 2^31 but real buffers are at most a few MiB... allow 1 GiB).
-    private const uint MaxLogBufLength = 1u << 30;
+    // Upper bound on log_buf_len: LOG_BUF_LEN_MAX is 2^31, real buffers are a few MiB; 256 MiB keeps a
+    // corrupt length from asking for gigabytes.
+    private const uint MaxLogBufLength = 1u << 28;
 
     public static KernelLog Read(KernelContext kernel)
     {

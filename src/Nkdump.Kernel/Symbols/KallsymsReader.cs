@@ -181,8 +181,12 @@ public static class KallsymsReader
             }
 
             position += length;
-            var expanded = builder.ToString();
-            result[i] = (expanded[1..], expanded[0]);
+            if (builder.Length < 2)
+            {
+                throw new NkdumpException($"kallsyms_names: symbol {i} expands to \"{builder}\", not a type letter and a name (corrupt token table?)");
+            }
+
+            result[i] = (builder.ToString(1, builder.Length - 1), builder[0]);
         }
 
         return result;
