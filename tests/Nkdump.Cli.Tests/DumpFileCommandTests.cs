@@ -131,6 +131,26 @@ public sealed class DumpFileCommandTests
     }
 
     [Fact]
+    public void Info_and_convert_take_every_part_of_a_split_set()
+    {
+        // Debian's makedumpfile 1.7.2 --split (it puts every page in the first part on these kernels).
+        var parts = DerivedDumps.MakedumpfileSplit(Fixture61, "split-lzo-d31", ["-l", "-d", "31"], 3);
+        var (code, output, error) = CliRunner.Run(["info", .. parts]);
+        Assert.True(code == 0, error);
+        Assert.Matches(@"part 3\s+\S+split-lzo-d31\.3\n", output);
+        Assert.Matches(@"split\s+3 file\(s\)", output);
+        Assert.Matches(@"dumped\s+19923\n", output);
+
+        using var dir = new TempDirectory();
+        var converted = dir.File("joined");
+        var result = CliRunner.Run(["convert", .. parts, converted, "--compress", "zstd"]);
+        Assert.True(result.ExitCode == 0, result.Error);
+        using var original = DumpOpener.Open(ZlibFixture);
+        using var joined = DumpOpener.Open(converted);
+        AssertSamePages(original.Memory, joined.Memory);
+    }
+
+    [Fact]
     public void Usage_errors_exit_2()
     {
         Assert.Equal(2, CliRunner.Run("info").ExitCode);
