@@ -61,3 +61,17 @@ public class KernelImageTests
         Assert.Equal(big.Estimated, big.Recommended);
     }
 }
+
+public class ModuleMemoryTests
+{
+    [Fact]
+    public void CountsTheInitramfsModulesAtTheirLoadedSize()
+    {
+        using var t = new TempRoot();
+        FakeSystem.Populate(t, "ext4 UUID=1\n");
+        var config = Config.KdumpConfigParser.Load(t.Real("/etc/kdump.conf"));
+        Initramfs.CaptureInitramfs.Build(t.Root, new Initramfs.InitramfsInputs(FakeSystem.Release, "/usr/sbin/nkdump", config, t.Real("/etc/kdump.conf")), force: false);
+        t.Write("/proc/modules", "ext4 1003520 1 - Live 0x0000000000000000\njbd2 196608 1 ext4, Live 0x0\nsnd 131072 0 - Live 0x0\n");
+        Assert.Equal(1003520UL + 196608UL, Estimate.ModuleMemory.LoadedSize(t.Root, FakeSystem.Release));
+    }
+}

@@ -87,7 +87,8 @@ internal static class HostCrashkernelCommands
         var initramfsPath = initramfs ?? root.Resolve(Setup.Initramfs.CaptureInitramfs.ImagePath(release));
         var initramfsSize = File.Exists(initramfsPath) ? (ulong)new FileInfo(initramfsPath).Length : 0;
         var ram = facts.SystemRam;
-        var estimate = CrashkernelEstimator.Estimate(image.MemoryNeed, initramfsSize, 0, ram);
+        var modules = release.Length > 0 ? ModuleMemory.LoadedSize(root, release) : 0;
+        var estimate = CrashkernelEstimator.Estimate(image.MemoryNeed, initramfsSize, modules, ram);
         var reserved = facts.CrashSize ?? 0;
         ctx.Out.WriteLine($"Reserved crashkernel:    {reserved >> 20}M");
         ctx.Out.WriteLine($"Recommended crashkernel: {estimate.Recommended >> 20}M (estimate {estimate.Estimated >> 20}M, default for {MemorySize.Human(ram)} RAM {estimate.DefaultForRam >> 20}M)");
