@@ -1,0 +1,50 @@
+using System.Text;
+using Nkdump.Formats;
+using Nkdump.Kernel;
+using Nkdump.Kernel.Printk;
+
+namespace Nkdump.Capture;
+
+/// <summary>
+/// What the capture learns from /proc/vmcore before writing: the crashed kernel's log (the text of
+/// vmcore-dmesg.txt) and bounds on the dump's size for the free-space check.
+/// </summary>
+/// <param name="Dmesg">The log in makedumpfile --dump-dmesg's text, or null when it could not be read.</param>
+/// <param name="DmesgProblem">Why the log is missing or partial, or null.</param>
+/// <param name="MinimumBytes">What even a dump of nothing but headers needs: the log, the header blocks and both bitmaps.</param>
+/// <param name="RamBytes">All the crashed machine's RAM: the dump's size before filtering and compression.</param>
+public sealed record DumpFacts(string? Dmesg, string? DmesgProblem, long MinimumBytes, long RamBytes)
+{
+    /// <summary>Room for the kdump header, sub-header, VMCOREINFO and notes (a few blocks in practice).</summary>
+    private const long HeaderAllowance = 64 * 1024;
+
+    public static DumpFacts Read(string vmcore)
+    {
+        using var dump = DumpOpener.Open(vmcore);
+        string? dmesg = null, problem = null;
+        try
+        {
+            var log = KernelLogReader.Read(KernelContext.Open(dump.Memory, dump.VmcoreInfo));
+            dmesg = DmesgTextFormatter.Format(log.Records, caller: false);
+            if (log.Problems.Count > 0)
+            {
+                problem = string.Join("; ", log.Problems);
+            }
+        }
+        catch (Exception e) when (e is NkdumpException or DumpFormatException or IOException or InvalidOperationException)
+        {
+            problem = e.Message;
+        }
+
+        var memory = dump.Memory;
+        ulong pages = 0;
+        foreach (var range in memory.Ranges)
+        {
+            pages += range.Count;
+        }
+
+        var bitmapBytes = 2 * (long)((memory.MaxPfn + 7) / 8);
+        var dmesgBytes = dmesg is null ? 0 : Encoding.UTF8.GetByteCount(dmesg);
+        return new DumpFacts(dmesg, problem, dmesgBytes + HeaderAllowance + bitmapBytes, (long)Math.Min(pages * (ulong)memory.PageSize, long.MaxValue));
+    }
+}

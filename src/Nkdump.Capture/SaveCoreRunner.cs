@@ -1,0 +1,163 @@
+using System.Buffers.Binary;
+using System.Text;
+using Nkdump.Capture.Devices;
+using Nkdump.Capture.Machine;
+using Nkdump.Capture.Targets;
+using Nkdump.Config;
+using Nkdump.Formats;
+using Nkdump.Formats.Flattened;
+
+namespace Nkdump.Capture;
+
+/// <summary>
+/// `nkdump savecore`, on the boot after a capture to a raw target (kdumpctl's save_raw): when the
+/// raw device starts with a flattened dump, reassemble it into &lt;path&gt;/127.0.0.1-&lt;date&gt;/vmcore
+/// (through vmcore-incomplete, synced, 0600), write vmcore-dmesg.txt from it, and zero the device's
+/// 4096-byte flattened header so that the next boot finds nothing to save (kdumpctl zeroes the first
+/// 512 bytes; the whole header is cleared here so that no trace of the signature remains).
+/// Exit status: 0 saved, or nothing to do (no raw target, no dump on the device); 1 failed.
+/// A stream cut short (no end marker: the capture did not finish) is kept as vmcore-incomplete
+/// and the device is cleared all the same, so that a broken dump is not re-read at every boot.
+/// </summary>
+public sealed class SaveCoreRunner(CaptureRoot root, string configFile, TimeProvider clock, CaptureLog log)
+{
+    // struct makedumpfile_header { char signature[16]; /* "makedumpfile" */ int64_t type; int64_t version; },
+    // big endian, in a 4096-byte block at the start of the stream (makedumpfile.h, MAX_SIZE_MDF_HEADER).
+    private const int HeaderBlockSize = 4096;
+    private const int SignatureFieldLength = 16;
+    private const int TypeOffset = 16;
+    private const int VersionOffset = 24;
+    private const long FlatHeaderType = 1;
+    private const long FlatHeaderVersion = 1;
+
+    private static ReadOnlySpan<byte> Signature => "makedumpfile"u8;
+
+    public int Run()
+    {
+        KdumpConfig config;
+        try
+        {
+            config = KdumpConfigParser.Load(configFile);
+        }
+        catch (ConfigException e)
+        {
+            log.Error(e.Message);
+            return 1;
+        }
+
+        if (config.Target.Kind != DumpTargetKind.Raw)
+        {
+            log.Info($"no raw target in {configFile}: nothing to save");
+            return 0;
+        }
+
+        var device = new BlockDevices(root).Resolve(config.Target.Value);
+        if (device is null)
+        {
+            log.Error($"raw device {config.Target.Value} not found");
+            return 1;
+        }
+
+        try
+        {
+            if (!HasFlattenedHeader(device))
+            {
+                log.Info($"no dump on {config.Target.Value}");
+                return 0;
+            }
+
+            return Save(config, device);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            log.Error($"{device}: {e.Message}");
+            return 1;
+        }
+    }
+
+    private int Save(KdumpConfig config, string device)
+    {
+        var directory = Path.Join(root.Resolve(config.Path), DumpDirectoryName.For(SaveRunner.LocalHost, clock.GetLocalNow().DateTime));
+        Directory.CreateDirectory(directory);
+        var incomplete = Path.Combine(directory, DirectoryDump.VmcoreIncomplete);
+        log.Info($"saving the dump on {config.Target.Value} to {incomplete}");
+        try
+        {
+            using (var input = new FileStream(device, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20))
+            using (var output = new FileStream(incomplete, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.ReadWrite,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                BufferSize = 1 << 20,
+            }))
+            {
+                var length = FlattenedReader.Reassemble(input, output, device);
+                output.Flush(flushToDisk: true);
+                log.Info($"reassembled {length} bytes");
+            }
+        }
+        catch (DumpFormatException e)
+        {
+            log.Error($"the dump on {config.Target.Value} is damaged or cut short: {e.Message}; what it holds is kept as {incomplete}");
+            Consume(device);
+            return 1;
+        }
+
+        var vmcore = Path.Combine(directory, DirectoryDump.Vmcore);
+        File.Move(incomplete, vmcore);
+        NativeCalls.SyncDirectory(directory);
+        log.Info($"saving vmcore complete: {vmcore}");
+        WriteDmesg(directory, vmcore);
+        Consume(device);
+        return 0;
+    }
+
+    private void WriteDmesg(string directory, string vmcore)
+    {
+        try
+        {
+            var facts = DumpFacts.Read(vmcore);
+            if (facts.Dmesg is null)
+            {
+                log.Error($"no {DirectoryDump.DmesgFile}: {facts.DmesgProblem}");
+                return;
+            }
+
+            DirectoryDump.WriteSynced(Path.Combine(directory, DirectoryDump.DmesgFile), Encoding.UTF8.GetBytes(facts.Dmesg));
+            log.Info($"saving {DirectoryDump.DmesgFile} complete");
+        }
+        catch (Exception e) when (e is IOException or NkdumpException or DumpFormatException)
+        {
+            log.Error($"no {DirectoryDump.DmesgFile}: {e.Message}");
+        }
+    }
+
+    /// <summary>Zeroes the flattened header on the device and syncs it.</summary>
+    private void Consume(string device)
+    {
+        using var file = new FileStream(device, FileMode.Open, FileAccess.Write, FileShare.None, 1);
+        file.Write(new byte[HeaderBlockSize]);
+        file.Flush(flushToDisk: true);
+        log.Info($"cleared the dump header on {device}: the next boot will not save it again");
+    }
+
+    /// <summary>
+    /// The device starts with a flattened header: "makedumpfile" NUL-padded to 16 bytes, then big-endian
+    /// type and version, both 1 (makedumpfile's struct makedumpfile_header).
+    /// </summary>
+    public static bool HasFlattenedHeader(string device)
+    {
+        using var file = File.OpenHandle(device, FileMode.Open, FileAccess.Read);
+        Span<byte> header = stackalloc byte[VersionOffset + sizeof(long)];
+        if (RandomAccess.Read(file, header, 0) < header.Length)
+        {
+            return false;
+        }
+
+        return header[..Signature.Length].SequenceEqual(Signature)
+            && header[Signature.Length..SignatureFieldLength].IndexOfAnyExcept((byte)0) < 0
+            && BinaryPrimitives.ReadInt64BigEndian(header[TypeOffset..]) == FlatHeaderType
+            && BinaryPrimitives.ReadInt64BigEndian(header[VersionOffset..]) == FlatHeaderVersion;
+    }
+}

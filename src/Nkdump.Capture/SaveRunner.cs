@@ -1,0 +1,181 @@
+using Nkdump.Capture.Devices;
+using Nkdump.Capture.Machine;
+using Nkdump.Capture.Targets;
+using Nkdump.Config;
+using Nkdump.Formats;
+
+namespace Nkdump.Capture;
+
+/// <summary>
+/// `nkdump save`, what the capture initramfs runs after a crash, following kdump-utils' kdump.sh:
+/// read kdump.conf; kdump_pre (failing: final_action, exit 1); dump to the target; post hooks with
+/// the dump's status; on failure failure_action (reboot/halt/poweroff end here; after shell or
+/// dump_to_rootfs final_action follows, as kdump-utils' error handler does); on success final_action.
+/// Returns 0 when the dump was saved, 1 otherwise (reached only when the machine did not go down).
+/// </summary>
+public sealed class SaveRunner(SaveSettings settings, ICaptureMachine machine, CaptureLog log)
+{
+    /// <summary>kdump-utils names the directory of a local dump after 127.0.0.1 (HOST_IP's default).</summary>
+    public const string LocalHost = "127.0.0.1";
+
+    private readonly CaptureRoot _root = settings.Root;
+    private readonly DateTime _started = settings.Clock.GetLocalNow().DateTime;
+    private DumpFacts? _facts;
+
+    public int Run()
+    {
+        log.Info($"saving the crash dump ({settings.VmcorePath})");
+        KdumpConfig config;
+        try
+        {
+            config = KdumpConfigParser.Load(settings.ConfigPath);
+        }
+        catch (ConfigException e)
+        {
+            log.Error(e.Message);
+            config = KdumpConfigParser.Parse("", settings.ConfigPath);
+            log.Info("using kdump-utils' defaults");
+            return Failed(config);
+        }
+
+        var hooks = new Hooks(_root, log);
+        if (!hooks.RunPre(config.KdumpPre))
+        {
+            log.Error("kdump_pre failed: no dump is taken");
+            FinalAction(config);
+            return 1;
+        }
+
+        var saved = DumpTo(config, config.Target);
+        hooks.RunPost(config.KdumpPost, saved ? 0 : 1);
+        if (!saved)
+        {
+            return Failed(config);
+        }
+
+        FinalAction(config);
+        return 0;
+    }
+
+    private bool DumpTo(KdumpConfig config, DumpTarget target)
+    {
+        try
+        {
+            var facts = _facts ??= ReadFacts();
+            var collector = config.CoreCollector;
+            switch (target.Kind)
+            {
+                case DumpTargetKind.Raw:
+                    var device = new BlockDevices(_root).Resolve(target.Value)
+                        ?? throw new CaptureFailedException($"raw device {target.Value} not found");
+                    return new RawDump(log).Write(device, settings.VmcorePath, collector);
+                case DumpTargetKind.Ssh:
+                    return DumpToSsh(config, target, facts);
+                default:
+                    var (mountPoint, host) = MountFileSystem(target);
+                    var directory = Path.Join(mountPoint, config.Path.TrimStart('/'), DumpDirectoryName.For(host, _started));
+                    return new DirectoryDump(log).Write(directory, settings.VmcorePath, facts, collector);
+            }
+        }
+        catch (CaptureFailedException e)
+        {
+            log.Error(e.Message);
+            return false;
+        }
+    }
+
+    private (string MountPoint, string Host) MountFileSystem(DumpTarget target)
+    {
+        var mounter = new TargetMounter(_root, machine, log);
+        switch (target.Kind)
+        {
+            case DumpTargetKind.FileSystem:
+                return (mounter.MountLocal(target), LocalHost);
+            case DumpTargetKind.Nfs:
+                var server = RemoteAddress.Resolve(NfsMount.Server(target.Value), TargetMounter.ReadCommandLine(_root));
+                return (mounter.MountNfs(target, server), OwnAddress(server));
+            default:
+                return (mounter.MountRootFileSystem(), LocalHost);
+        }
+    }
+
+    private bool DumpToSsh(KdumpConfig config, DumpTarget target, DumpFacts facts)
+    {
+        var host = target.Value[(target.Value.IndexOf('@') + 1)..];
+        var server = RemoteAddress.Resolve(host, TargetMounter.ReadCommandLine(_root));
+        var directory = config.Path.TrimEnd('/') + "/" + DumpDirectoryName.For(OwnAddress(server), _started);
+        var ssh = new SshDump(log, settings.SshPath, _root.Resolve(config.SshKey), _root.Resolve(SaveSettings.KnownHostsFile));
+        return ssh.Write(target.Value, directory, settings.VmcorePath, facts, config.CoreCollector);
+    }
+
+    /// <summary>This machine's address toward the server, which names the dump directory.</summary>
+    private string OwnAddress(string server)
+    {
+        var own = RemoteAddress.LocalAddressToward(server);
+        if (own is null)
+        {
+            log.Warning($"no route to {server} found to name the dump directory; using {LocalHost}");
+        }
+
+        return own ?? LocalHost;
+    }
+
+    private DumpFacts ReadFacts()
+    {
+        try
+        {
+            return DumpFacts.Read(settings.VmcorePath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NkdumpException or DumpFormatException)
+        {
+            throw new CaptureFailedException($"cannot read {settings.VmcorePath}: {e.Message}", e);
+        }
+    }
+
+    private int Failed(KdumpConfig config)
+    {
+        log.Info($"executing failure_action {ActionNames.Of(config.FailureAction)}");
+        switch (config.FailureAction)
+        {
+            case FailureAction.Reboot:
+                machine.Reboot();
+                return 1;
+            case FailureAction.Halt:
+                machine.Halt();
+                return 1;
+            case FailureAction.Poweroff:
+                machine.PowerOff();
+                return 1;
+            case FailureAction.Shell:
+                machine.RunShell();
+                break;
+            case FailureAction.DumpToRootfs:
+                if (DumpTo(config, DumpTarget.Default))
+                {
+                    log.Info("the dump was saved to the root file system instead");
+                }
+
+                break;
+        }
+
+        FinalAction(config);
+        return 1;
+    }
+
+    private void FinalAction(KdumpConfig config)
+    {
+        log.Info($"executing final_action {ActionNames.Of(config.FinalAction)}");
+        switch (config.FinalAction)
+        {
+            case Config.FinalAction.Halt:
+                machine.Halt();
+                break;
+            case Config.FinalAction.Poweroff:
+                machine.PowerOff();
+                break;
+            default:
+                machine.Reboot();
+                break;
+        }
+    }
+}

@@ -1,0 +1,29 @@
+namespace Nkdump.Capture;
+
+/// <summary>Where `nkdump save` finds its inputs; the defaults are the capture initramfs' paths.</summary>
+public sealed record SaveSettings
+{
+    public const string DefaultVmcore = "/proc/vmcore";
+    public const string KnownHostsFile = "/root/.ssh/known_hosts";
+
+    public CaptureRoot Root { get; init; } = CaptureRoot.Real;
+
+    /// <summary>kdump.conf (already resolved: a host path).</summary>
+    public string? ConfigFile { get; init; }
+
+    /// <summary>The crashed kernel's memory (already resolved: a host path).</summary>
+    public string? Vmcore { get; init; }
+
+    /// <summary>The ssh client; null: the first of /usr/bin/ssh, /bin/ssh under the root.</summary>
+    public string? SshProgram { get; init; }
+
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+
+    public string ConfigPath => ConfigFile ?? Root.Resolve(Config.KdumpConfig.DefaultFile);
+
+    public string VmcorePath => Vmcore ?? Root.Resolve(DefaultVmcore);
+
+    public string SshPath => SshProgram
+        ?? new[] { "/usr/bin/ssh", "/bin/ssh", "/usr/local/bin/ssh" }.Select(Root.Resolve).FirstOrDefault(File.Exists)
+        ?? "ssh";
+}

@@ -1,0 +1,153 @@
+using System.Text;
+using Nkdump.Capture.Machine;
+using Nkdump.Config;
+using Nkdump.Formats;
+
+namespace Nkdump.Capture.Targets;
+
+/// <summary>
+/// Writes a dump into a directory of a mounted file system, as kdump-utils' dump_fs does:
+/// vmcore-dmesg.txt first (via vmcore-dmesg-incomplete.txt, synced: the log is the most valuable part
+/// if anything later fails), then vmcore-incomplete, synced and renamed to vmcore, the directory synced.
+/// Files are created 0600. A failed vmcore stays as vmcore-incomplete: the collector marks it
+/// incomplete and what it holds is readable.
+/// </summary>
+public sealed class DirectoryDump(CaptureLog log)
+{
+    public const string Vmcore = "vmcore";
+    public const string VmcoreIncomplete = "vmcore-incomplete";
+    public const string DmesgFile = "vmcore-dmesg.txt";
+    public const string DmesgIncomplete = "vmcore-dmesg-incomplete.txt";
+
+    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    /// <summary>Dumps <paramref name="vmcore"/> into <paramref name="directory"/> (created); false after a logged failure.</summary>
+    public bool Write(string directory, string vmcore, DumpFacts facts, CoreCollector collector)
+    {
+        try
+        {
+            Directory.CreateDirectory(directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            log.Error($"cannot create {directory}: {e.Message}");
+            return false;
+        }
+
+        if (!HasRoom(directory, facts))
+        {
+            return false;
+        }
+
+        WriteDmesg(directory, facts);
+
+        var incomplete = Path.Combine(directory, VmcoreIncomplete);
+        log.Info($"saving vmcore to {incomplete} ({collector})");
+        try
+        {
+            CoreCollectorRun.ToFile(collector, vmcore, incomplete, log.Console);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NkdumpException or DumpFormatException or CaptureFailedException)
+        {
+            log.Error($"saving vmcore failed: {e.Message}");
+            if (File.Exists(incomplete))
+            {
+                log.Info($"what was written is kept as {incomplete} (marked incomplete)");
+            }
+
+            return false;
+        }
+
+        try
+        {
+            // The collector fsyncs the file; the rename becomes durable with the directory's fsync.
+            File.Move(incomplete, Path.Combine(directory, Vmcore));
+            NativeCalls.SyncDirectory(directory);
+        }
+        catch (IOException e)
+        {
+            log.Error($"cannot rename {incomplete} to {Vmcore}: {e.Message}");
+            return false;
+        }
+
+        log.Info($"saving vmcore complete: {Path.Combine(directory, Vmcore)}");
+        return true;
+    }
+
+    /// <summary>
+    /// Free space: refuse only when not even the log, headers and bitmaps fit (then nothing useful can
+    /// be written); warn when the RAM size does not fit, since filtering and compression usually make
+    /// the dump far smaller and a partial dump beats none. kdump-utils has no check in the capture kernel.
+    /// </summary>
+    private bool HasRoom(string directory, DumpFacts facts)
+    {
+        long available;
+        try
+        {
+            available = NativeCalls.AvailableBytes(directory);
+        }
+        catch (IOException e)
+        {
+            log.Warning($"cannot tell the free space: {e.Message}");
+            return true;
+        }
+
+        if (available < facts.MinimumBytes)
+        {
+            log.Error($"{directory}: {available} bytes free, but even the headers and log of the dump need {facts.MinimumBytes}");
+            return false;
+        }
+
+        if (available < facts.RamBytes)
+        {
+            log.Warning($"{directory}: {available} bytes free for a machine of {facts.RamBytes} bytes of RAM: the dump may not fit (filtering and compression usually shrink it a lot)");
+        }
+        else
+        {
+            log.Info($"{directory}: {available} bytes free, enough for all {facts.RamBytes} bytes of RAM");
+        }
+
+        return true;
+    }
+
+    private void WriteDmesg(string directory, DumpFacts facts)
+    {
+        if (facts.Dmesg is null)
+        {
+            log.Error($"saving {DmesgFile} failed: {facts.DmesgProblem}");
+            return;
+        }
+
+        var incomplete = Path.Combine(directory, DmesgIncomplete);
+        log.Info($"saving {DmesgFile} to {directory}");
+        try
+        {
+            WriteSynced(incomplete, Encoding.UTF8.GetBytes(facts.Dmesg));
+            File.Move(incomplete, Path.Combine(directory, DmesgFile));
+            NativeCalls.SyncDirectory(directory);
+            if (facts.DmesgProblem is not null)
+            {
+                log.Warning($"the log may be partial: {facts.DmesgProblem}");
+            }
+
+            log.Info($"saving {DmesgFile} complete");
+        }
+        catch (IOException e)
+        {
+            log.Error($"saving {DmesgFile} failed: {e.Message}");
+        }
+    }
+
+    /// <summary>Creates <paramref name="path"/> 0600 with <paramref name="bytes"/> and fsyncs it.</summary>
+    public static void WriteSynced(string path, ReadOnlySpan<byte> bytes)
+    {
+        using var file = new FileStream(path, new FileStreamOptions
+        {
+            Mode = FileMode.Create,
+            Access = FileAccess.Write,
+            UnixCreateMode = OwnerOnly,
+        });
+        file.Write(bytes);
+        file.Flush(flushToDisk: true);
+    }
+}

@@ -1,0 +1,148 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Text;
+using Nkdump.Config;
+using Nkdump.Formats;
+
+namespace Nkdump.Capture.Targets;
+
+/// <summary>
+/// Streams a dump to <c>ssh user@host</c> as kdump-utils' dump_ssh does: mkdir -p the directory,
+/// the log into vmcore-dmesg-incomplete.txt then renamed, the flattened dump into vmcore-incomplete,
+/// renamed vmcore.flat when complete (reassembled later with makedumpfile -R or nkdump reassemble).
+/// The ssh client runs with the key, BatchMode (never a prompt on a console nobody watches) and
+/// StrictHostKeyChecking=yes against the known_hosts file the initramfs carries.
+/// </summary>
+public sealed class SshDump(CaptureLog log, string sshProgram, string keyFile, string knownHostsFile)
+{
+    public const string FlatVmcore = "vmcore.flat";
+
+    public IReadOnlyList<string> Options =>
+        ["-i", keyFile, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o", $"UserKnownHostsFile={knownHostsFile}"];
+
+    /// <summary>Dumps to <paramref name="destination"/> (user@host) into the remote <paramref name="directory"/>; false after a logged failure.</summary>
+    public bool Write(string destination, string directory, string vmcore, DumpFacts facts, CoreCollector collector)
+    {
+        log.Info($"saving to {destination}:{directory}");
+        if (Remote(destination, $"mkdir -p {Quote(directory)}", null) != 0)
+        {
+            log.Error($"cannot create {directory} on {destination}");
+            return false;
+        }
+
+        var dmesgIncomplete = $"{directory}/{DirectoryDump.DmesgIncomplete}";
+        if (facts.Dmesg is null)
+        {
+            log.Error($"saving {DirectoryDump.DmesgFile} failed: {facts.DmesgProblem}");
+        }
+        else if (Remote(destination, $"umask 0077 && cat > {Quote(dmesgIncomplete)}", stdin => stdin.Write(Encoding.UTF8.GetBytes(facts.Dmesg))) == 0
+            && Remote(destination, $"mv {Quote(dmesgIncomplete)} {Quote($"{directory}/{DirectoryDump.DmesgFile}")}", null) == 0)
+        {
+            log.Info($"saving {DirectoryDump.DmesgFile} complete");
+        }
+        else
+        {
+            log.Error($"saving {DirectoryDump.DmesgFile} failed");
+        }
+
+        var incomplete = $"{directory}/{DirectoryDump.VmcoreIncomplete}";
+        log.Info($"saving vmcore (flattened) to {destination}:{incomplete}");
+        var status = Remote(destination, $"umask 0077 && cat > {Quote(incomplete)}",
+            stdin => CoreCollectorRun.ToStream(collector, vmcore, () => new KeepOpen(stdin), log.Console));
+        if (status != 0)
+        {
+            log.Error($"saving vmcore failed (ssh exit status {status}); what arrived stays as {incomplete}");
+            return false;
+        }
+
+        if (Remote(destination, $"mv {Quote(incomplete)} {Quote($"{directory}/{FlatVmcore}")}", null) != 0)
+        {
+            log.Error($"moving {incomplete} to {FlatVmcore} failed");
+            return false;
+        }
+
+        log.Info($"saving vmcore complete: {destination}:{directory}/{FlatVmcore}");
+        return true;
+    }
+
+    /// <summary>Runs <paramref name="command"/> on the server; feeds its standard input; returns ssh's exit status (-1: the data could not be sent).</summary>
+    private int Remote(string destination, string command, Action<Stream>? feed)
+    {
+        var start = new ProcessStartInfo(sshProgram) { UseShellExecute = false, RedirectStandardInput = true };
+        foreach (var option in Options)
+        {
+            start.ArgumentList.Add(option);
+        }
+
+        start.ArgumentList.Add(destination);
+        start.ArgumentList.Add(command);
+        Process process;
+        try
+        {
+            process = Process.Start(start) ?? throw new CaptureFailedException($"cannot start {sshProgram}");
+        }
+        catch (Win32Exception e)
+        {
+            throw new CaptureFailedException($"cannot run {sshProgram}: {e.Message}", e);
+        }
+
+        using (process)
+        {
+            var fed = true;
+            try
+            {
+                var stdin = process.StandardInput.BaseStream;
+                feed?.Invoke(stdin);
+                stdin.Flush();
+            }
+            catch (Exception e) when (e is IOException or NkdumpException or DumpFormatException or CaptureFailedException)
+            {
+                log.Error($"sending to {destination} failed: {e.Message}");
+                fed = false;
+            }
+            finally
+            {
+                try
+                {
+                    process.StandardInput.Close(); // end of data: the remote cat finishes
+                }
+                catch (IOException)
+                {
+                    // ssh already exited; its status says why
+                }
+            }
+
+            process.WaitForExit();
+            return fed ? process.ExitCode : -1;
+        }
+    }
+
+    /// <summary>Single-quotes a word for the remote shell.</summary>
+    public static string Quote(string word) => "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+
+    /// <summary>The collector disposes its output; the pipe is closed here instead, after the last byte.</summary>
+    private sealed class KeepOpen(Stream inner) : Stream
+    {
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override void Flush() => inner.Flush();
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
+
+        public override void Write(ReadOnlySpan<byte> buffer) => inner.Write(buffer);
+    }
+}
