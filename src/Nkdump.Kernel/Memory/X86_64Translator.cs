@@ -53,4 +53,22 @@ public sealed class X86_64Translator : IAddressTranslator
 
         return Walker.TryTranslate(virtualAddress, out translation, out failure);
     }
+
+    /// <summary>
+    /// Translates consecutive pages from the page of <paramref name="virtualAddress"/> (one physical
+    /// address per page, <see cref="ulong.MaxValue"/> where a page does not translate): the batch form
+    /// a struct page reader wants for a vmemmap run. Returns how many translated.
+    /// </summary>
+    public int TranslatePages(ulong virtualAddress, Span<ulong> physicalAddresses)
+    {
+        var translated = 0;
+        var page = virtualAddress & ~(Size4K - 1);
+        for (var i = 0; i < physicalAddresses.Length; i++, page += Size4K)
+        {
+            physicalAddresses[i] = TryTranslate(page, out var t, out _) ? t.PhysicalAddress : ulong.MaxValue;
+            translated += physicalAddresses[i] == ulong.MaxValue ? 0 : 1;
+        }
+
+        return translated;
+    }
 }

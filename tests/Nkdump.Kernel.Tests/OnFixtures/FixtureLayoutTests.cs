@@ -51,4 +51,28 @@ public class FixtureLayoutTests
             Assert.Equal(slow.PhysicalAddress, fast.PhysicalAddress);
         }
     }
+
+    /// <summary>vmemmap_base (from the kernel variable) maps a struct page for every page frame the dump has.</summary>
+    [Theory]
+    [MemberData(nameof(Fixtures.All), MemberType = typeof(Fixtures))]
+    public void VmemmapCoversEveryRange(string fixture)
+    {
+        using var f = FixtureKernel.Open(fixture);
+        Assert.NotNull(f.Kernel.Symbols);
+        var layout = f.Kernel.Layout;
+        var pageStructSize = (ulong)f.Kernel.VmcoreInfo.Size("page")!.Value;
+        Span<ulong> pages = stackalloc ulong[8];
+        foreach (var range in f.Dump.Memory.Ranges)
+        {
+            // A run of struct pages from the range's start translates as a batch...
+            Assert.Equal(pages.Length, f.Kernel.Translator.TranslatePages(layout.VmemmapBase + (range.StartPfn * pageStructSize), pages));
+
+            // ...and the first and last page frames' struct pages are readable.
+            foreach (var pfn in new[] { range.StartPfn, range.EndPfn - 1 })
+            {
+                var structPage = layout.VmemmapBase + (pfn * pageStructSize);
+                Assert.True(f.Kernel.Memory.TryRead(structPage, new byte[pageStructSize], out var failure), failure.ToString());
+            }
+        }
+    }
 }
