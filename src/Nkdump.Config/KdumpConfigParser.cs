@@ -32,12 +32,21 @@ public static class KdumpConfigParser
         "kdump_commandline", "kdump_commandline_append", "kdump_commandline_remove",
     };
 
+    /// <summary>The largest kdump.conf read: 1 MiB.</summary>
+    public const long MaxFileBytes = 1 << 20;
+
     /// <summary>Reads and validates a kdump.conf file.</summary>
     public static KdumpConfig Load(string path)
     {
         string text;
         try
         {
+            // kdump.conf is a few kilobytes; refuse to read something that is clearly not one.
+            if (new FileInfo(path).Length > MaxFileBytes)
+            {
+                throw new ConfigException($"{new FileInfo(path).Length} bytes is too large for a kdump.conf (limit {MaxFileBytes})", path);
+            }
+
             text = File.ReadAllText(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

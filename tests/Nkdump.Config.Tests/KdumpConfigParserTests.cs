@@ -175,3 +175,26 @@ public class KdumpConfigParserTests
         Assert.Contains("cannot read", e.Message);
     }
 }
+
+public class KdumpConfigLimitTests
+{
+    [Fact]
+    public void HugeFileIsRefusedWithoutReadingIt()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"nkdump-huge-{Guid.NewGuid():N}.conf");
+        try
+        {
+            using (var f = File.Create(path))
+            {
+                f.SetLength(KdumpConfigParser.MaxFileBytes + 1);
+            }
+
+            var e = Assert.Throws<ConfigException>(() => KdumpConfigParser.Load(path));
+            Assert.Contains("too large", e.Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}

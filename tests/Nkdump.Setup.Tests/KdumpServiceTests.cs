@@ -128,6 +128,19 @@ public class KdumpServiceTests
     }
 
     [Fact]
+    public void SshTargetNeedsItsKey()
+    {
+        var (t, loader, service, _) = Setup(config: "ssh kdump@backup\nsshkey /root/.ssh/kdump_id_ed25519\n");
+        using (t)
+        {
+            Assert.Contains("ssh-keygen", Assert.Throws<NkdumpException>(() => service.Start()).Message);
+            t.Write("/root/.ssh/kdump_id_ed25519", "key");
+            Assert.True(service.Start());
+            Assert.Single(loader.Loads);
+        }
+    }
+
+    [Fact]
     public void UnreadableConfigFailsBeforeAnythingIsWritten()
     {
         var (t, loader, service, _) = Setup(config: "failure_action explode\n");

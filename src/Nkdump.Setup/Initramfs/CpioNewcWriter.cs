@@ -50,10 +50,20 @@ public sealed class CpioNewcWriter(Stream output, uint mtime = 0)
 
         var length = (uint)input.Length;
         WriteHeader(path, TypeRegular | permissions, length);
-        input.CopyTo(output);
-        if (input.Length != length)
+
+        // Exactly the size the header announced, even if the file grows meanwhile.
+        var buffer = new byte[81920];
+        long left = length;
+        while (left > 0)
         {
-            throw new IOException($"{source} changed size while it was being copied");
+            var read = input.Read(buffer, 0, (int)Math.Min(buffer.Length, left));
+            if (read == 0)
+            {
+                throw new IOException($"{source} shrank while it was being copied");
+            }
+
+            output.Write(buffer, 0, read);
+            left -= read;
         }
 
         Pad((int)(length % 4));

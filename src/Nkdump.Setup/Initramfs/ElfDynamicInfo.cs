@@ -62,7 +62,7 @@ public sealed record ElfDynamicInfo(string? Interpreter, IReadOnlyList<string> N
             return new ElfDynamicInfo(null, [], []);
         }
 
-        if (phentsize < PhdrSize || phoff > (ulong)length || (ulong)phnum * phentsize > (ulong)length - phoff)
+        if (phentsize < PhdrSize || phentsize > 256 || phoff > (ulong)length || (ulong)phnum * phentsize > (ulong)length - phoff)
         {
             throw Bad(PhOffOffset, $"program headers ({phnum} × {phentsize} at {phoff}) do not fit in the file");
         }

@@ -126,6 +126,11 @@ public sealed class KdumpService(HostRoot root, IKexecLoader loader, string conf
             }
         }
 
+        if (config.Target.Kind == DumpTargetKind.Ssh && !File.Exists(root.Resolve(config.SshKey)))
+        {
+            problems.Add($"ssh key {config.SshKey} does not exist: create it (ssh-keygen -f {config.SshKey}) and copy its public half to {config.Target.Value}");
+        }
+
         if (config.Target.Kind is DumpTargetKind.Raw or DumpTargetKind.FileSystem && config.Target.Directive != "virtiofs")
         {
             var device = DevicePath(config.Target.Value);
