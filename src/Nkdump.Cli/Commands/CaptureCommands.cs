@@ -1,7 +1,93 @@
+using Nkdump.Capture;
+using Nkdump.Capture.Machine;
+
 namespace Nkdump.Cli.Commands;
 
 /// <summary>Verbs of the capture side: save (in the capture kernel), savecore (next boot, raw targets).</summary>
 internal static class CaptureCommands
 {
-    public static IReadOnlyList<Command> All { get; } = [];
+    public static IReadOnlyList<Command> All { get; } =
+    [
+        new Command(
+            "save",
+            "save the crash dump to kdump.conf's target (run by the capture initramfs)",
+            "save [--config FILE] [--root DIR] [--vmcore PATH]",
+            """
+              --config FILE   kdump.conf to follow (default ROOT/etc/kdump.conf)
+              --root DIR      treat DIR as / (tests): /proc/cmdline, /dev, /sys, hooks and mount points are
+                              under DIR, and mounts, reboot, halt, power off and the shell are only printed
+              --vmcore PATH   the crashed kernel's memory (default ROOT/proc/vmcore)
+
+            Follows kdump-utils' kdump.sh: kdump_pre (failing: final_action); the dump to the target —
+            a local file system (device, UUID=, LABEL=) mounted on /kdumproot, the root file system
+            (root= of the kernel command line) on /sysroot when no target is given, NFS on /kdumproot,
+            ssh (a flattened vmcore.flat), or a raw device (flattened; see savecore) — into
+            PATH/HOST-YYYY-MM-DD-HH:MM:SS/ with vmcore-dmesg.txt first, then vmcore-incomplete renamed
+            vmcore once synced; kdump_post with the dump's status; failure_action or final_action.
+            Every step is logged to stderr with the prefix "nkdump: ". Without --root, save runs only
+            where /proc/vmcore exists (a capture kernel), since it reboots the machine at the end.
+            Exit status (when the machine is still up): 0 saved, 1 not saved.
+            """,
+            Save),
+        new Command(
+            "savecore",
+            "save a dump left on a raw target by the capture kernel (run at boot)",
+            "savecore [--config FILE] [--root DIR]",
+            """
+              --config FILE   kdump.conf (default ROOT/etc/kdump.conf)
+              --root DIR      treat DIR as / (tests)
+
+            When kdump.conf's target is 'raw DEVICE' and the device holds a flattened dump, rebuilds it
+            as PATH/127.0.0.1-YYYY-MM-DD-HH:MM:SS/vmcore (0600) with vmcore-dmesg.txt, then zeroes
+            the device's 4096-byte flattened header so that the next boot does not save it again.
+            Exit status: 0 saved or nothing to save (no raw target, "no dump on DEVICE"); 1 failed
+            (a dump cut short is kept as vmcore-incomplete and the header cleared all the same).
+            """,
+            SaveCore),
+    ];
+
+    private static int Save(CommandContext ctx, string[] args)
+    {
+        var parsed = new OptionParser().Value("--config", "--root", "--vmcore").Parse(args);
+        parsed.ExpectPositionals(0, 0, "no arguments");
+        var root = new CaptureRoot(HostCommandSupport.Root(parsed));
+        var log = new CaptureLog(ctx.Error);
+        var settings = new SaveSettings
+        {
+            Root = root,
+            ConfigFile = parsed.Get("--config"),
+            Vmcore = parsed.Get("--vmcore"),
+        };
+        if (root.IsSystem && !File.Exists(settings.VmcorePath))
+        {
+            log.Error($"{settings.VmcorePath} does not exist: save runs in a capture kernel (or give --root for a test)");
+            return ExitCodes.Failure;
+        }
+
+        ICaptureMachine machine = root.IsSystem ? new LinuxCaptureMachine(log) : new PrintingMachine(ctx.Out);
+        return new SaveRunner(settings, machine, log).Run();
+    }
+
+    private static int SaveCore(CommandContext ctx, string[] args)
+    {
+        var parsed = new OptionParser().Value("--config", "--root").Parse(args);
+        parsed.ExpectPositionals(0, 0, "no arguments");
+        var root = new CaptureRoot(HostCommandSupport.Root(parsed));
+        return new SaveCoreRunner(root, HostCommandSupport.ConfigPath(parsed), TimeProvider.System, new CaptureLog(ctx.Error)).Run();
+    }
+
+    /// <summary>For --root: prints what the capture kernel would do instead of doing it.</summary>
+    private sealed class PrintingMachine(TextWriter output) : ICaptureMachine
+    {
+        public void Mount(string source, string target, string fileSystemType, string? options) =>
+            output.WriteLine($"mount -t {fileSystemType}{(options is null ? "" : " -o " + options)} {source} {target}");
+
+        public void Reboot() => output.WriteLine("reboot");
+
+        public void Halt() => output.WriteLine("halt");
+
+        public void PowerOff() => output.WriteLine("poweroff");
+
+        public void RunShell() => output.WriteLine("shell");
+    }
 }
