@@ -12,7 +12,16 @@ public static class DumpOpener
 {
     public static IKernelDump Open(string path)
     {
-        var format = Probe(path);
+        var format = Probe(path, out var pipe);
+        if (pipe is not null)
+        {
+            // A pipe: what was read to probe it is gone, so the copy starts from those bytes.
+            using (pipe.Stream)
+            {
+                return FlattenedReader.OpenSequential(pipe.Stream, pipe.Head, format, path);
+            }
+        }
+
         return format switch
         {
             DumpFormat.Elf => ElfVmcore.Open(path),
@@ -46,21 +55,47 @@ public static class DumpOpener
     /// <summary>The format of the file at <paramref name="path"/> from its first bytes.</summary>
     public static DumpFormat Probe(string path)
     {
-        Span<byte> head = stackalloc byte[16];
+        var format = Probe(path, out var pipe);
+        pipe?.Stream.Dispose();
+        return format;
+    }
+
+    /// <summary>An opened pipe (not seekable) and the bytes already read from it.</summary>
+    private sealed record PipeInput(FileStream Stream, byte[] Head);
+
+    private static DumpFormat Probe(string path, out PipeInput? pipe)
+    {
+        var head = new byte[16];
         int read;
+        FileStream stream;
         try
         {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
-            read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new NkdumpException($"{path}: cannot open: {e.Message}", e);
         }
 
-        return Probe(head[..read]) ?? throw new DumpFormatException(path, 0, read < 16
-            ? $"file too short to be a dump ({read} bytes)"
-            : "not a dump: no ELF magic, no \"KDUMP   \" signature and no flattened \"makedumpfile\" signature");
+        try
+        {
+            read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+            var format = Probe(head.AsSpan(0, read)) ?? throw new DumpFormatException(path, 0, read < 16
+                ? $"file too short to be a dump ({read} bytes)"
+                : "not a dump: no ELF magic, no \"KDUMP   \" signature and no flattened \"makedumpfile\" signature");
+            pipe = stream.CanSeek ? null : new PipeInput(stream, head);
+            if (pipe is null)
+            {
+                stream.Dispose();
+            }
+
+            return format;
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The format the first 16 bytes of a file say, or null.</summary>

@@ -105,22 +105,103 @@ public static class FlattenedReader
     /// </summary>
     public static IKernelDump OpenReassembled(string path)
     {
-        var temporary = Path.Combine(Path.GetTempPath(), $"nkdump-reassembled-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        var temporary = TemporaryPath();
         try
         {
             Reassemble(path, temporary);
-            return DumpOpener.Probe(temporary) switch
-            {
-                DumpFormat.KdumpCompressed => KdumpDump.Open([temporary], DumpFormat.Flattened, path),
-                DumpFormat.Elf => ElfVmcore.Open(temporary, path),
-                _ => throw new DumpFormatException(path, FlattenedLayout.HeaderSize, "the reassembled flattened dump is neither kdump-compressed nor ELF"),
-            };
+            return OpenTemporary(temporary, path, flattened: true);
         }
         finally
         {
             // The mapping keeps the data alive; the name can go now.
             File.Delete(temporary);
         }
+    }
+
+    /// <summary>
+    /// Opens a dump arriving through a pipe (any format): <paramref name="head"/> holds the bytes
+    /// already read from <paramref name="input"/> to recognise it. The dump is copied (or, when
+    /// flattened, reassembled) into an unlinked temporary file in TMPDIR.
+    /// </summary>
+    internal static IKernelDump OpenSequential(Stream input, byte[] head, DumpFormat format, string path)
+    {
+        var temporary = TemporaryPath();
+        try
+        {
+            using (var output = new FileStream(temporary, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16))
+            {
+                var whole = new PrefixedStream(head, input);
+                if (format == DumpFormat.Flattened)
+                {
+                    Reassemble(whole, output, path);
+                }
+                else
+                {
+                    whole.CopyTo(output, 1 << 20);
+                }
+            }
+
+            return OpenTemporary(temporary, path, format == DumpFormat.Flattened);
+        }
+        finally
+        {
+            File.Delete(temporary);
+        }
+    }
+
+    private static string TemporaryPath() =>
+        Path.Combine(Path.GetTempPath(), $"nkdump-reassembled-{Environment.ProcessId}-{Guid.NewGuid():N}");
+
+    private static IKernelDump OpenTemporary(string temporary, string path, bool flattened) => DumpOpener.Probe(temporary) switch
+    {
+        DumpFormat.KdumpCompressed => KdumpDump.Open([temporary], flattened ? DumpFormat.Flattened : DumpFormat.KdumpCompressed, path),
+        DumpFormat.Elf => ElfVmcore.Open(temporary, path),
+        _ => throw new DumpFormatException(path, flattened ? FlattenedLayout.HeaderSize : 0, "the reassembled flattened dump is neither kdump-compressed nor ELF"),
+    };
+
+    /// <summary>Reads <paramref name="prefix"/> first, then <paramref name="rest"/>.</summary>
+    private sealed class PrefixedStream(byte[] prefix, Stream rest) : Stream
+    {
+        private int _used;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            if (_used < prefix.Length)
+            {
+                var count = Math.Min(buffer.Length, prefix.Length - _used);
+                prefix.AsSpan(_used, count).CopyTo(buffer);
+                _used += count;
+                return count;
+            }
+
+            return rest.Read(buffer);
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     private static void CheckHeader(ReadOnlySpan<byte> header, string name)

@@ -1,4 +1,5 @@
 using System.IO.MemoryMappedFiles;
+using System.Runtime.InteropServices;
 
 namespace Nkdump.Formats.IO;
 
@@ -7,8 +8,21 @@ namespace Nkdump.Formats.IO;
 /// no copies and no per-read allocation, and safe from several threads at once.
 /// An empty file has no mapping and every non-empty read fails.
 /// </summary>
-public sealed unsafe class MappedFile : IDisposable
+public sealed unsafe partial class MappedFile : IDisposable
 {
+    /// <summary>
+    /// After this many bytes have been handed out, the mapping's pages are dropped from the process
+    /// (madvise MADV_DONTNEED): the data stays in the page cache and faults back in on the next read,
+    /// but a pass over a large dump does not keep it all counted in the process's resident set. This
+    /// is what keeps the collector's peak RSS independent of the dump's size (makedumpfile maps
+    /// /proc/vmcore in windows for the same reason).
+    /// </summary>
+    private const long ReleaseEveryBytes = 8L << 20;
+
+    private const int MadvDontNeed = 4;
+
+    private long _handedOut;
+
     private readonly MemoryMappedFile? _map;
     private readonly MemoryMappedViewAccessor? _view;
     private readonly byte* _base;
@@ -87,8 +101,33 @@ public sealed unsafe class MappedFile : IDisposable
     public ReadOnlySpan<byte> Unsafe(long offset, int length)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        if (Interlocked.Add(ref _handedOut, length) >= ReleaseEveryBytes)
+        {
+            ReleaseResidentPages();
+        }
+
         return new ReadOnlySpan<byte>(_base + offset, length);
     }
+
+    /// <summary>
+    /// Drops the mapping's pages from the resident set. Safe while other threads read: a shared
+    /// read-only file mapping refaults the same bytes. Mappings the kernel refuses to advise
+    /// (such as /proc/vmcore's, which are not counted as resident anyway) are left as they are.
+    /// </summary>
+    private void ReleaseResidentPages()
+    {
+        Interlocked.Exchange(ref _handedOut, 0);
+        if (_view is null)
+        {
+            return;
+        }
+
+        var start = _base - _view.PointerOffset;
+        _ = Madvise(start, (nuint)(Length + _view.PointerOffset), MadvDontNeed);
+    }
+
+    [LibraryImport("libc", EntryPoint = "madvise")]
+    private static partial int Madvise(byte* address, nuint length, int advice);
 
     public void Dispose()
     {
