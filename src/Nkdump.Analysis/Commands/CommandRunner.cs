@@ -16,6 +16,9 @@ public sealed record AnalysisCommand(string Name, string Usage, string Summary, 
 /// </summary>
 public sealed partial class CommandRunner(AnalysisSession session)
 {
+    private ILookup<string, Nkdump.Kernel.Symbols.KernelSymbol>? _symbolsByName;
+    private Nkdump.Kernel.Symbols.ISymbolTable? _symbolsByNameSource;
+
     public AnalysisSession Session { get; } = session;
 
     internal AnalysisJsonContext Json { get; } = AnalysisJsonContext.CreateReadable();

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Nkdump.Kernel.Symbols;
 
 namespace Nkdump.Analysis.Commands;
 
@@ -17,11 +18,15 @@ public sealed partial class CommandRunner
         var text = new StringBuilder();
         foreach (var query in args)
         {
-            if (symbols.TryGetAddress(query, out var address))
+            ulong address;
+            if (SymbolsNamed(symbols, query) is { Count: > 0 } matches)
             {
-                var symbol = symbols.TryResolve(address, out var at) && at.Symbol.Name == query ? at.Symbol.Type : '?';
-                results.Add(new SymbolJson(query, query, Hex(address), symbol.ToString(), null, null));
-                text.Append(CultureInfo.InvariantCulture, $"{address:x16} ({symbol}) {query}\n");
+                // Static symbols repeat (many files have a "cpu_callback"): list every one, like crash.
+                foreach (var symbol in matches)
+                {
+                    results.Add(new SymbolJson(query, query, Hex(symbol.Address), symbol.Type.ToString(), null, null));
+                    text.Append(CultureInfo.InvariantCulture, $"{symbol.Address:x16} ({symbol.Type}) {query}\n");
+                }
             }
             else if (Session.Kernel.VmcoreInfo.Symbol(query) is { } exported)
             {
@@ -51,5 +56,17 @@ public sealed partial class CommandRunner
         }
 
         return Output(results.All(r => r.Problem is null), text.ToString(), new SymJson(symbols.Source, results), Json.SymJson);
+    }
+
+    /// <summary>Every symbol with this name, in address order (the name index is built on first use).</summary>
+    private IReadOnlyList<KernelSymbol> SymbolsNamed(ISymbolTable symbols, string name)
+    {
+        if (!ReferenceEquals(_symbolsByNameSource, symbols))
+        {
+            _symbolsByName = symbols.Symbols.ToLookup(s => s.Name, StringComparer.Ordinal);
+            _symbolsByNameSource = symbols;
+        }
+
+        return _symbolsByName![name].ToList();
     }
 }

@@ -13,6 +13,9 @@ namespace Nkdump.Analysis.Stacks;
 /// </summary>
 public sealed class StackReader(AnalysisSession session)
 {
+    /// <summary>rq->curr of each CPU with an NT_PRSTATUS note, read once ("foreach bt" asks for every task).</summary>
+    private ulong?[]? _current;
+
     /// <summary>The panicking CPU's stack (see <see cref="AnalysisSession.PanicCpu"/>).</summary>
     public TaskStack Panic() => session.PanicCpu() is { } cpu
         ? ForCpu(cpu)
@@ -44,9 +47,10 @@ public sealed class StackReader(AnalysisSession session)
             return new TaskStack(task, null, "nothing", null, session.TasksProblem);
         }
 
-        for (var cpu = 0; cpu < session.Dump.Cpus.Count; cpu++)
+        _current ??= Enumerable.Range(0, session.Dump.Cpus.Count).Select(cpu => Try(() => tasks.CurrentTask(cpu))).ToArray();
+        for (var cpu = 0; cpu < _current.Length; cpu++)
         {
-            if (Try(() => tasks.CurrentTask(cpu)) == task.Address)
+            if (_current[cpu] == task.Address)
             {
                 return Unwind(task, cpu, $"CPU {cpu} registers (NT_PRSTATUS)", () => UnwindStart.FromCpu(session.Dump.Cpus[cpu].Registers));
             }

@@ -91,6 +91,18 @@ public class EvidenceTests
         Assert.True(unknown.Count <= 2, string.Join(", ", unknown));
         Assert.Equal(unknown.Count == 0, nameOutput.Ok);
 
+        // Names that repeat (static symbols of different files): sym lists every address System.map has.
+        var repeated = map.Symbols.Where(s => counts[s.Name] > 1 && s.Type is not ('a' or 'A')).GroupBy(s => s.Name).ToList();
+        Assert.True(repeated.Count > 100);
+        var (_, byRepeated) = Answers.Run(session, "sym " + string.Join(' ', repeated.Select(g => g.Key)));
+        var listed = byRepeated.GetProperty("symbols").EnumerateArray()
+            .Where(a => a.GetProperty("address").ValueKind == JsonValueKind.String)
+            .ToLookup(a => a.GetProperty("query").GetString()!, a => a.GetProperty("address").GetString()!);
+        foreach (var group in repeated)
+        {
+            Assert.Equal(group.Select(s => $"0x{s.Address:x}").Order(StringComparer.Ordinal), listed[group.Key].Order(StringComparer.Ordinal));
+        }
+
         // Address → name: every text symbol's address resolves to a symbol at that very address.
         var text = unique.Where(s => s.Type is 'T' or 't').Take(5000).ToList();
         var (_, byAddress) = Answers.Run(session, "sym " + string.Join(' ', text.Select(s => s.Address.ToString("x", CultureInfo.InvariantCulture))));
