@@ -2,6 +2,7 @@ using Nkdump.Formats;
 using Nkdump.Formats.Codecs;
 using Nkdump.Formats.Kdump;
 using Nkdump.Formats.Writing;
+using Nkdump.Testing;
 using Nkdump.Testing.Builders;
 
 namespace Nkdump.Formats.Tests;
@@ -50,6 +51,11 @@ public sealed class IncompleteDumpTests
         }
 
         Assert.True(present > 100, $"only {present} pages readable");
+
+        // crash 8.0.2 still accepts the incomplete file and reads its header.
+        var crash = ExternalTool.Run("crash", ["--osrelease", path], TimeSpan.FromMinutes(1));
+        Assert.True(crash.ExitCode == 0, crash.ToString());
+        Assert.Equal("6.1.0-test", crash.StandardOutput.Trim());
         Assert.True(incomplete > 100, $"only {incomplete} pages missing");
     }
 }
