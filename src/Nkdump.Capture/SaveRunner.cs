@@ -104,7 +104,8 @@ public sealed class SaveRunner(SaveSettings settings, ICaptureMachine machine, C
         var host = target.Value[(target.Value.IndexOf('@') + 1)..];
         var server = RemoteAddress.Resolve(host, TargetMounter.ReadCommandLine(_root));
         var directory = config.Path.TrimEnd('/') + "/" + DumpDirectoryName.For(OwnAddress(server), _started);
-        var ssh = new SshDump(log, settings.SshPath, _root.Resolve(config.SshKey), _root.Resolve(SaveSettings.KnownHostsFile));
+        var sshConfig = _root.Resolve(SaveSettings.SshConfigFile);
+        var ssh = new SshDump(log, settings.SshPath, _root.Resolve(config.SshKey), _root.Resolve(SaveSettings.KnownHostsFile), File.Exists(sshConfig) ? sshConfig : null);
         return ssh.Write(target.Value, directory, settings.VmcorePath, facts, config.CoreCollector);
     }
 

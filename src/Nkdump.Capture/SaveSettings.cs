@@ -5,6 +5,7 @@ public sealed record SaveSettings
 {
     public const string DefaultVmcore = "/proc/vmcore";
     public const string KnownHostsFile = "/root/.ssh/known_hosts";
+    public const string SshConfigFile = "/root/.ssh/config";
 
     public CaptureRoot Root { get; init; } = CaptureRoot.Real;
 

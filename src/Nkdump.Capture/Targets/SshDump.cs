@@ -11,14 +11,16 @@ namespace Nkdump.Capture.Targets;
 /// the log into vmcore-dmesg-incomplete.txt then renamed, the flattened dump into vmcore-incomplete,
 /// renamed vmcore.flat when complete (reassembled later with makedumpfile -R or nkdump reassemble).
 /// The ssh client runs with the key, BatchMode (never a prompt on a console nobody watches) and
-/// StrictHostKeyChecking=yes against the known_hosts file the initramfs carries.
+/// StrictHostKeyChecking=yes against the known_hosts file the initramfs carries. An ssh client
+/// configuration (root's ~/.ssh/config: Port, User, ciphers for the dump host) is passed with -F
+/// when there is one, since the capture initramfs may not let ssh find root's home itself.
 /// </summary>
-public sealed class SshDump(CaptureLog log, string sshProgram, string keyFile, string knownHostsFile)
+public sealed class SshDump(CaptureLog log, string sshProgram, string keyFile, string knownHostsFile, string? configFile = null)
 {
     public const string FlatVmcore = "vmcore.flat";
 
     public IReadOnlyList<string> Options =>
-        ["-i", keyFile, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o", $"UserKnownHostsFile={knownHostsFile}"];
+        [.. configFile is null ? [] : new[] { "-F", configFile }, "-i", keyFile, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o", $"UserKnownHostsFile={knownHostsFile}"];
 
     /// <summary>Dumps to <paramref name="destination"/> (user@host) into the remote <paramref name="directory"/>; false after a logged failure.</summary>
     public bool Write(string destination, string directory, string vmcore, DumpFacts facts, CoreCollector collector)
