@@ -1,5 +1,4 @@
 using System.IO.Compression;
-using System.Security.Cryptography;
 using System.Text;
 using Nkdump.Formats;
 using Nkdump.Setup.Files;
@@ -97,7 +96,7 @@ public static partial class CaptureInitramfs
         {
             var what = e.Kind switch
             {
-                InitramfsEntryKind.File => e.Content is not null ? Convert.ToHexStringLower(SHA256.HashData(e.Content)) : HashFile(e.Source!),
+                InitramfsEntryKind.File => e.Content is not null ? Sha256.HashHex(e.Content) : HashFile(e.Source!),
                 InitramfsEntryKind.Symlink => "-> " + e.Target,
                 InitramfsEntryKind.CharDevice => $"c {e.Major}:{e.Minor}",
                 _ => "dir",
@@ -113,7 +112,7 @@ public static partial class CaptureInitramfs
         try
         {
             using var file = File.OpenRead(path);
-            return Convert.ToHexStringLower(SHA256.HashData(file));
+            return Sha256.HashHex(file);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

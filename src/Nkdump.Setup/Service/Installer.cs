@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Nkdump.Formats;
 using Nkdump.Setup.Files;
 
@@ -165,7 +164,7 @@ public sealed class Installer(HostRoot root, TextWriter log)
         var real = root.Resolve(path);
         Directory.CreateDirectory(Path.GetDirectoryName(real)!);
         AtomicFile.Write(real, content, mode: (UnixFileMode)mode);
-        return new ManifestEntry("file", Convert.ToHexStringLower(SHA256.HashData(content)), path);
+        return new ManifestEntry("file", Sha256.HashHex(content), path);
     }
 
     private List<ManifestEntry> ReadManifest()
@@ -196,7 +195,7 @@ public sealed class Installer(HostRoot root, TextWriter log)
     private static string Hash(string path)
     {
         using var file = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(file));
+        return Sha256.HashHex(file);
     }
 
     /// <summary>A manifest line: "file SHA256 PATH", "link TARGET PATH" or "dir - PATH".</summary>
