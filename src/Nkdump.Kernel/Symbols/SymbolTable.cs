@@ -19,22 +19,24 @@ public sealed class SymbolTable : ISymbolTable
     public SymbolTable(string source, IEnumerable<KernelSymbol> symbols)
     {
         Source = source;
-        _byAddress = symbols.ToArray();
-        // Stable: symbols at the same address keep their source order (an alias after its target).
-        var order = Enumerable.Range(0, _byAddress.Length).ToArray();
-        Array.Sort(order, (a, b) =>
+        var input = symbols.ToArray();
+
+        // Sort by address; equal addresses keep their input order (the key's low bits are the index).
+        var keys = new (ulong Address, int Index)[input.Length];
+        for (var i = 0; i < input.Length; i++)
         {
-            var c = _byAddress[a].Address.CompareTo(_byAddress[b].Address);
-            return c != 0 ? c : a.CompareTo(b);
-        });
-        var sorted = new KernelSymbol[_byAddress.Length];
-        for (var i = 0; i < order.Length; i++)
+            keys[i] = (input[i].Address, i);
+        }
+
+        Array.Sort(keys);
+        var sorted = new KernelSymbol[input.Length];
+        for (var i = 0; i < keys.Length; i++)
         {
-            sorted[i] = _byAddress[order[i]];
+            sorted[i] = input[keys[i].Index];
         }
 
         _byName = new Dictionary<string, ulong>(StringComparer.Ordinal);
-        foreach (var symbol in _byAddress)
+        foreach (var symbol in input)
         {
             _byName.TryAdd(symbol.Name, symbol.Address);
         }
