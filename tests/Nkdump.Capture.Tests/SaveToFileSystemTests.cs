@@ -154,5 +154,46 @@ public sealed class SaveToFileSystemTests : IDisposable
         }
     }
 
+    [Fact]
+    public void TargetWithoutRoomForTheHeadersGetsOnlyTheLog()
+    {
+        _t.Device("vdb", Uuid);
+        _t.Config($"ext4 UUID={Uuid}\nfailure_action poweroff\n");
+        string? mounted = null;
+        _t.Machine.OnMount = (_, target, _, _) =>
+        {
+            var mount = ExternalTool.Run("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", target]);
+            Assert.True(mount.ExitCode == 0, "mounting a small tmpfs needs root: " + mount);
+            mounted = target;
+        };
+
+        try
+        {
+            Assert.Equal(1, _t.Save());
+
+            Assert.Equal(["poweroff"], _t.Machine.Actions);
+            Assert.Contains("but even the headers and log of the dump need", _t.ToString());
+            var directory = _t["/kdumproot/var/crash/127.0.0.1-2026-11-26-09:05:07"];
+            Assert.Equal(["vmcore-dmesg.txt"], Directory.GetFiles(directory).Select(Path.GetFileName));
+            Assert.Equal(CaptureTestRoot.ExpectedDmesg, File.ReadAllText(Path.Combine(directory, "vmcore-dmesg.txt")));
+        }
+        finally
+        {
+            if (mounted is not null)
+            {
+                ExternalTool.Run("umount", [mounted]);
+            }
+        }
+    }
+
+    [Fact]
+    public void RoomyTargetLogsTheFreeSpaceCheck()
+    {
+        _t.Device("vdb", Uuid);
+        _t.Config($"ext4 UUID={Uuid}\ncore_collector makedumpfile -l --message-level 1 -d 31\n");
+        Assert.True(_t.Save() == 0, _t.ToString());
+        Assert.Matches(@"nkdump: (\S+: \d+ bytes free, enough for all \d+ bytes of RAM|warning: \S+: \d+ bytes free for a machine of \d+ bytes of RAM)", _t.ToString());
+    }
+
     public void Dispose() => _t.Dispose();
 }

@@ -26,7 +26,9 @@ public sealed class DirectoryDump(CaptureLog log)
     {
         try
         {
+            // mkdir -p, then the parent's fsync so that the new directory's entry survives a reboot too.
             Directory.CreateDirectory(directory);
+            NativeCalls.SyncDirectory(Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(directory))!);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -34,12 +36,13 @@ public sealed class DirectoryDump(CaptureLog log)
             return false;
         }
 
-        if (!HasRoom(directory, facts))
+        // The log goes first even when the dump cannot fit: it alone often explains the crash.
+        var room = HasRoom(directory, facts);
+        WriteDmesg(directory, facts);
+        if (!room)
         {
             return false;
         }
-
-        WriteDmesg(directory, facts);
 
         var incomplete = Path.Combine(directory, VmcoreIncomplete);
         log.Info($"saving vmcore to {incomplete} ({collector})");
@@ -75,8 +78,8 @@ public sealed class DirectoryDump(CaptureLog log)
     }
 
     /// <summary>
-    /// Free space: refuse only when not even the log, headers and bitmaps fit (then nothing useful can
-    /// be written); warn when the RAM size does not fit, since filtering and compression usually make
+    /// Free space: refuse the vmcore only when not even the log, headers and bitmaps fit (then nothing
+    /// useful beyond the log can be written); warn when the RAM size does not fit, since filtering and compression usually make
     /// the dump far smaller and a partial dump beats none. kdump-utils has no check in the capture kernel.
     /// </summary>
     private bool HasRoom(string directory, DumpFacts facts)
