@@ -1,0 +1,87 @@
+using Nkdump.Testing;
+using Nkdump.Testing.Builders;
+
+namespace Nkdump.Cli.Tests;
+
+/// <summary>The collector through the command line, and through the native binary invoked as "makedumpfile".</summary>
+public class CollectorCommandTests
+{
+    private const string Fixture = "debian-6.1.0-56-amd64";
+
+    [Fact]
+    public void UnsupportedMakedumpfileOptionIsAUsageErrorNamingIt()
+    {
+        var (code, _, error) = CliRunner.Run("collect", "--eppic", "x.c", "in", "out");
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("'--eppic' is not supported", error);
+    }
+
+    [Fact]
+    public void CollectWritesADumpAndReportsProgress()
+    {
+        using var dir = new TempDirectory();
+        var output = dir.File("vmcore");
+        var (code, _, error) = CliRunner.Run("collect", "-z", "-d", "31", Fixtures.ElfVmcore(Fixture), output);
+        Assert.True(code == 0, error);
+        Assert.Contains("Copying data", error);
+        Assert.Contains("[100.0 %]", error);
+        Assert.Contains($"The dumpfile is saved to {output}.", error);
+
+        var (infoCode, info, infoError) = CliRunner.Run("info", output);
+        Assert.True(infoCode == 0, infoError);
+        Assert.Contains("zstd", info);
+    }
+
+    [Fact]
+    public void MessageLevelZeroIsQuiet()
+    {
+        using var dir = new TempDirectory();
+        var (code, output, error) = CliRunner.Run("collect", "-l", "-d", "31", "--message-level", "0", Fixtures.ElfVmcore(Fixture), dir.File("vmcore"));
+        Assert.Equal(0, code);
+        Assert.Equal("", output);
+        Assert.Equal("", error);
+    }
+
+    [Fact]
+    public void DumpDmesgWritesTheLogLikeMakedumpfile()
+    {
+        using var dir = new TempDirectory();
+        var log = dir.File("dmesg.txt");
+        var (code, _, error) = CliRunner.Run("collect", "--dump-dmesg", Fixtures.ElfVmcore(Fixture), log);
+        Assert.True(code == 0, error);
+        Assert.Equal(File.ReadAllBytes(Fixtures.Expected(Fixture, "dmesg.makedumpfile.txt")), File.ReadAllBytes(log));
+    }
+
+    [Fact]
+    public void MemUsageCountsEveryPageOnce()
+    {
+        var (code, output, error) = CliRunner.Run("collect", "--mem-usage", Fixtures.ElfVmcore(Fixture));
+        Assert.True(code == 0, error);
+        var counts = output.Split('\n')
+            .Where(l => l.Contains("\tyes\t") || l.Contains("\tno\t"))
+            .Select(l => ulong.Parse(l.Split('\t', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture))
+            .ToList();
+        Assert.Equal(6, counts.Count);
+        var total = ulong.Parse(output.Split('\n').Single(l => l.StartsWith("Total pages on system:", StringComparison.Ordinal)).Split('\t', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(counts.Sum(c => (decimal)c) <= total);
+        Assert.True(counts[^1] > 0, "kernel data pages");
+    }
+
+    [Fact]
+    public void NativeBinaryRunsAsMakedumpfileWhenInvokedByThatName()
+    {
+        Assert.True(File.Exists(RepoPaths.NativeBinary), $"{RepoPaths.NativeBinary} is missing: run ./build.sh first (./test.sh does)");
+        using var dir = new TempDirectory();
+        var link = dir.File("makedumpfile");
+        File.CreateSymbolicLink(link, RepoPaths.NativeBinary);
+        var output = dir.File("vmcore");
+        var result = ExternalTool.Run(link, ["-l", "--message-level", "7", "-d", "31", Fixtures.ElfVmcore(Fixture), output]);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var reference = DerivedDumps.Makedumpfile(Fixture, "makedumpfile-l-d31", ["-l", "-d", "31"]);
+        Assert.True(File.ReadAllBytes(output).AsSpan().SequenceEqual(File.ReadAllBytes(reference)), "differs from makedumpfile 1.7.2's -l -d 31");
+
+        var usage = ExternalTool.Run(link, ["-X", Fixtures.ElfVmcore(Fixture), dir.File("x")]);
+        Assert.Equal(2, usage.ExitCode);
+        Assert.Contains("'-X' is not supported", usage.StandardError);
+    }
+}
