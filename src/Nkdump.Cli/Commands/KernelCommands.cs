@@ -89,8 +89,9 @@ internal static class KernelCommands
 
             return (CrashSummaryReader.Read(kernel, dump.Cpus, log), null);
         }
-        catch (NkdumpException e)
+        catch (Exception e) when (e is NkdumpException or DumpFormatException)
         {
+            // `info` describes the file even when its kernel cannot be read.
             return (null, e.Message);
         }
     }
