@@ -85,9 +85,9 @@ public sealed partial class CommandRunner
                         _ => "",
                     };
                     text.Append(CultureInfo.InvariantCulture, $" #{frame.Index,-2} [{frame.Sp[2..],16}] {name}{module} at {frame.Ip[2..]}{note}\n");
-                    if (frame.PtRegs is { } regs && frame.Source != "user_space")
+                    if (frame.PtRegs is { } regs)
                     {
-                        text.Append(CultureInfo.InvariantCulture, $"     --- exception frame (pt_regs at {regs}) ---\n");
+                        AppendPtRegs(text, ParseHex(regs), frame.Source == "user_space");
                     }
                 }
 
@@ -103,6 +103,38 @@ public sealed partial class CommandRunner
         }
 
         return Output(ok, text.ToString(), new BtJson(json), Json.BtJson);
+    }
+
+    // struct pt_regs (x86_64), named as the kernel's __show_regs() prints them (R08, EFLAGS).
+    private static readonly (string Name, int Offset)[] PtRegsLayout =
+    [
+        ("RIP", 128), ("RSP", 152), ("EFLAGS", 144), ("RAX", 80), ("RBX", 40), ("RCX", 88), ("RDX", 96), ("RSI", 104),
+        ("RDI", 112), ("RBP", 32), ("R08", 72), ("R09", 64), ("R10", 56), ("R11", 48), ("R12", 24), ("R13", 16),
+        ("R14", 8), ("R15", 0), ("ORIG_RAX", 120), ("CS", 136), ("SS", 160),
+    ];
+
+    /// <summary>The registers saved at an exception or system-call entry, three per line like crash.</summary>
+    private void AppendPtRegs(StringBuilder text, ulong address, bool fromUser)
+    {
+        var bytes = new byte[168];
+        if (!Session.Kernel.Memory.TryRead(address, bytes, out var failure))
+        {
+            text.Append(CultureInfo.InvariantCulture, $"     --- pt_regs at {address:x} not readable: {failure} ---\n");
+            return;
+        }
+
+        text.Append(CultureInfo.InvariantCulture, $"     --- {(fromUser ? "entered from user space" : "exception frame")}: pt_regs at {address:x} ---\n");
+        for (var i = 0; i < PtRegsLayout.Length; i += 3)
+        {
+            text.Append("    ");
+            foreach (var (name, offset) in PtRegsLayout.Skip(i).Take(3))
+            {
+                var value = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(offset));
+                text.Append(CultureInfo.InvariantCulture, $" {name + ":",-9} {value:x16}");
+            }
+
+            text.Append('\n');
+        }
     }
 
     internal static FrameJson FrameToJson(StackFrame frame, ModuleList? modules)
