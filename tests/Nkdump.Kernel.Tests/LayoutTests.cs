@@ -17,23 +17,23 @@ public class LayoutTests
     private static ulong TextPhysical(ulong va) => va - X86_64Constants.StartKernelMap + PhysBase;
 
     /// <summary>A small kernel: page tables in the image mapping the image (2 MiB pages) and the direct map (1 GiB page).</summary>
-    private static SparsePhysicalMemory BuildKernel()
+    private static SparsePhysicalMemory BuildKernel(bool fiveLevel = false, ulong pageOffsetBase = PageOffsetBase)
     {
         var memory = new SparsePhysicalMemory(maxPfn: 0x40000); // 1 GiB
-        var tables = new PageTableBuilder(memory, TextPhysical(TopVirtual), TextPhysical(TopVirtual) + 0x1000, fiveLevel: false);
+        var tables = new PageTableBuilder(memory, TextPhysical(TopVirtual), TextPhysical(TopVirtual) + 0x1000, fiveLevel);
         for (ulong va = 0xffffffff81000000 + KernelOffset; va < 0xffffffff84000000 + KernelOffset; va += X86_64Constants.Size2M)
         {
             tables.Map2M(va, TextPhysical(va));
         }
 
-        tables.Map1G(PageOffsetBase, 0);
+        tables.Map1G(pageOffsetBase, 0);
         memory.Write(MemSectionPhysical, new byte[4096]);
         return memory;
     }
 
-    private static VmcoreInfo Info(bool withPhysBase) => VmcoreInfo.Parse(Encoding.ASCII.GetBytes(
-        $"OSRELEASE=6.1.0\nSYMBOL(init_top_pgt)={TopVirtual:x}\nSYMBOL(mem_section)={PageOffsetBase + MemSectionPhysical:x}\n" +
-        $"KERNELOFFSET={KernelOffset:x}\nNUMBER(pgtable_l5_enabled)=0\n" +
+    private static VmcoreInfo Info(bool withPhysBase, bool fiveLevel = false, ulong pageOffsetBase = PageOffsetBase) => VmcoreInfo.Parse(Encoding.ASCII.GetBytes(
+        $"OSRELEASE=6.1.0\nSYMBOL(init_top_pgt)={TopVirtual:x}\nSYMBOL(mem_section)={pageOffsetBase + MemSectionPhysical:x}\n" +
+        $"KERNELOFFSET={KernelOffset:x}\nNUMBER(pgtable_l5_enabled)={(fiveLevel ? 1 : 0)}\n" +
         (withPhysBase ? $"NUMBER(phys_base)={PhysBase}\n" : "")));
 
     [Fact]
@@ -75,6 +75,22 @@ public class LayoutTests
         memory.Write(TextPhysical(TopVirtual) + 0x800, BitConverter.GetBytes(0x1122334455667788UL));
         var kernel = new KernelMemory(memory, fast);
         Assert.Equal(0x1122334455667788UL, kernel.ReadPointer(TopVirtual + 0x800));
+    }
+
+    [Fact]
+    public void FiveLevelKernelWithItsLayout()
+    {
+        const ulong base5 = 0xff34_5600_0000_0000; // a randomized 5-level direct map, 1 GiB aligned
+        var memory = BuildKernel(fiveLevel: true, pageOffsetBase: base5);
+        var layout = X86_64LayoutDetector.Detect(memory, Info(withPhysBase: false, fiveLevel: true, pageOffsetBase: base5));
+        Assert.True(layout.FiveLevel);
+        Assert.Equal(PhysBase, layout.PhysBase); // the search walks 5 levels too
+        Assert.Equal(base5, layout.PageOffsetBase);
+        Assert.Equal(X86_64Constants.DefaultVmemmapBase5Level, layout.VmemmapBase);
+
+        var walked = new X86_64Translator(memory, layout, useLinearRegions: false);
+        Assert.True(walked.TryTranslate(base5 + MemSectionPhysical, out var t, out _));
+        Assert.Equal(MemSectionPhysical, t.PhysicalAddress);
     }
 
     [Fact]
