@@ -92,6 +92,7 @@ public sealed class SaveRunner(SaveSettings settings, ICaptureMachine machine, C
             case DumpTargetKind.FileSystem:
                 return (mounter.MountLocal(target), LocalHost);
             case DumpTargetKind.Nfs:
+                new NetworkSetup(_root, machine, log).Bring(TargetMounter.ReadCommandLine(_root));
                 var server = RemoteAddress.Resolve(NfsMount.Server(target.Value), TargetMounter.ReadCommandLine(_root));
                 return (mounter.MountNfs(target, server), OwnAddress(server));
             default:
@@ -101,6 +102,7 @@ public sealed class SaveRunner(SaveSettings settings, ICaptureMachine machine, C
 
     private bool DumpToSsh(KdumpConfig config, DumpTarget target, DumpFacts facts)
     {
+        new NetworkSetup(_root, machine, log).Bring(TargetMounter.ReadCommandLine(_root));
         var host = target.Value[(target.Value.IndexOf('@') + 1)..];
         var server = RemoteAddress.Resolve(host, TargetMounter.ReadCommandLine(_root));
         var directory = config.Path.TrimEnd('/') + "/" + DumpDirectoryName.For(OwnAddress(server), _started);

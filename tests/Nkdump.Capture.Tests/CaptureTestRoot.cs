@@ -95,6 +95,11 @@ internal sealed class RecordingMachine : ICaptureMachine
         OnMount?.Invoke(source, target, fileSystemType, options);
     }
 
+    public void BringUp(string device) => Calls.Add($"up {device}");
+
+    public void ConfigureInterface(string device, System.Net.IPAddress address, System.Net.IPAddress netmask, System.Net.IPAddress? gateway) =>
+        Calls.Add($"configure {device} {address} {netmask}{(gateway is null ? "" : " via " + gateway)}");
+
     public void Reboot() => Calls.Add("reboot");
 
     public void Halt() => Calls.Add("halt");
@@ -104,7 +109,7 @@ internal sealed class RecordingMachine : ICaptureMachine
     public void RunShell() => Calls.Add("shell");
 
     /// <summary>The calls that end the capture or open a shell, in order.</summary>
-    public IEnumerable<string> Actions => Calls.Where(c => !c.StartsWith("mount ", StringComparison.Ordinal));
+    public IEnumerable<string> Actions => Calls.Where(c => c is "reboot" or "halt" or "poweroff" or "shell");
 }
 
 /// <summary>A clock stopped at a local time (the capture names its directory after it).</summary>

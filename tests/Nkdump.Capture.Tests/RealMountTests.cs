@@ -95,6 +95,11 @@ public sealed class RealMountTests : IDisposable
             Mounted = target;
         }
 
+        public void BringUp(string device) => throw new InvalidOperationException("no network in this test");
+
+        public void ConfigureInterface(string device, System.Net.IPAddress address, System.Net.IPAddress netmask, System.Net.IPAddress? gateway) =>
+            throw new InvalidOperationException("no network in this test");
+
         public void Reboot() => Actions.Add("reboot");
 
         public void Halt() => Actions.Add("halt");

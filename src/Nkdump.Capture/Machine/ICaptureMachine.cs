@@ -11,6 +11,12 @@ public interface ICaptureMachine
     /// <summary>mount(2): <paramref name="options"/> is the file system's data string (e.g. NFS's "vers=4.2,addr=…"), or null.</summary>
     void Mount(string source, string target, string fileSystemType, string? options);
 
+    /// <summary>Sets an interface up (loopback before anything else).</summary>
+    void BringUp(string device);
+
+    /// <summary>Gives an interface a static IPv4 address and sets it up; adds the default route when a gateway is given.</summary>
+    void ConfigureInterface(string device, global::System.Net.IPAddress address, global::System.Net.IPAddress netmask, global::System.Net.IPAddress? gateway);
+
     void Reboot();
 
     void Halt();

@@ -12,6 +12,11 @@ public sealed class LinuxCaptureMachine(CaptureLog log) : ICaptureMachine
     public void Mount(string source, string target, string fileSystemType, string? options) =>
         NativeCalls.Mount(source, target, fileSystemType, options);
 
+    public void BringUp(string device) => NetworkIoctls.BringUp(device);
+
+    public void ConfigureInterface(string device, System.Net.IPAddress address, System.Net.IPAddress netmask, System.Net.IPAddress? gateway) =>
+        NetworkIoctls.Configure(device, address, netmask, gateway);
+
     public void Reboot() => log.Error("reboot failed: " + NativeCalls.Reboot(CmdRestart));
 
     public void Halt() => log.Error("halt failed: " + NativeCalls.Reboot(CmdHalt));

@@ -82,6 +82,11 @@ internal static class CaptureCommands
         public void Mount(string source, string target, string fileSystemType, string? options) =>
             output.WriteLine($"mount -t {fileSystemType}{(options is null ? "" : " -o " + options)} {source} {target}");
 
+        public void BringUp(string device) => output.WriteLine($"ip link set {device} up");
+
+        public void ConfigureInterface(string device, System.Net.IPAddress address, System.Net.IPAddress netmask, System.Net.IPAddress? gateway) =>
+            output.WriteLine($"ifconfig {device} {address} netmask {netmask} up{(gateway is null ? "" : $"; route add default gw {gateway}")}");
+
         public void Reboot() => output.WriteLine("reboot");
 
         public void Halt() => output.WriteLine("halt");
