@@ -24,6 +24,9 @@ internal static class CaptureCommands
             ssh (a flattened vmcore.flat), or a raw device (flattened; see savecore) — into
             PATH/HOST-YYYY-MM-DD-HH:MM:SS/ with vmcore-dmesg.txt first, then vmcore-incomplete renamed
             vmcore once synced; kdump_post with the dump's status; failure_action or final_action.
+            For ssh and NFS, ip=CLIENT::GATEWAY:NETMASK::DEVICE:none on the kernel command line
+            configures the network first; ssh uses -i SSHKEY, BatchMode, StrictHostKeyChecking=yes,
+            /root/.ssh/known_hosts and, when present, -F /root/.ssh/config (for a port).
             Every step is logged to stderr with the prefix "nkdump: ". Without --root, save runs only
             where /proc/vmcore exists (a capture kernel), since it reboots the machine at the end.
             Exit status (when the machine is still up): 0 saved, 1 not saved.
