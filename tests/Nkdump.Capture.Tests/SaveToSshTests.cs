@@ -46,7 +46,7 @@ public sealed class SaveToSshTests : IDisposable
             Assert.True(dump.Memory.MaxPfn > 0);
         }
 
-        var options = $"-i {_t["/root/.ssh/kdump_id_ed25519"]} -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile={_t["/root/.ssh/known_hosts"]} kdump@127.0.0.1";
+        var options = $"-i {_t["/root/.ssh/kdump_id_ed25519"]} -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile={_t["/root/.ssh/known_hosts"]} -o ConnectTimeout=60 -o ServerAliveInterval=15 -o ServerAliveCountMax=8 kdump@127.0.0.1";
         Assert.Equal(
             [
                 $"{options} mkdir -p '{directory}'",

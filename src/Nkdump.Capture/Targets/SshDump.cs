@@ -14,13 +14,16 @@ namespace Nkdump.Capture.Targets;
 /// StrictHostKeyChecking=yes against the known_hosts file the initramfs carries. An ssh client
 /// configuration (root's ~/.ssh/config: Port, User, ciphers for the dump host) is passed with -F
 /// when there is one, since the capture initramfs may not let ssh find root's home itself.
+/// Unlike kdump-utils, the connection attempt and a silent server are bounded (ConnectTimeout,
+/// ServerAlive*): a capture kernel that hangs on a dead network never reaches final_action.
 /// </summary>
 public sealed class SshDump(CaptureLog log, string sshProgram, string keyFile, string knownHostsFile, string? configFile = null)
 {
     public const string FlatVmcore = "vmcore.flat";
 
     public IReadOnlyList<string> Options =>
-        [.. configFile is null ? [] : new[] { "-F", configFile }, "-i", keyFile, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o", $"UserKnownHostsFile={knownHostsFile}"];
+        [.. configFile is null ? [] : new[] { "-F", configFile }, "-i", keyFile, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o", $"UserKnownHostsFile={knownHostsFile}",
+            "-o", "ConnectTimeout=60", "-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=8"];
 
     /// <summary>Dumps to <paramref name="destination"/> (user@host) into the remote <paramref name="directory"/>; false after a logged failure.</summary>
     public bool Write(string destination, string directory, string vmcore, DumpFacts facts, CoreCollector collector)
