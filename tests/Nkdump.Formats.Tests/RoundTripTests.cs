@@ -178,6 +178,41 @@ public sealed class RoundTripTests
         }
     }
 
+    [Theory]
+    [InlineData(PageCompression.None, PageCompression.Zlib)]
+    [InlineData(PageCompression.Zstd, PageCompression.Zstd)]
+    [InlineData(PageCompression.Snappy, PageCompression.None)]
+    [InlineData(PageCompression.Lzo, PageCompression.Lzo)]
+    public void Kdump_to_kdump_keeps_pages_and_copies_stored_bytes_only_within_one_compression(PageCompression first, PageCompression second)
+    {
+        using var dir = new TempDirectory();
+        var source = new SyntheticDump(SyntheticMemory.Random(61, 4000));
+        var a = dir.File("a");
+        var b = dir.File("b");
+        using (var output = new FileStream(a, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 0))
+        {
+            DumpConverter.Convert(source, output, OutputFormat.Kdump, first);
+        }
+
+        using (var input = DumpOpener.Open(a))
+        using (var output = new FileStream(b, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 0))
+        {
+            DumpConverter.Convert(input, output, OutputFormat.Kdump, second);
+        }
+
+        using var result = (KdumpDump)DumpOpener.Open(b);
+        Assert.Equal(second, result.Header.Compression);
+        AssertSameMemory(source.Memory, result.Memory);
+        if (first == second)
+        {
+            Assert.Equal(File.ReadAllBytes(a), File.ReadAllBytes(b));
+        }
+        else if (second != PageCompression.None)
+        {
+            Assert.True(new FileInfo(b).Length < new FileInfo(a).Length * 3 / 4, "the raw pages were not compressed");
+        }
+    }
+
     [Fact]
     public void Writes_must_come_in_pfn_order_and_complete_needs_every_page()
     {

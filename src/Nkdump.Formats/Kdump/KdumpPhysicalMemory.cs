@@ -131,6 +131,25 @@ internal sealed class KdumpPhysicalMemory : IPhysicalMemory, IDisposable
         return true;
     }
 
+    /// <summary>
+    /// The bytes a present page has in the file and their compression (None: raw), for copying a page
+    /// into another file of the same compression without recompressing it. False for other states.
+    /// </summary>
+    internal bool TryGetStored(ulong pfn, out ReadOnlySpan<byte> stored, out PageCompression compression)
+    {
+        stored = default;
+        compression = PageCompression.None;
+        if (Locate(pfn, out var file, out var descriptor) != PageState.Present)
+        {
+            return false;
+        }
+
+        stored = file.File.Unsafe(descriptor.Offset, (int)descriptor.Size);
+        var flag = descriptor.Flags & KdumpLayout.CompressionMask;
+        compression = flag == 0 ? PageCompression.None : KindOf(flag);
+        return true;
+    }
+
     /// <summary>Copies part of one page; returns Present on success (a zero page counts), else the failing state.</summary>
     private PageState ReadPage(ulong pfn, int inPage, Span<byte> destination)
     {

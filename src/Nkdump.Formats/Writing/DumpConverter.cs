@@ -94,6 +94,7 @@ public static class DumpConverter
             Notes = input.Notes,
         };
         using var writer = new KdumpWriter(output, options);
+        var source = input is KdumpDump kdumpInput && kdumpInput.Header.Compression == compression ? kdumpInput : null;
         var page = new byte[memory.PageSize];
         long written = 0;
         for (var pfn = dumped.NextSet(0); pfn < maxMapnr; pfn = dumped.NextSet(pfn + 1))
@@ -103,12 +104,23 @@ public static class DumpConverter
                 throw new NkdumpException($"{input.Path}: cannot read {failure}");
             }
 
-            if (page.AsSpan().IndexOfAnyExcept((byte)0) < 0)
+            var isZero = page.AsSpan().IndexOfAnyExcept((byte)0) < 0;
+            if (isZero)
             {
                 zero++;
+                writer.WriteZeroPage(pfn);
             }
-
-            writer.WritePage(pfn, page);
+            else if (source is not null && source.TryGetStored(pfn, out var stored, out var storedAs)
+                && (storedAs == compression || storedAs == PageCompression.None))
+            {
+                // The source file uses the target's compression: copy the stored bytes (already verified
+                // by the read above) instead of recompressing; a raw page there did not shrink either.
+                writer.WriteStored(pfn, stored, compressed: storedAs != PageCompression.None);
+            }
+            else
+            {
+                writer.WritePage(pfn, page);
+            }
             written++;
         }
 
