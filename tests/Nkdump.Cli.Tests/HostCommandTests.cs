@@ -253,7 +253,7 @@ public class HostServiceCommandTests : IDisposable
         var (started, startOut, startErr) = CliRunner.Run("start", "--root", _root);
         Assert.True(started == 0, startErr);
         Assert.Contains("capture initramfs built", startOut);
-        Assert.Contains("cmdline root=/dev/vda1 ro novmcoredd", Read("/var/lib/nkdump/kexec-request"));
+        Assert.Contains("cmdline init root=/dev/vda1 ro novmcoredd", Read("/var/lib/nkdump/kexec-request"));
 
         var (status, statusOut, _) = CliRunner.Run("status", "--root", _root);
         Assert.Equal(0, status);

@@ -14,7 +14,7 @@ public class CaptureCommandLineTests
             "BOOT_IMAGE=/boot/vmlinuz-6.1.0 root=UUID=abcd ro quiet crashkernel=2G-64G:256M,64G-:512M hugepages=16 cma=64M nr_cpus=8 panic_on_warn=1 -- single",
             KdumpConfigParser.Parse(""),
             bootCpuApicId: null);
-        Assert.Equal($"BOOT_IMAGE=/boot/vmlinuz-6.1.0 root=UUID=abcd ro {Additions} -- init", line);
+        Assert.Equal($"init BOOT_IMAGE=/boot/vmlinuz-6.1.0 root=UUID=abcd ro {Additions}", line);
     }
 
     [Fact]
@@ -22,17 +22,17 @@ public class CaptureCommandLineTests
     {
         var config = KdumpConfigParser.Parse("kdump_commandline_remove console BOOT_IMAGE\nkdump_commandline_append console=ttyS0 loglevel=7\n");
         var line = CaptureCommandLine.Build("BOOT_IMAGE=x root=/dev/sda1 console=tty0 console=ttyS1", config, 2);
-        Assert.Equal($"root=/dev/sda1 {Additions} console=ttyS0 loglevel=7 disable_cpu_apicid=2 -- init", line);
+        Assert.Equal($"init root=/dev/sda1 {Additions} console=ttyS0 loglevel=7 disable_cpu_apicid=2", line);
 
         var replaced = CaptureCommandLine.Build("root=/dev/sda1 quiet", KdumpConfigParser.Parse("kdump_commandline root=/dev/vdb ro\n"), null);
-        Assert.StartsWith("root=/dev/vdb ro novmcoredd", replaced);
+        Assert.StartsWith("init root=/dev/vdb ro novmcoredd", replaced);
     }
 
     [Fact]
     public void QuotedValuesStayTogether()
     {
         var line = CaptureCommandLine.Build("root=/dev/sda1 dyndbg=\"file foo.c +p\" quiet", KdumpConfigParser.Parse(""), null);
-        Assert.StartsWith("root=/dev/sda1 dyndbg=\"file foo.c +p\" novmcoredd", line);
+        Assert.StartsWith("init root=/dev/sda1 dyndbg=\"file foo.c +p\" novmcoredd", line);
     }
 
     [Fact]

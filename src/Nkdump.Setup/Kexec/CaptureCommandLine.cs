@@ -11,7 +11,8 @@ namespace Nkdump.Setup.Kexec;
 /// keeps the remove/append lists in /etc/sysconfig/kdump; nkdump reads them from kdump.conf
 /// (kdump_commandline_remove / kdump_commandline_append) so there is one file to edit.
 /// Unlike kdump-utils, root= is kept: nkdump's capture side reads it to find the root file system;
-/// and the line ends with "-- init", which the kernel hands to /init (nkdump) as its arguments.
+/// and the line starts with the bare word "init", which the kernel hands to /init (nkdump) as its
+/// first argument: the verb to run.
 /// </summary>
 public static class CaptureCommandLine
 {
@@ -60,9 +61,11 @@ public static class CaptureCommandLine
             result.Add($"disable_cpu_apicid={id.ToString(CultureInfo.InvariantCulture)}");
         }
 
-        // Words after "--" go to init's argv: /init is nkdump, and "init" is the verb it runs
-        // (see the init command). Placed last so nothing else lands after it.
-        return string.Join(' ', result) + " -- init";
+        // The kernel hands every word it does not know (novmcoredd on a kernel without
+        // CONFIG_PROC_VMCORE_DEVICE_DUMP, splash, rhgb…) to /init as arguments, in command-line
+        // order. /init is nkdump, so the first word is "init": its first argument is then the
+        // verb to run, whatever else follows (seen on Debian's 6.1 kernel in QEMU).
+        return "init " + string.Join(' ', result);
     }
 
     /// <summary>The "initial apicid" of processor 0 in /proc/cpuinfo, or null.</summary>
