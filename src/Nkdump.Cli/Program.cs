@@ -4,10 +4,14 @@ public static class Program
 {
     public static int Main(string[] args)
     {
-        // Installed as "makedumpfile" (a symlink), nkdump is a drop-in core collector.
+        // Installed as "makedumpfile" (a symlink), nkdump is a drop-in core collector. As the capture
+        // initramfs' /init it runs the init verb, whatever words the kernel passed along as arguments.
         var invokedAs = Path.GetFileName(Environment.GetCommandLineArgs().FirstOrDefault() ?? "");
-        return invokedAs == Commands.CollectorCommands.MakedumpfileName
-            ? CommandLine.RunPersonality("collect", args, CommandContext.FromConsole())
-            : CommandLine.Run(args, CommandContext.FromConsole());
+        return invokedAs switch
+        {
+            Commands.CollectorCommands.MakedumpfileName => CommandLine.RunPersonality("collect", args, CommandContext.FromConsole()),
+            "init" when Environment.ProcessId == 1 => CommandLine.Run(["init"], CommandContext.FromConsole()),
+            _ => CommandLine.Run(args, CommandContext.FromConsole()),
+        };
     }
 }
