@@ -74,7 +74,7 @@ public sealed class SaveRunner(SaveSettings settings, ICaptureMachine machine, C
                 default:
                     var (mountPoint, host) = MountFileSystem(target);
                     var directory = Path.Join(mountPoint, config.Path.TrimStart('/'), DumpDirectoryName.For(host, _started));
-                    return new DirectoryDump(log).Write(directory, settings.VmcorePath, facts, collector);
+                    return new DirectoryDump(log, machine).Write(directory, settings.VmcorePath, facts, collector);
             }
         }
         catch (CaptureFailedException e)
@@ -107,7 +107,7 @@ public sealed class SaveRunner(SaveSettings settings, ICaptureMachine machine, C
         var server = RemoteAddress.Resolve(host, TargetMounter.ReadCommandLine(_root));
         var directory = config.Path.TrimEnd('/') + "/" + DumpDirectoryName.For(OwnAddress(server), _started);
         var sshConfig = _root.Resolve(SaveSettings.SshConfigFile);
-        var ssh = new SshDump(log, settings.SshPath, _root.Resolve(config.SshKey), _root.Resolve(SaveSettings.KnownHostsFile), File.Exists(sshConfig) ? sshConfig : null);
+        var ssh = new SshDump(log, machine, settings.SshPath, _root.Resolve(config.SshKey), _root.Resolve(SaveSettings.KnownHostsFile), File.Exists(sshConfig) ? sshConfig : null);
         return ssh.Write(target.Value, directory, settings.VmcorePath, facts, config.CoreCollector);
     }
 

@@ -100,6 +100,11 @@ internal sealed class RecordingMachine : ICaptureMachine
     public void ConfigureInterface(string device, System.Net.IPAddress address, System.Net.IPAddress netmask, System.Net.IPAddress? gateway) =>
         Calls.Add($"configure {device} {address} {netmask}{(gateway is null ? "" : " via " + gateway)}");
 
+    /// <summary>What <see cref="ReadKernelLog"/> returns: the capture kernel's log.</summary>
+    public string KernelLog { get; set; } = "[    0.000000] Linux version 6.1.0-56-amd64 (capture kernel)\n";
+
+    public string ReadKernelLog() => KernelLog;
+
     public void Reboot() => Calls.Add("reboot");
 
     public void Halt() => Calls.Add("halt");

@@ -57,6 +57,7 @@ public sealed class RealMountTests : IDisposable
         Assert.Contains($"{_loop} {_mounted} ext4", File.ReadAllText("/proc/mounts").Replace(_t[$"/dev/{name}"], _loop, StringComparison.Ordinal));
         var directory = Path.Combine(_mounted!, "dumps/127.0.0.1-2026-11-26-09:05:07");
         Assert.Equal(CaptureTestRoot.ExpectedDmesg, File.ReadAllText(Path.Combine(directory, "vmcore-dmesg.txt")));
+        Assert.Matches(@"^\[\s*\d+\.\d{6}\] ", File.ReadAllText(Path.Combine(directory, "kexec-dmesg.log"))); // this kernel's log via syslog(2)
         using (var dump = Assert.IsType<KdumpDump>(DumpOpener.Open(Path.Combine(directory, "vmcore"))))
         {
             Assert.Equal(31, dump.Header.DumpLevel);
@@ -99,6 +100,8 @@ public sealed class RealMountTests : IDisposable
 
         public void ConfigureInterface(string device, System.Net.IPAddress address, System.Net.IPAddress netmask, System.Net.IPAddress? gateway) =>
             throw new InvalidOperationException("no network in this test");
+
+        public string ReadKernelLog() => _linux.ReadKernelLog();
 
         public void Reboot() => Actions.Add("reboot");
 

@@ -23,7 +23,9 @@ public sealed class SaveToFileSystemTests : IDisposable
 
         var directory = _t["/kdumproot/var/crash/127.0.0.1-2026-11-26-09:05:07"];
         Assert.Equal([$"mount ext4 {device} {_t["/kdumproot"]}", "poweroff"], _t.Machine.Calls);
-        Assert.Equal(["vmcore", "vmcore-dmesg.txt"], Directory.GetFiles(directory).Select(Path.GetFileName).Order());
+        Assert.Equal(["kexec-dmesg.log", "vmcore", "vmcore-dmesg.txt"], Directory.GetFiles(directory).Select(Path.GetFileName).Order());
+        Assert.Equal(_t.Machine.KernelLog, File.ReadAllText(Path.Combine(directory, "kexec-dmesg.log")));
+        DumpAssert.OwnerOnlyMode(Path.Combine(directory, "kexec-dmesg.log"));
         Assert.Equal(CaptureTestRoot.ExpectedDmesg, File.ReadAllText(Path.Combine(directory, "vmcore-dmesg.txt")));
         DumpAssert.OwnerOnlyMode(Path.Combine(directory, "vmcore"));
         DumpAssert.OwnerOnlyMode(Path.Combine(directory, "vmcore-dmesg.txt"));
@@ -174,7 +176,7 @@ public sealed class SaveToFileSystemTests : IDisposable
             Assert.Equal(["poweroff"], _t.Machine.Actions);
             Assert.Contains("but even the headers and log of the dump need", _t.ToString());
             var directory = _t["/kdumproot/var/crash/127.0.0.1-2026-11-26-09:05:07"];
-            Assert.Equal(["vmcore-dmesg.txt"], Directory.GetFiles(directory).Select(Path.GetFileName));
+            Assert.Equal(["kexec-dmesg.log", "vmcore-dmesg.txt"], Directory.GetFiles(directory).Select(Path.GetFileName).Order());
             Assert.Equal(CaptureTestRoot.ExpectedDmesg, File.ReadAllText(Path.Combine(directory, "vmcore-dmesg.txt")));
         }
         finally

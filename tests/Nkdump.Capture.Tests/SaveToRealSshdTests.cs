@@ -65,7 +65,7 @@ public sealed class SaveToRealSshdTests : IDisposable
         Assert.True(_t.Save(sshProgram: "/usr/bin/ssh") == 0, _t.ToString());
 
         var directory = $"{_remote.Path}/crash/127.0.0.1-2026-11-26-09:05:07";
-        Assert.Equal(["vmcore-dmesg.txt", "vmcore.flat"], Directory.GetFiles(directory).Select(Path.GetFileName).Order());
+        Assert.Equal(["kexec-dmesg.log", "vmcore-dmesg.txt", "vmcore.flat"], Directory.GetFiles(directory).Select(Path.GetFileName).Order());
         Assert.Equal(CaptureTestRoot.ExpectedDmesg, File.ReadAllText(Path.Combine(directory, "vmcore-dmesg.txt")));
         DumpAssert.OwnerOnlyMode(Path.Combine(directory, "vmcore.flat"));
         var reassembled = _remote.File("vmcore");

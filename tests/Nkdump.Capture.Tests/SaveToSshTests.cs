@@ -36,7 +36,8 @@ public sealed class SaveToSshTests : IDisposable
         Assert.True(_t.Save() == 0, _t.ToString());
 
         var directory = $"{_remote.Path}/var/crash/127.0.0.1-2026-11-26-09:05:07";
-        Assert.Equal(["vmcore-dmesg.txt", "vmcore.flat"], Directory.GetFiles(directory).Select(Path.GetFileName).Order());
+        Assert.Equal(["kexec-dmesg.log", "vmcore-dmesg.txt", "vmcore.flat"], Directory.GetFiles(directory).Select(Path.GetFileName).Order());
+        Assert.Equal(_t.Machine.KernelLog, File.ReadAllText(Path.Combine(directory, "kexec-dmesg.log")));
         Assert.Equal(CaptureTestRoot.ExpectedDmesg, File.ReadAllText(Path.Combine(directory, "vmcore-dmesg.txt")));
         DumpAssert.OwnerOnlyMode(Path.Combine(directory, "vmcore.flat"));
         DumpAssert.OwnerOnlyMode(Path.Combine(directory, "vmcore-dmesg.txt"));
@@ -54,6 +55,7 @@ public sealed class SaveToSshTests : IDisposable
                 $"{options} mv '{directory}/vmcore-dmesg-incomplete.txt' '{directory}/vmcore-dmesg.txt'",
                 $"{options} umask 0077 && cat > '{directory}/vmcore-incomplete'",
                 $"{options} mv '{directory}/vmcore-incomplete' '{directory}/vmcore.flat'",
+                $"{options} umask 0077 && cat > '{directory}/kexec-dmesg.log'",
             ],
             File.ReadAllLines(Path.Combine(Path.GetDirectoryName(ssh)!, "ssh.log")));
         Assert.Equal(["reboot"], _t.Machine.Calls);

@@ -17,6 +17,9 @@ public interface ICaptureMachine
     /// <summary>Gives an interface a static IPv4 address and sets it up; adds the default route when a gateway is given.</summary>
     void ConfigureInterface(string device, global::System.Net.IPAddress address, global::System.Net.IPAddress netmask, global::System.Net.IPAddress? gateway);
 
+    /// <summary>The capture kernel's own log (what dmesg prints), for kexec-dmesg.log; "" when unavailable.</summary>
+    string ReadKernelLog();
+
     void Reboot();
 
     void Halt();

@@ -17,6 +17,8 @@ public sealed class LinuxCaptureMachine(CaptureLog log) : ICaptureMachine
     public void ConfigureInterface(string device, System.Net.IPAddress address, System.Net.IPAddress netmask, System.Net.IPAddress? gateway) =>
         NetworkIoctls.Configure(device, address, netmask, gateway);
 
+    public string ReadKernelLog() => NativeCalls.ReadKernelLog();
+
     public void Reboot() => log.Error("reboot failed: " + NativeCalls.Reboot(CmdRestart));
 
     public void Halt() => log.Error("halt failed: " + NativeCalls.Reboot(CmdHalt));

@@ -78,6 +78,49 @@ internal static partial class NativeCalls
         return bytes > long.MaxValue ? long.MaxValue : (long)bytes;
     }
 
+    /// <summary>
+    /// The kernel's log buffer through syslog(2) (SYSLOG_ACTION_SIZE_BUFFER 10, SYSLOG_ACTION_READ_ALL 3),
+    /// each line's "&lt;level&gt;" prefix removed, as dmesg prints it; "" when the kernel refuses.
+    /// </summary>
+    public static unsafe string ReadKernelLog()
+    {
+        const int ActionReadAll = 3;
+        const int ActionSizeBuffer = 10;
+        const int MaxLog = 64 << 20; // CONFIG_LOG_BUF_SHIFT is at most 25 (32 MiB)
+        var size = KlogctlNative(ActionSizeBuffer, null, 0);
+        if (size <= 0 || size > MaxLog)
+        {
+            return "";
+        }
+
+        var buffer = new byte[size];
+        int read;
+        fixed (byte* p = buffer)
+        {
+            read = KlogctlNative(ActionReadAll, p, size);
+        }
+
+        if (read <= 0)
+        {
+            return "";
+        }
+
+        var text = new global::System.Text.StringBuilder(read);
+        foreach (var line in global::System.Text.Encoding.UTF8.GetString(buffer, 0, read).Split('\n'))
+        {
+            var start = line.StartsWith('<') && line.IndexOf('>') is var end and > 0 and < 6 ? end + 1 : 0;
+            if (line.Length > 0)
+            {
+                text.Append(line, start, line.Length - start).Append('\n');
+            }
+        }
+
+        return text.ToString();
+    }
+
+    [LibraryImport("libc", EntryPoint = "klogctl", SetLastError = true)]
+    private static unsafe partial int KlogctlNative(int type, byte* buffer, int length);
+
     [LibraryImport("libc", EntryPoint = "mount", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int MountNative(string source, string target, string type, ulong flags, string? data);
 

@@ -12,8 +12,11 @@ namespace Nkdump.Capture.Targets;
 /// Files are created 0600. A failed vmcore stays as vmcore-incomplete: the collector marks it
 /// incomplete and what it holds is readable.
 /// </summary>
-public sealed class DirectoryDump(CaptureLog log)
+public sealed class DirectoryDump(CaptureLog log, ICaptureMachine machine)
 {
+    /// <summary>The capture kernel's own log, saved last next to the dump (kdump-utils' save_log).</summary>
+    public const string CaptureKernelLog = "kexec-dmesg.log";
+
     public const string Vmcore = "vmcore";
     public const string VmcoreIncomplete = "vmcore-incomplete";
     public const string DmesgFile = "vmcore-dmesg.txt";
@@ -23,6 +26,36 @@ public sealed class DirectoryDump(CaptureLog log)
 
     /// <summary>Dumps <paramref name="vmcore"/> into <paramref name="directory"/> (created); false after a logged failure.</summary>
     public bool Write(string directory, string vmcore, DumpFacts facts, CoreCollector collector)
+    {
+        var saved = WriteDump(directory, vmcore, facts, collector);
+        if (Directory.Exists(directory))
+        {
+            SaveCaptureKernelLog(directory);
+        }
+
+        return saved;
+    }
+
+    private void SaveCaptureKernelLog(string directory)
+    {
+        var text = machine.ReadKernelLog();
+        if (text.Length == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            WriteSynced(Path.Combine(directory, CaptureKernelLog), Encoding.UTF8.GetBytes(text));
+            log.Info($"saved the capture kernel's log as {CaptureKernelLog}");
+        }
+        catch (IOException e)
+        {
+            log.Warning($"cannot save {CaptureKernelLog}: {e.Message}");
+        }
+    }
+
+    private bool WriteDump(string directory, string vmcore, DumpFacts facts, CoreCollector collector)
     {
         try
         {

@@ -17,7 +17,7 @@ namespace Nkdump.Capture.Targets;
 /// Unlike kdump-utils, the connection attempt and a silent server are bounded (ConnectTimeout,
 /// ServerAlive*): a capture kernel that hangs on a dead network never reaches final_action.
 /// </summary>
-public sealed class SshDump(CaptureLog log, string sshProgram, string keyFile, string knownHostsFile, string? configFile = null)
+public sealed class SshDump(CaptureLog log, Machine.ICaptureMachine machine, string sshProgram, string keyFile, string knownHostsFile, string? configFile = null)
 {
     public const string FlatVmcore = "vmcore.flat";
 
@@ -34,6 +34,20 @@ public sealed class SshDump(CaptureLog log, string sshProgram, string keyFile, s
             log.Error($"cannot create {directory} on {destination}");
             return false;
         }
+
+        var saved = WriteDump(destination, directory, vmcore, facts, collector);
+        var captureLog = machine.ReadKernelLog();
+        if (captureLog.Length > 0
+            && Remote(destination, $"umask 0077 && cat > {Quote($"{directory}/{DirectoryDump.CaptureKernelLog}")}", stdin => stdin.Write(Encoding.UTF8.GetBytes(captureLog))) == 0)
+        {
+            log.Info($"saved the capture kernel's log as {DirectoryDump.CaptureKernelLog}");
+        }
+
+        return saved;
+    }
+
+    private bool WriteDump(string destination, string directory, string vmcore, DumpFacts facts, CoreCollector collector)
+    {
 
         var dmesgIncomplete = $"{directory}/{DirectoryDump.DmesgIncomplete}";
         if (facts.Dmesg is null)

@@ -90,6 +90,8 @@ internal static class CaptureCommands
         public void ConfigureInterface(string device, System.Net.IPAddress address, System.Net.IPAddress netmask, System.Net.IPAddress? gateway) =>
             output.WriteLine($"ifconfig {device} {address} netmask {netmask} up{(gateway is null ? "" : $"; route add default gw {gateway}")}");
 
+        public string ReadKernelLog() => "";
+
         public void Reboot() => output.WriteLine("reboot");
 
         public void Halt() => output.WriteLine("halt");
