@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # install-test-deps.sh - the Debian packages the tests use: the real tools that are our oracles
 # (makedumpfile, crash, drgn, libkdumpfile), zstd for the fixtures, cpio for initramfs checks,
-# and the C toolchain NativeAOT links with. apt-get runs only when something is missing.
+# the C toolchain NativeAOT links with, QEMU for the tests that boot real Debian kernels, and what
+# the capture tests use (ext4 tools, OpenSSH client and server on loopback, busybox for guests).
+# apt-get runs only when something is missing.
 set -euo pipefail
 
 packages=(
@@ -10,6 +12,9 @@ packages=(
   makedumpfile crash           # format oracles
   python3 python3-drgn python3-libkdumpfile
   liblzo2-2 libzstd1 libsnappy1v5
+  qemu-system-x86 busybox-static # real kernels under TCG (tests/e2e, QEMU dump tests)
+  e2fsprogs util-linux patch time
+  openssh-client openssh-server  # ssh target tests: sshd on loopback only
 )
 
 missing=()
