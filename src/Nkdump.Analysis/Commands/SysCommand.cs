@@ -29,7 +29,7 @@ public sealed partial class CommandRunner
             missing.Add($"tasks: {Session.TasksProblem}");
         }
 
-        var reason = CrashFacts.PanicReason(Session.Log);
+        var reason = CrashFacts.PanicReasonText(Session.Log);
         if (Session.Log is null)
         {
             missing.Add($"log: {Session.LogProblem}");

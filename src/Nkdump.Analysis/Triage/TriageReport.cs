@@ -25,7 +25,7 @@ public static class TriageReport
     {
         var kernel = session.Kernel;
         var missing = new List<string>();
-        var reason = CrashFacts.PanicReason(session.Log);
+        var reason = CrashFacts.PanicReasonText(session.Log);
         if (session.Log is null)
         {
             missing.Add($"log: {session.LogProblem}");
@@ -67,7 +67,7 @@ public static class TriageReport
             release,
             kernel.VmcoreInfo.BuildId,
             taint is { } mask ? (mask == 0 ? "" : CrashFacts.TaintString(mask)) : null,
-            taint is { } m ? CrashFacts.TaintString(m).Select(c => c.ToString()).ToList() : [],
+            taint is { } m ? Nkdump.Kernel.Crash.TaintFlags.Meanings(m).ToList() : [],
             stack.Cpu,
             stack.Task?.Pid,
             stack.Task?.Comm,
