@@ -82,6 +82,13 @@ public sealed class SaveRunner(SaveSettings settings, ICaptureMachine machine, C
             log.Error(e.Message);
             return false;
         }
+        catch (Exception e)
+        {
+            // Whatever breaks in a target's code (a codec library missing in the initramfs, an
+            // exception from a compression worker), the capture must go on to failure_action.
+            log.Error($"saving failed: {e.GetType().Name}: {e.Message}");
+            return false;
+        }
     }
 
     private (string MountPoint, string Host) MountFileSystem(DumpTarget target)

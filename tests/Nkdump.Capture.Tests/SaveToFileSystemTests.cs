@@ -197,5 +197,18 @@ public sealed class SaveToFileSystemTests : IDisposable
         Assert.Matches(@"nkdump: (\S+: \d+ bytes free, enough for all \d+ bytes of RAM|warning: \S+: \d+ bytes free for a machine of \d+ bytes of RAM)", _t.ToString());
     }
 
+    [Fact]
+    public void UnreadableVmcoreTakesFailureAction()
+    {
+        _t.Device("vdb", Uuid);
+        _t.Write("/proc/vmcore", "not a dump at all, just text that is long enough to be probed as nothing known");
+        _t.Config($"ext4 UUID={Uuid}\nfailure_action poweroff\nfinal_action halt\n");
+
+        Assert.Equal(1, _t.Save(vmcore: _t["/proc/vmcore"]));
+
+        Assert.Equal(["poweroff"], _t.Machine.Actions);
+        Assert.Contains($"nkdump: error: cannot read {_t["/proc/vmcore"]}", _t.ToString());
+    }
+
     public void Dispose() => _t.Dispose();
 }
