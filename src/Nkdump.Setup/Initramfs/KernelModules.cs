@@ -12,6 +12,11 @@ public sealed class KernelModules
     private readonly Dictionary<string, (string Path, string[] Deps)> _modules = new(StringComparer.Ordinal);
     private readonly HashSet<string> _builtin = new(StringComparer.Ordinal);
 
+    // "softdep ext4 pre: crypto-crc32c": modules the kernel asks for by name at run time, which
+    // modules.dep does not list (ext4 cannot mount without a crc32c driver). Names may be aliases.
+    private readonly Dictionary<string, string[]> _softPre = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<string>> _aliases = new(StringComparer.Ordinal);
+
     private KernelModules(string directory) => Directory = directory;
 
     /// <summary>The modules directory inside the root, e.g. /lib/modules/6.1.0-13-amd64.</summary>
@@ -62,7 +67,47 @@ public sealed class KernelModules
             }
         }
 
+        modules.LoadSoftDependencies(root.Resolve(dir + "/modules.softdep"), root.Resolve(dir + "/modules.alias"));
         return modules;
+    }
+
+    private void LoadSoftDependencies(string softdepFile, string aliasFile)
+    {
+        if (File.Exists(softdepFile))
+        {
+            foreach (var line in File.ReadLines(softdepFile))
+            {
+                var words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (words.Length < 3 || words[0] != "softdep")
+                {
+                    continue;
+                }
+
+                // Only "pre:" modules matter for loading order; "post:" ones are optional extras.
+                var pre = words.Skip(2).SkipWhile(w => w != "pre:").Skip(1).TakeWhile(w => w != "post:").ToArray();
+                if (pre.Length > 0)
+                {
+                    _softPre[NameOf(words[1])] = pre;
+                }
+            }
+        }
+
+        if (File.Exists(aliasFile))
+        {
+            foreach (var line in File.ReadLines(aliasFile))
+            {
+                var words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (words.Length == 3 && words[0] == "alias" && !words[1].Contains('*'))
+                {
+                    if (!_aliases.TryGetValue(words[1], out var targets))
+                    {
+                        _aliases[words[1]] = targets = [];
+                    }
+
+                    targets.Add(NameOf(words[2]));
+                }
+            }
+        }
     }
 
     /// <summary>"kernel/fs/ext4/ext4.ko.zst" → "ext4"; "snd-hda.ko" → "snd_hda".</summary>
@@ -98,17 +143,9 @@ public sealed class KernelModules
         foreach (var name in names)
         {
             var key = NameOf(name);
-            if (_modules.TryGetValue(key, out var module))
+            if (_modules.ContainsKey(key))
             {
-                // modules.dep lists every dependency, transitively, in load-reverse order (depmod):
-                // load them last-first, then the module itself.
-                foreach (var dep in module.Deps.Reverse().Append(module.Path))
-                {
-                    if (done.Add(dep))
-                    {
-                        order.Add(dep);
-                    }
-                }
+                Add(key, order, done);
             }
             else if (!_builtin.Contains(key))
             {
@@ -118,6 +155,44 @@ public sealed class KernelModules
 
         missing = notFound;
         return order;
+    }
+
+    /// <summary>Adds a module after its soft and hard dependencies (each once).</summary>
+    private void Add(string key, List<string> order, HashSet<string> done)
+    {
+        var (path, deps) = _modules[key];
+        if (!done.Add(key))
+        {
+            return;
+        }
+
+        // modules.dep lists every dependency, transitively, in load-reverse order (depmod):
+        // load them last-first, then the module itself; a module's pre: soft dependencies first.
+        foreach (var dep in deps.Reverse().Append(path))
+        {
+            var depKey = NameOf(dep);
+            foreach (var soft in _softPre.GetValueOrDefault(depKey, []).SelectMany(Resolve))
+            {
+                Add(soft, order, done);
+            }
+
+            if (depKey == key ? !order.Contains(path) : done.Add(depKey))
+            {
+                order.Add(dep);
+            }
+        }
+    }
+
+    /// <summary>A soft dependency's modules: itself if it is a module, else what its alias names (built-ins need nothing).</summary>
+    private IEnumerable<string> Resolve(string name)
+    {
+        var key = NameOf(name);
+        if (_modules.ContainsKey(key))
+        {
+            return [key];
+        }
+
+        return _aliases.TryGetValue(name, out var targets) ? targets.Where(_modules.ContainsKey) : [];
     }
 
     private static void CheckRelative(string path, string file, int line)
