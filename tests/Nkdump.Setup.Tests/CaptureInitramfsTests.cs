@@ -157,4 +157,20 @@ public class CaptureInitramfsTests
         Assert.Contains("TRAILER!!!", text);
         Assert.Equal(4, text.Split("070701").Length - 1);
     }
+
+    [Fact]
+    public void LzoLibraryIsCarriedAndItsAbsenceRefusedWhenTheCollectorNeedsIt()
+    {
+        using var t = new TempRoot();
+        FakeSystem.Populate(t);
+        var names = List(t, Build(t).ImagePath);
+        Assert.Contains(names, n => n.EndsWith("x86_64-linux-gnu/liblzo2.so.2", StringComparison.Ordinal));
+
+        using var without = new TempRoot();
+        FakeSystem.Populate(without, "path /var/crash\ncore_collector makedumpfile -l -d 31\n");
+        File.Delete(without.Real("/usr/lib/x86_64-linux-gnu/liblzo2.so.2"));
+        var e = Assert.Throws<NkdumpException>(() => Build(without));
+        Assert.Contains("liblzo2.so.2", e.Message);
+        Assert.Contains("line 2", e.Message);
+    }
 }

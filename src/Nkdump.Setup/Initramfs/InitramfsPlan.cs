@@ -19,6 +19,7 @@ public sealed class InitramfsPlanner(HostRoot root)
 {
     public const string BinaryPath = "/usr/sbin/nkdump";
     public const string ModulesLoadPath = "/etc/nkdump/modules.load";
+    public const string LzoLibrary = "liblzo2.so.2";
 
     public InitramfsPlan Plan(InitramfsInputs inputs)
     {
@@ -42,6 +43,17 @@ public sealed class InitramfsPlanner(HostRoot root)
         }
 
         AddProgram(inputs.NkdumpBinary, BinaryPath);
+
+        // nkdump's LZO codec loads liblzo2 at run time (DT_NEEDED does not name it): carry it when
+        // the host has it, and refuse to build an image whose core collector needs it without it.
+        if (libraries.FindLibrary(LzoLibrary) is { } lzo)
+        {
+            Add(InitramfsEntry.FromFile(lzo.Path, root.Resolve(lzo.Source), 0x1ED));
+        }
+        else if (inputs.Config.CoreCollector.UsesLzo)
+        {
+            throw new NkdumpException($"core_collector (line {inputs.Config.CoreCollector.Line}) uses -l (LZO), but {LzoLibrary} is in none of {string.Join(", ", SharedLibraryResolver.SystemDirectories)} under {root}: install liblzo2-2 or choose -z, -p or -c");
+        }
         Add(InitramfsEntry.Link("/init", BinaryPath));
         Add(InitramfsEntry.Link("/usr/sbin/makedumpfile", "nkdump"));
         Add(InitramfsEntry.FromFile("/etc/kdump.conf", inputs.ConfigFile, 0x1A4));

@@ -57,6 +57,9 @@ public sealed class SharedLibraryResolver(HostRoot root)
         return result;
     }
 
+    /// <summary>A library by name in the system directories (for libraries loaded with dlopen, which DT_NEEDED does not list).</summary>
+    public (string Path, string Source)? FindLibrary(string name) => Find(name, []);
+
     private (string Path, string Source)? Find(string name, IReadOnlyList<string> runPath)
     {
         foreach (var dir in runPath.Where(d => d.StartsWith('/')).Concat(SystemDirectories))
