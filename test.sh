@@ -19,6 +19,13 @@ dotnet test nkdump.sln -c Release --no-build 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 
+# The end-to-end suite: real Debian kernels crashed in QEMU, dumps saved by nkdump (tests/e2e).
+e2e_log=artifacts/test-results/e2e.log
+set +e
+tests/e2e/run.sh 2>&1 | tee "$e2e_log"
+e2e_status=${PIPESTATUS[0]}
+set -e
+
 # Sum the per-project lines ("Passed!  - Failed:     0, Passed:    12, Skipped:     0, Total: ...").
 awk '
   /(Passed|Failed)! +- +Failed: / {
@@ -30,6 +37,7 @@ awk '
     }
     projects++
   }
+  /^e2e: [0-9]+ passed, [0-9]+ failed/ { passed += $2; failed += $4 }
   END { printf "tests: %d passed, %d failed, %d skipped\n", passed, failed, skipped; if (projects == 0) exit 1 }
-' "$log" || { echo "no test results found" >&2; exit 1; }
-exit "$status"
+' "$log" "$e2e_log" || { echo "no test results found" >&2; exit 1; }
+[ "$status" -eq 0 ] && [ "$e2e_status" -eq 0 ]

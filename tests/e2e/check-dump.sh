@@ -20,7 +20,7 @@ check "nkdump info reads it" "$NKDUMP" info "$vmcore"
 check "nkdump dmesg shows the panic" sh -c "'$NKDUMP' dmesg '$vmcore' | grep -q 'sysrq triggered crash'"
 check "crash --osrelease reads it" sh -c "crash --osrelease '$vmcore' | grep -q '[0-9]'"
 check "libkdumpfile opens it" /usr/bin/python3 -c "import kdumpfile,sys; k=kdumpfile.kdumpfile(sys.argv[1]); print(k.attr['linux.uts.release'])" "$vmcore"
-tmp=$(mktemp)
+tmp=$(mktemp -u)
 if makedumpfile --dump-dmesg "$vmcore" "$tmp" >/dev/null 2>&1; then
   check "makedumpfile --dump-dmesg agrees with vmcore-dmesg.txt" cmp -s "$tmp" "$dir/vmcore-dmesg.txt"
 else

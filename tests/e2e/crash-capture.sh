@@ -33,6 +33,8 @@ install -m 0755 "$NKDUMP" "$stage/usr/sbin/nkdump"
 ldd "$NKDUMP" | awk '/=> \//{print $3} /^[ \t]*\/lib/{print $1}' | while read -r lib; do
   mkdir -p "$stage$(dirname "$lib")"; cp -L "$lib" "$stage$lib"
 done
+# liblzo2 as Debian's liblzo2-2 installs it: nkdump's LZO codec loads it at run time.
+mkdir -p "$stage/usr/lib/x86_64-linux-gnu"; cp -L /usr/lib/x86_64-linux-gnu/liblzo2.so.2 "$stage/usr/lib/x86_64-linux-gnu/"
 cp /bin/busybox "$stage/bin/busybox"
 ln -s busybox "$stage/bin/sh"
 cp "$KROOT/boot/vmlinuz-$KREL" "$stage/boot/"
@@ -43,7 +45,7 @@ case "$TARGET" in
     cat > "$stage/etc/kdump.conf" <<CONF
 ext4 LABEL=nkdump-dump
 path /var/crash
-core_collector makedumpfile -z --message-level 7 -d 31
+core_collector makedumpfile -l --message-level 7 -d 31
 extra_modules virtio_pci virtio_blk ext4
 failure_action poweroff
 final_action poweroff
