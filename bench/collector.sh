@@ -49,7 +49,7 @@ for dir in ../shared/fixtures/*/; do
       ns=$(stat -c %s "$work/n")
       if [ "$comp" = -l ] || [ "$comp" = -c ]; then
         read -r mt mr < <(measure "$work/m" makedumpfile "$comp" -d "$level" --message-level 0 "$elf" "$work/m")
-        makedumpfile "$comp" -d "$level" --message-level 0 "$elf" "$work/m" >/dev/null 2>&1
+        rm -f "$work/m"; makedumpfile "$comp" -d "$level" --message-level 0 "$elf" "$work/m" >/dev/null 2>&1
         ms=$(stat -c %s "$work/m")
         awk -v n="$name" -v o="$comp -d $level" -v nt="$nt" -v mt="$mt" -v ns="$ns" -v ms="$ms" -v nr="$nr" -v mr="$mr" 'BEGIN {
           printf "| %s | %s | %.3f | %.3f | %.2fx | %.1f | %.1f | %.3f | %.1f | %.1f |\n", n, o, nt, mt, (nt > 0 ? mt / nt : 0), ns / 1e6, ms / 1e6, ns / ms, nr / 1024, mr / 1024 }'
