@@ -4,6 +4,7 @@ using Nkdump.Formats;
 using Nkdump.Kernel;
 using Nkdump.Kernel.Btf;
 using Nkdump.Testing;
+using Nkdump.Testing.Builders;
 
 namespace Nkdump.Analysis.Tests.Modules;
 

@@ -2,6 +2,7 @@ using Nkdump.Kernel.Btf;
 using Nkdump.Kernel.Orc;
 using Nkdump.Kernel.Tasks;
 using Nkdump.Kernel.Tests.OnFixtures;
+using Nkdump.Testing.Builders;
 
 namespace Nkdump.Kernel.Tests.Tasks;
 

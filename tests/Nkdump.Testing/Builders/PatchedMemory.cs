@@ -1,12 +1,12 @@
 using Nkdump.Formats;
 
-namespace Nkdump.Kernel.Tests.Tasks;
+namespace Nkdump.Testing.Builders;
 
 /// <summary>
 /// A real dump's memory with damage applied: bytes overwritten at physical addresses, or whole pages
 /// reported as excluded. Models what a crashed kernel's corrupted lists or a filtered dump look like.
 /// </summary>
-internal sealed class PatchedMemory(IPhysicalMemory inner) : IPhysicalMemory
+public sealed class PatchedMemory(IPhysicalMemory inner) : IPhysicalMemory
 {
     private readonly Dictionary<ulong, byte> _bytes = [];
     private readonly HashSet<ulong> _excluded = [];
