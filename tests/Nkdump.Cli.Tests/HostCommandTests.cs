@@ -227,6 +227,10 @@ public class HostServiceCommandTests : IDisposable
 
         // A statically linked stand-in for the nkdump binary keeps the fake root small.
         Write("/build/nkdump", "#!/bin/sh\n");
+
+        // The default core collector (-l) needs liblzo2 in the capture initramfs, as Debian's liblzo2-2 installs it.
+        Directory.CreateDirectory(_root + "/usr/lib/x86_64-linux-gnu");
+        File.Copy("/usr/lib/x86_64-linux-gnu/liblzo2.so.2", _root + "/usr/lib/x86_64-linux-gnu/liblzo2.so.2");
     }
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
@@ -370,6 +374,7 @@ public class HostNativeInitramfsTests : IDisposable
             }
         }
 
+        Copy("/usr/lib/x86_64-linux-gnu/liblzo2.so.2", "/usr/lib/x86_64-linux-gnu/liblzo2.so.2");
         Write("/proc/sys/kernel/osrelease", "6.1.0-native\n");
         Write("/etc/kdump.conf", "path /var/crash\n");
         var (code, output, error) = CliRunner.Run("rebuild", "--root", _root);

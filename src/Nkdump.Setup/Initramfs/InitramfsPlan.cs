@@ -52,7 +52,8 @@ public sealed class InitramfsPlanner(HostRoot root)
         }
         else if (inputs.Config.CoreCollector.UsesLzo)
         {
-            throw new NkdumpException($"core_collector (line {inputs.Config.CoreCollector.Line}) uses -l (LZO), but {LzoLibrary} is in none of {string.Join(", ", SharedLibraryResolver.SystemDirectories)} under {root}: install liblzo2-2 or choose -z, -p or -c");
+            var collector = inputs.Config.CoreCollector.Line > 0 ? $"core_collector (line {inputs.Config.CoreCollector.Line})" : "the default core_collector";
+            throw new NkdumpException($"{collector} uses -l (LZO), but {LzoLibrary} is in none of {string.Join(", ", SharedLibraryResolver.SystemDirectories)} under {root}: install liblzo2-2 or choose -z, -p or -c");
         }
         Add(InitramfsEntry.Link("/init", BinaryPath));
         Add(InitramfsEntry.Link("/usr/sbin/makedumpfile", "nkdump"));
