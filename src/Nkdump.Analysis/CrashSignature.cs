@@ -1,6 +1,6 @@
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
+using Nkdump.Formats.IO;
 
 namespace Nkdump.Analysis;
 
@@ -23,8 +23,11 @@ public static partial class CrashSignature
             normalized.Append(frame).Append('\n');
         }
 
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(normalized.ToString()));
-        return Convert.ToHexStringLower(hash.AsSpan(0, 8));
+        // Managed SHA-256: System.Security.Cryptography would need OpenSSL at run time, which a
+        // minimal system running the NativeAOT binary may not have.
+        var hash = new Sha256();
+        hash.Append(Encoding.UTF8.GetBytes(normalized.ToString()));
+        return Convert.ToHexStringLower(hash.Finish().AsSpan(0, 8));
     }
 
     /// <summary>"__crash_kexec+0x5c/0x80 [mod]" → "__crash_kexec": the function is what identifies the bug.</summary>

@@ -22,4 +22,11 @@ public class CrashSignatureTests
     [InlineData("foo.isra.0+0x1/0x2 [mod]", "foo")]
     [InlineData("  bar ", "bar")]
     public void NormalizesFrames(string frame, string expected) => Assert.Equal(expected, CrashSignature.NormalizeFrame(frame));
+
+    [Fact]
+    public void SignatureIsTheStartOfTheSha256OfTheNormalizedTrace()
+    {
+        var expected = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("Oops: N\nfoo\nbar\n"));
+        Assert.Equal(Convert.ToHexStringLower(expected.AsSpan(0, 8)), CrashSignature.Compute("Oops: 17", ["foo+0x1/0x2", "bar.cold+0x3/0x4"]));
+    }
 }

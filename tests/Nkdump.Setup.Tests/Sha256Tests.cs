@@ -1,4 +1,5 @@
 using System.Text;
+using Nkdump.Formats.IO;
 using Nkdump.Setup.Files;
 using Nkdump.Testing;
 

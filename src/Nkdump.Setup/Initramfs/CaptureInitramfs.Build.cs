@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Text;
 using Nkdump.Formats;
+using Nkdump.Formats.IO;
 using Nkdump.Setup.Files;
 
 namespace Nkdump.Setup.Initramfs;

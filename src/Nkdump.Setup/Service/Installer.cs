@@ -1,4 +1,5 @@
 using Nkdump.Formats;
+using Nkdump.Formats.IO;
 using Nkdump.Setup.Files;
 
 namespace Nkdump.Setup.Service;

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Numerics;
 
-namespace Nkdump.Setup.Files;
+namespace Nkdump.Formats.IO;
 
 /// <summary>
 /// SHA-256 (FIPS 180-4) in managed code. System.Security.Cryptography loads OpenSSL with dlopen at
