@@ -11,6 +11,11 @@ public sealed class FilteredMemory(IPhysicalMemory inner, PfnBitmap kept, bool d
 {
     private readonly byte[] _probe = new byte[inner.PageSize];
 
+    // Writers ask for a page's state and then read it: remember the last answer, so that deciding
+    // whether a page is all zeros reads it once, not twice.
+    private ulong _lastPfn = ulong.MaxValue;
+    private PageState _lastState;
+
     public int PageSize => inner.PageSize;
 
     public ulong MaxPfn => inner.MaxPfn;
@@ -18,6 +23,17 @@ public sealed class FilteredMemory(IPhysicalMemory inner, PfnBitmap kept, bool d
     public IReadOnlyList<PfnRange> Ranges => inner.Ranges;
 
     public PageState GetPageState(ulong pfn)
+    {
+        if (pfn != _lastPfn)
+        {
+            _lastState = Decide(pfn);
+            _lastPfn = pfn;
+        }
+
+        return _lastState;
+    }
+
+    private PageState Decide(ulong pfn)
     {
         var state = inner.GetPageState(pfn);
         if (state is PageState.NotInDump)

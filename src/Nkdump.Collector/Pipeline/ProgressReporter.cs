@@ -14,7 +14,7 @@ public sealed class ProgressReporter(TextWriter output, int messageLevel, Func<T
 
     private static readonly char[] Spinner = ['/', '|', '\\', '-'];
 
-    private readonly Func<TimeSpan> _clock = clock ?? Stopwatch.StartNew().GetElapsedTimeFunc();
+    private readonly Func<TimeSpan> _clock = clock ?? StartClock();
     private readonly bool _enabled = (messageLevel & ProgressBit) != 0;
     private TimeSpan _start = TimeSpan.MinValue;
     private TimeSpan _last = TimeSpan.MinValue;
@@ -62,13 +62,15 @@ public sealed class ProgressReporter(TextWriter output, int messageLevel, Func<T
         output.Flush();
     }
 
+    private static Func<TimeSpan> StartClock()
+    {
+        var watch = Stopwatch.StartNew();
+        return () => watch.Elapsed;
+    }
+
     private static string Human(TimeSpan span) =>
         span.TotalHours >= 1 ? $"{(int)span.TotalHours}h{span.Minutes}m"
         : span.TotalMinutes >= 1 ? $"{span.Minutes}m{span.Seconds}s"
         : $"{Math.Max(0, (int)Math.Ceiling(span.TotalSeconds))}s";
 }
 
-internal static class StopwatchExtensions
-{
-    public static Func<TimeSpan> GetElapsedTimeFunc(this Stopwatch stopwatch) => () => stopwatch.Elapsed;
-}
