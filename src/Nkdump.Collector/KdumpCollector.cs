@@ -8,7 +8,7 @@ namespace Nkdump.Collector;
 
 /// <summary>
 /// Writes a kdump-compressed dump (one file, or one member of a --split set) from an opened dump:
-/// the kept pages are read in PFN order on this thread, encoded on the workers, and written by
+/// the kept pages are queued in PFN order on this thread, read and encoded on the workers, and written by
 /// the pipeline's writer thread through <see cref="KdumpWriter"/>. The writer starts the file
 /// with the INCOMPLETE flag set and clears it only when every page is in, so a failure part-way
 /// (a full disk) leaves a file that readers open up to its last page.
@@ -39,18 +39,24 @@ public sealed class KdumpCollector(IKernelDump dump, PfnBitmap present, PfnBitma
         var end = split?.EndPfn ?? kept.Bits;
         var total = (ulong)writer.DescriptorCount;
         ulong read = 0;
-        using (var encoder = new ParallelPageEncoder(pipeline, sink))
+        // An ELF vmcore is read by the workers themselves; a compressed input (one decompressor)
+        // is read here and handed over.
+        var source = new SharedPageSource(dump.Memory, dump.Path);
+        var shared = dump.Memory.ConcurrentReads;
+        using (var encoder = new ParallelPageEncoder(pipeline, sink, shared ? source : null))
         {
-            var pageSize = (ulong)dump.Memory.PageSize;
             for (var pfn = kept.NextSet(start); pfn < end; pfn = kept.NextSet(pfn + 1))
             {
-                var page = encoder.NextPage(pfn);
-                if (!dump.Memory.TryRead(pfn * pageSize, page, out var failure))
+                if (shared)
                 {
-                    throw new NkdumpException($"{dump.Path}: cannot read a page the dump keeps: {failure}");
+                    encoder.Enqueue(pfn);
+                }
+                else
+                {
+                    source.Read(pfn, encoder.NextPage(pfn));
+                    encoder.Commit();
                 }
 
-                encoder.Commit();
                 if ((++read & 0xfff) == 0)
                 {
                     progress.Report("Copying data", (ulong)encoder.PagesWritten, total);

@@ -50,6 +50,13 @@ public interface IPhysicalMemory
     PageState GetPageState(ulong pfn);
 
     /// <summary>
+    /// True when <see cref="TryRead"/> may be called from several threads at once (a mapped or
+    /// positionally read ELF core holds no per-read state; a compressed dump's decompressor does),
+    /// so the collector's workers can read their own pages.
+    /// </summary>
+    bool ConcurrentReads => false;
+
+    /// <summary>
     /// Reads <paramref name="destination"/>.Length bytes at physical address <paramref name="physicalAddress"/>
     /// (the range may cross pages). Returns false, with the state and address of the first page that
     /// could not be read, when any part is excluded or not in the dump. Zero pages read as zeros.

@@ -14,7 +14,7 @@ namespace Nkdump.Collector.Tests;
 /// exactly the pages of the ELF vmcore that upstream makedumpfile keeps (same PFN set, same bytes);</item>
 /// <item>crash 8.0.2 --osrelease opens each output;</item>
 /// <item>on the 6.1 fixture our -l -d 31 file is byte-identical to Debian makedumpfile 1.7.2's
-/// (on 6.12, 1.7.2 drops slab pages at -d 8, so it is no oracle there);</item>
+/// (zlib pages: see Formats' ZlibEngineTests; on 6.12, 1.7.2 drops slab pages at -d 8, so it is no oracle there);</item>
 /// <item>makedumpfile 1.7.2 -R turns our -F stream into our normal file; --split parts read as one.</item>
 /// </list>
 /// </summary>

@@ -1,5 +1,7 @@
 using Nkdump.Collector.Pipeline;
+using Nkdump.Formats;
 using Nkdump.Formats.Codecs;
+using Nkdump.Testing.Builders;
 
 namespace Nkdump.Collector.Tests;
 
@@ -121,5 +123,75 @@ public class ParallelPageEncoderTests
             encoder.Complete();
         });
         Assert.Contains("No space left", e.Message);
+    }
+
+    /// <summary>SyntheticMemory's reads touch only a dictionary nobody writes: safe to share.</summary>
+    private sealed class SharedMemory(SyntheticMemory memory) : IPhysicalMemory
+    {
+        public int PageSize => memory.PageSize;
+        public ulong MaxPfn => memory.MaxPfn;
+        public IReadOnlyList<PfnRange> Ranges => memory.Ranges;
+        public bool ConcurrentReads => true;
+        public PageState GetPageState(ulong pfn) => memory.GetPageState(pfn);
+        public bool TryRead(ulong physicalAddress, Span<byte> destination, out PhysicalReadFailure failure) => memory.TryRead(physicalAddress, destination, out failure);
+    }
+
+    [Theory]
+    [InlineData(PageCompression.Lzo, 1)]
+    [InlineData(PageCompression.Zlib, 3)]
+    [InlineData(PageCompression.None, 2)]
+    public void PagesReadByTheWorkersGiveTheSameOutputAsPagesHandedIn(PageCompression compression, int workers)
+    {
+        var random = new Random(7);
+        var pages = Enumerable.Range(0, 203).Select(i => MakePage(random, i % 3)).ToList();
+        var memory = new SyntheticMemory((ulong)(pages.Count * 3));
+        for (var i = 0; i < pages.Count; i++)
+        {
+            memory.Add((ulong)(i * 3), pages[i]);
+        }
+
+        var sink = new RecordingSink();
+        using (var encoder = new ParallelPageEncoder(new PipelineOptions(PageSize, compression, DetectZeroPages: true, workers, ChunkPages: 16), sink, new SharedPageSource(new SharedMemory(memory), "shared")))
+        {
+            for (var i = 0; i < pages.Count; i++)
+            {
+                encoder.Enqueue((ulong)(i * 3));
+            }
+
+            encoder.Complete();
+        }
+
+        var handedIn = Run(compression, workers, pages);
+        Assert.Equal(handedIn.Select(p => (p.Item1, p.Item2, Convert.ToHexString(p.Item3))), sink.Pages.Select(p => (p.Pfn, p.Encoding, Convert.ToHexString(p.Bytes))));
+    }
+
+    [Fact]
+    public void APageTheWorkersCannotReadStopsTheRunNamingTheDump()
+    {
+        var memory = new SyntheticMemory(100);
+        for (ulong pfn = 0; pfn < 100; pfn++)
+        {
+            memory.Add(pfn, MakePage(new Random((int)pfn), 2));
+        }
+
+        memory.Exclude(57);
+        using var encoder = new ParallelPageEncoder(new PipelineOptions(PageSize, PageCompression.Lzo, true, 2, ChunkPages: 8), new RecordingSink(), new SharedPageSource(new SharedMemory(memory), "/proc/vmcore"));
+        var e = Assert.Throws<NkdumpException>(() =>
+        {
+            for (ulong pfn = 0; pfn < 100; pfn++)
+            {
+                encoder.Enqueue(pfn);
+            }
+
+            encoder.Complete();
+        });
+        Assert.StartsWith("/proc/vmcore: cannot read a page the dump keeps", e.Message);
+        Assert.Contains("0x39000", e.Message);
+    }
+
+    [Fact]
+    public void OnlyASourceThatReadsFromSeveralThreadsCanBeShared()
+    {
+        Assert.Throws<ArgumentException>(() => new ParallelPageEncoder(new PipelineOptions(PageSize, PageCompression.Lzo, true, 2), new RecordingSink(), new SharedPageSource(new SyntheticMemory(4), "x")));
     }
 }

@@ -11,11 +11,17 @@ internal sealed class PageChunk
     {
         Pfns = new ulong[chunkPages];
         Input = new byte[chunkPages * pageSize];
-        Output = new byte[chunkPages * pageSize];
+        Output = new byte[(chunkPages * pageSize) + SlackBytes(pageSize)];
         Encodings = new PageEncoding[chunkPages];
         Offsets = new int[chunkPages];
         Lengths = new int[chunkPages];
     }
+
+    /// <summary>
+    /// Room past the last page's slot, so every page can be compressed straight into the output:
+    /// LZO's documented worst case for n bytes is n + n/16 + 64 + 3, the largest of our codecs'.
+    /// </summary>
+    public static int SlackBytes(int pageSize) => (pageSize / 16) + 64 + 3;
 
     public ulong[] Pfns { get; }
     public byte[] Input { get; }

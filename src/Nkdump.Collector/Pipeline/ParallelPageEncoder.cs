@@ -1,19 +1,24 @@
 using System.Collections.Concurrent;
+using Nkdump.Formats;
 using Nkdump.Formats.Codecs;
 
 namespace Nkdump.Collector.Pipeline;
 
 /// <summary>
-/// The compress-and-write engine: the caller's thread reads pages into chunks, worker threads
-/// encode chunks (zero check, then compression, one codec instance per worker), and one writer
-/// thread passes them to the sink strictly in the order they were read, so the output is the
-/// same whatever the number of workers. At most Workers × ChunksInFlightPerWorker chunks exist,
-/// which bounds memory independently of the dump's size.
+/// The compress-and-write engine: the caller's thread fills chunks with pages (or, when the
+/// source allows reads from several threads, only with page numbers: <see cref="Enqueue"/>),
+/// worker threads encode chunks (reading their pages, zero check, compression, one codec instance
+/// per worker), and one writer thread passes them to the sink strictly in the order they were
+/// queued, so the output is the same whatever the number of workers. At most
+/// Workers × ChunksInFlightPerWorker chunks exist, which bounds memory independently of the dump's size.
+/// Copying pages out of the source on the workers matters: on one thread, the copy and the
+/// zero check made the caller's thread as busy as a compressing worker (perf, -l -d 1).
 /// </summary>
 public sealed class ParallelPageEncoder : IDisposable
 {
     private readonly PipelineOptions _options;
     private readonly IPageSink _sink;
+    private readonly SharedPageSource? _source;
     private readonly BlockingCollection<PageChunk> _free = new();
     private readonly BlockingCollection<PageChunk> _work = new();
     private readonly BlockingCollection<PageChunk> _ordered = new();
@@ -24,10 +29,17 @@ public sealed class ParallelPageEncoder : IDisposable
     private Exception? _writerFailure;
     private bool _completed;
 
-    public ParallelPageEncoder(PipelineOptions options, IPageSink sink)
+    /// <param name="source">Where workers read pages queued with <see cref="Enqueue"/>; its reads must be thread-safe.</param>
+    public ParallelPageEncoder(PipelineOptions options, IPageSink sink, SharedPageSource? source = null)
     {
+        if (source is not null && !source.Memory.ConcurrentReads)
+        {
+            throw new ArgumentException("the workers can only share a source that reads from several threads at once", nameof(source));
+        }
+
         _options = options;
         _sink = sink;
+        _source = source;
         var workers = Math.Max(1, options.Workers);
         for (var i = 0; i < workers * options.ChunksInFlightPerWorker; i++)
         {
@@ -56,6 +68,29 @@ public sealed class ParallelPageEncoder : IDisposable
     /// </summary>
     public Span<byte> NextPage(ulong pfn)
     {
+        var chunk = NextSlot(pfn);
+        return chunk.Input.AsSpan(chunk.Count * _options.PageSize, _options.PageSize);
+    }
+
+    /// <summary>Queues page <paramref name="pfn"/> for a worker to read from the shared source.</summary>
+    public void Enqueue(ulong pfn)
+    {
+        if (_source is null)
+        {
+            throw new InvalidOperationException("no shared page source: fill pages with NextPage and Commit");
+        }
+
+        var chunk = NextSlot(pfn);
+        chunk.Encodings[chunk.Count] = PageEncoding.Unread;
+        chunk.Count++;
+        if (chunk.Count == _options.ChunkPages)
+        {
+            Dispatch();
+        }
+    }
+
+    private PageChunk NextSlot(ulong pfn)
+    {
         ThrowIfFailed();
         if (_filling is null)
         {
@@ -75,7 +110,7 @@ public sealed class ParallelPageEncoder : IDisposable
         }
 
         _filling.Pfns[_filling.Count] = pfn;
-        return _filling.Input.AsSpan(_filling.Count * _options.PageSize, _options.PageSize);
+        return _filling;
     }
 
     /// <summary>Accepts the page last returned by <see cref="NextPage"/>; <paramref name="knownZero"/> skips the zero check.</summary>
@@ -143,6 +178,12 @@ public sealed class ParallelPageEncoder : IDisposable
         for (var i = 0; i < chunk.Count; i++)
         {
             var page = chunk.Input.AsSpan(i * pageSize, pageSize);
+            if (chunk.Encodings[i] == PageEncoding.Unread)
+            {
+                _source!.Read(chunk.Pfns[i], page);
+                chunk.Encodings[i] = PageEncoding.Raw;
+            }
+
             if (chunk.Encodings[i] == PageEncoding.Zero || (_options.DetectZeroPages && !page.ContainsAnyExcept((byte)0)))
             {
                 chunk.Encodings[i] = PageEncoding.Zero;
@@ -151,9 +192,12 @@ public sealed class ParallelPageEncoder : IDisposable
                 continue;
             }
 
-            // A page that does not shrink is stored raw, as makedumpfile does.
+            // A page that does not shrink is stored raw, as makedumpfile does. The codec may use
+            // the chunk's slack past this page (a codec like LZO then compresses in place, with no
+            // scratch copy); what it wrote there is overwritten by the pages after it.
             var room = chunk.Output.AsSpan(outputOffset, pageSize);
-            if (compressor is not null && compressor.TryCompress(page, room[..(pageSize - 1)], out var written) && written < pageSize)
+            var compressRoom = chunk.Output.AsSpan(outputOffset, Math.Min(chunk.Output.Length - outputOffset, pageSize + PageChunk.SlackBytes(pageSize)));
+            if (compressor is not null && compressor.TryCompress(page, compressRoom, out var written) && written < pageSize)
             {
                 chunk.Encodings[i] = PageEncoding.Compressed;
                 chunk.Lengths[i] = written;
@@ -177,6 +221,11 @@ public sealed class ParallelPageEncoder : IDisposable
             foreach (var chunk in _ordered.GetConsumingEnumerable())
             {
                 chunk.Done.Wait();
+                if (chunk.Failure is NkdumpException unreadable)
+                {
+                    throw unreadable;
+                }
+
                 if (chunk.Failure is not null)
                 {
                     throw new InvalidOperationException("encoding pages failed: " + chunk.Failure.Message, chunk.Failure);
@@ -206,6 +255,11 @@ public sealed class ParallelPageEncoder : IDisposable
             if (failure is IOException io)
             {
                 throw new IOException(io.Message, io);
+            }
+
+            if (failure is NkdumpException nkdump)
+            {
+                throw new NkdumpException(nkdump.Message, nkdump);
             }
 
             throw new InvalidOperationException(failure.Message, failure);

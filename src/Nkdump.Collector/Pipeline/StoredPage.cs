@@ -1,3 +1,4 @@
+using Nkdump.Formats;
 using Nkdump.Formats.Codecs;
 
 namespace Nkdump.Collector.Pipeline;
@@ -13,6 +14,22 @@ public enum PageEncoding : byte
 
     /// <summary>All zeros: kdump-compressed files point every zero page at one shared zero page.</summary>
     Zero,
+
+    /// <summary>Queued by number only: a worker reads it from the shared source (never reaches a sink).</summary>
+    Unread,
+}
+
+/// <summary>A dump's memory that the pipeline's workers read from directly (its reads must be thread-safe).</summary>
+public sealed record SharedPageSource(IPhysicalMemory Memory, string Name)
+{
+    /// <summary>Copies page <paramref name="pfn"/> into <paramref name="page"/>; a page the dump cannot give is an error naming the dump.</summary>
+    public void Read(ulong pfn, Span<byte> page)
+    {
+        if (!Memory.TryRead(pfn * (ulong)page.Length, page, out var failure))
+        {
+            throw new NkdumpException($"{Name}: cannot read a page the dump keeps: {failure}");
+        }
+    }
 }
 
 /// <summary>Receives the pages of a dump in increasing PFN order, from one thread.</summary>

@@ -23,10 +23,13 @@ internal sealed unsafe partial class LzoCodec(int pageSize) : IPageCompressor, I
 
     public bool TryCompress(ReadOnlySpan<byte> page, Span<byte> destination, out int written)
     {
-        nuint outLength = (nuint)_scratch.Length;
+        // With room for the worst case, compress in place; otherwise through the scratch buffer.
+        var direct = destination.Length >= _scratch.Length;
+        var target = direct ? destination : _scratch;
+        nuint outLength = (nuint)target.Length;
         int result;
         fixed (byte* src = page)
-        fixed (byte* dst = _scratch)
+        fixed (byte* dst = target)
         fixed (byte* work = _workMemory)
         {
             try
@@ -46,7 +49,11 @@ internal sealed unsafe partial class LzoCodec(int pageSize) : IPageCompressor, I
             return false;
         }
 
-        _scratch.AsSpan(0, written).CopyTo(destination);
+        if (!direct)
+        {
+            _scratch.AsSpan(0, written).CopyTo(destination);
+        }
+
         return true;
     }
 

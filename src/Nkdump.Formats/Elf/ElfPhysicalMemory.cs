@@ -73,6 +73,9 @@ internal sealed class ElfPhysicalMemory : IPhysicalMemory
 
     public IReadOnlyList<PfnRange> Ranges { get; }
 
+    /// <summary>Immutable pieces over a thread-safe file: reads need no lock.</summary>
+    public bool ConcurrentReads => true;
+
     public PageState GetPageState(ulong pfn)
     {
         if (pfn >= MaxPfn)
