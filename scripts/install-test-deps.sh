@@ -11,7 +11,7 @@ packages=(
   zstd cpio kmod file binutils # fixtures, initramfs checks
   makedumpfile crash           # format oracles
   python3 python3-drgn python3-libkdumpfile
-  liblzo2-2 libzstd1 libsnappy1v5
+  liblzo2-2 libdeflate0 libzstd1 libsnappy1v5
   qemu-system-x86 busybox-static # real kernels under TCG (tests/e2e, QEMU dump tests)
   e2fsprogs util-linux patch time
   openssh-client openssh-server  # ssh target tests: sshd on loopback only

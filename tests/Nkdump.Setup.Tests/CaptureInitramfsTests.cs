@@ -173,4 +173,23 @@ public class CaptureInitramfsTests
         Assert.Contains("liblzo2.so.2", e.Message);
         Assert.Contains("line 2", e.Message);
     }
+
+    [Fact]
+    public void ZlibLibrariesAreCarriedWhenTheRootHasThem()
+    {
+        using var t = new TempRoot();
+        FakeSystem.Populate(t, "path /var/crash\ncore_collector makedumpfile -c -d 31\n");
+        Assert.DoesNotContain(List(t, Build(t).ImagePath), n => n.Contains("libdeflate") || n.Contains("libz."));
+
+        using var with = new TempRoot();
+        FakeSystem.Populate(with, "path /var/crash\ncore_collector makedumpfile -c -d 31\n");
+        foreach (var library in InitramfsPlanner.ZlibLibraries)
+        {
+            File.Copy("/usr/bin/true", with.Real("/usr/lib/x86_64-linux-gnu/" + library));
+        }
+
+        var names = List(with, Build(with).ImagePath);
+        Assert.Contains(names, n => n.EndsWith("x86_64-linux-gnu/libdeflate.so.0", StringComparison.Ordinal));
+        Assert.Contains(names, n => n.EndsWith("x86_64-linux-gnu/libz.so.1", StringComparison.Ordinal));
+    }
 }

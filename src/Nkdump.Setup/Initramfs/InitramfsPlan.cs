@@ -21,6 +21,9 @@ public sealed class InitramfsPlanner(HostRoot root)
     public const string ModulesLoadPath = "/etc/nkdump/modules.load";
     public const string LzoLibrary = "liblzo2.so.2";
 
+    /// <summary>The libraries nkdump's zlib pages prefer, best first (Nkdump.Formats' ZlibCodec).</summary>
+    public static readonly IReadOnlyList<string> ZlibLibraries = ["libdeflate.so.0", "libz.so.1"];
+
     public InitramfsPlan Plan(InitramfsInputs inputs)
     {
         var entries = new Dictionary<string, InitramfsEntry>(StringComparer.Ordinal);
@@ -44,8 +47,17 @@ public sealed class InitramfsPlanner(HostRoot root)
 
         AddProgram(inputs.NkdumpBinary, BinaryPath);
 
-        // nkdump's LZO codec loads liblzo2 at run time (DT_NEEDED does not name it): carry it when
-        // the host has it, and refuse to build an image whose core collector needs it without it.
+        // nkdump's codecs load these at run time (DT_NEEDED does not name them): carry the ones the
+        // host has. zlib pages use libdeflate, else the system zlib, else a built-in one; LZO has
+        // no fallback, so refuse to build an image whose core collector needs it without it.
+        foreach (var codecLibrary in ZlibLibraries)
+        {
+            if (libraries.FindLibrary(codecLibrary) is { } found)
+            {
+                Add(InitramfsEntry.FromFile(found.Path, root.Resolve(found.Source), 0x1ED));
+            }
+        }
+
         if (libraries.FindLibrary(LzoLibrary) is { } lzo)
         {
             Add(InitramfsEntry.FromFile(lzo.Path, root.Resolve(lzo.Source), 0x1ED));
