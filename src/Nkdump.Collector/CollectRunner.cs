@@ -3,7 +3,9 @@ using Nkdump.Collector.Filtering;
 using Nkdump.Collector.Pipeline;
 using Nkdump.Formats;
 using Nkdump.Formats.Codecs;
+using Nkdump.Formats.Elf;
 using Nkdump.Formats.Flattened;
+using Nkdump.Formats.IO;
 using Nkdump.Formats.Writing;
 
 namespace Nkdump.Collector;
@@ -27,7 +29,7 @@ public sealed class CollectRunner(CollectArguments arguments, TextWriter message
     {
         var step = System.Diagnostics.Stopwatch.StartNew();
         var vmcoreInfo = arguments.VmcoreInfoFile is { } file ? VmcoreInfo.Parse(File.ReadAllBytes(file)) : null;
-        using var dump = DumpOpener.Open(arguments.Files[0]);
+        using var dump = OpenInput(arguments.Files[0]);
         var plan = DumpFilterPlan.Create(dump, arguments.DumpLevel, vmcoreInfo);
         Step("Opening the vmcore", step);
         var window = arguments.CyclicBufferKiB is { } kib ? (ulong)kib * 1024 * 8 : DefaultWindowPages;
@@ -67,6 +69,49 @@ public sealed class CollectRunner(CollectArguments arguments, TextWriter message
             Step("Syncing the dump file", step);
             Report($"The dumpfile is saved to {path}.");
             return outcome;
+        }
+    }
+
+    /// <summary>
+    /// Opens VMCORE. An ELF file (/proc/vmcore) is memory-mapped, and read with pread(2) when the
+    /// kernel refuses mmap or --non-mmap asks for it, as makedumpfile does; other formats are mapped.
+    /// </summary>
+    private IKernelDump OpenInput(string path)
+    {
+        if (arguments.NonMmap && OpenForReading(path) is { } file)
+        {
+            Span<byte> magic = stackalloc byte[4];
+            if (file.Length >= magic.Length)
+            {
+                file.Read(0, magic);
+                if (magic.SequenceEqual((ReadOnlySpan<byte>)[0x7f, (byte)'E', (byte)'L', (byte)'F']))
+                {
+                    return ElfVmcore.Open(file);
+                }
+            }
+
+            file.Dispose();
+        }
+
+        var dump = DumpOpener.Open(path);
+        if (dump is ElfVmcore { IsMemoryMapped: false, ReadReason: { } reason })
+        {
+            Report($"{path}: {reason}");
+        }
+
+        return dump;
+    }
+
+    /// <summary>The file for positional reads, or null when it cannot be read that way (a pipe: DumpOpener streams it).</summary>
+    private static IRandomAccessFile? OpenForReading(string path)
+    {
+        try
+        {
+            return RandomAccessFile.Open(path, mode: FileReadMode.Read);
+        }
+        catch (NkdumpException)
+        {
+            return null;
         }
     }
 

@@ -36,7 +36,8 @@ internal static class CollectorCommands
         --message-level N     bits: 1 progress, 2 common, 4 error, 16 report (default 7)
         --num-threads N       compression threads (default: one per CPU)
         --cyclic-buffer KIB   filter memory in windows of KIB*8192 page frames
-        --non-mmap            accepted; input is memory-mapped where the file allows it
+        --non-mmap            read VMCORE with read() instead of mmap() (which is also the
+                              fallback when the kernel refuses to map it)
       Refused (named in the error): -b -D -e -g -L -X -x and makedumpfile's Xen, eppic and
       config options. Exit status: 0 done, 1 failed (a partial dump stays marked incomplete), 2 usage.
       """;
