@@ -118,17 +118,20 @@ public sealed class CollectRunner(CollectArguments arguments, TextWriter message
     private CollectOutcome WriteElf(IKernelDump dump, DumpFilterPlan plan, PfnBitmap kept)
     {
         var filtered = new FilteredMemory(dump.Memory, kept, arguments.DumpLevel.HasFlag(DumpLevel.Zero));
+
+        // Like makedumpfile -E, keep the vmcore's virtual addresses (direct map, kernel text map): drgn needs them.
+        var layout = ElfVirtualLayouts.From(dump);
         if (arguments.Flatten)
         {
             using var stdout = openStandardOutput();
             using var flat = new FlattenedWriteStream(stdout, leaveOpen: true);
-            ElfWriter.Write(filtered, dump.Notes, flat);
+            ElfWriter.Write(filtered, dump.Notes, flat, layout);
             flat.Finish();
         }
         else
         {
             using var output = CreateDumpFile(arguments.Files[1]);
-            ElfWriter.Write(filtered, dump.Notes, output);
+            ElfWriter.Write(filtered, dump.Notes, output, layout);
             output.Flush(flushToDisk: true);
             Report($"The dumpfile is saved to {arguments.Files[1]}.");
         }
