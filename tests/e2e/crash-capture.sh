@@ -48,5 +48,8 @@ rm -rf "$OUT"; mkdir -p "$OUT"; chmod 0700 "$OUT"
 e2e_boot "$run/serial.log" "$CMDLINE"
 cp "$run/serial.log" "$OUT/serial.log"
 case_collect
+# The modes the files were saved with (the checks read them), before the copies here are made private
+# whatever they were.
+(cd "$OUT" && find . -type f ! -name modes.txt -printf '%m %P\n') > "$OUT/modes.txt"
 find "$OUT" -type f -exec chmod 0600 {} +
 find "$OUT" -maxdepth 4 -ls >&2

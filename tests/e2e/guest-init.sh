@@ -9,7 +9,7 @@ export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
-modules="virtio_pci virtio_blk ext4"
+modules="virtio_pci virtio_blk crc32c_generic ext4"   # ext4 needs crc32c: busybox modprobe ignores softdeps
 links=""
 crash_disk=""
 . /etc/e2e.env
@@ -23,12 +23,17 @@ for link in $links; do
 done
 
 if [ "${e2e_mode:-}" = savecore ]; then
-  # The boot after a capture to a raw device: the "root file system" holding /var/crash is $crash_disk.
+  # The boot after a capture to a raw device: $crash_disk is the file system
+  # mounted on /var, as a root file system holding /var/crash would be.
   i=0; while [ ! -b "$crash_disk" ] && [ $i -lt 50 ]; do sleep 0.2; i=$((i+1)); done
-  mount -t ext4 "$crash_disk" /var/crash && echo "E2E: mounted $crash_disk on /var/crash"
-  nkdump savecore; echo "E2E: savecore rc=$?"
-  nkdump savecore; echo "E2E: second savecore rc=$?"
-  umount /var/crash
+  if mount -t ext4 "$crash_disk" /var && mkdir -p /var/crash; then
+    echo "E2E: mounted $crash_disk on /var"
+    nkdump savecore; echo "E2E: savecore rc=$?"
+    nkdump savecore; echo "E2E: second savecore rc=$?"
+    umount /var
+  else
+    echo "E2E: ERROR cannot mount $crash_disk"
+  fi
   sync
   poweroff -f
 fi
