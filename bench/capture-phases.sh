@@ -4,6 +4,9 @@
 #
 #   bench/capture-phases.sh [--kernels "61 612"] [--flows "nkdump lab"] [--runs 2]
 #                           [--crashkernel 160M] [--mem 512M] [--out DIR] [--keep-dumps]
+#                           [--compress NAME]   (nkdump rebuild --compress: the capture initramfs)
+#                           [--conf LINE]...    (an extra kdump.conf line for the nkdump flow, e.g.
+#                                                "kdump_commandline_remove nokaslr")
 #
 # nkdump flow: the guest's first kernel runs `nkdump start` (nkdump's own initramfs builder and
 #   kexec_file_load), then sysrq c; the capture kernel's initramfs runs `nkdump save`, which writes
@@ -36,6 +39,8 @@ CRASHKERNEL=160M
 MEM=512M
 OUT=""
 KEEP_DUMPS=0
+COMPRESS=""
+CONF_EXTRA=""
 TIMEOUT="${BENCH_TIMEOUT:-900}"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -46,6 +51,8 @@ while [ $# -gt 0 ]; do
     --mem) MEM=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
     --keep-dumps) KEEP_DUMPS=1; shift ;;
+    --compress) COMPRESS=$2; shift 2 ;;
+    --conf) CONF_EXTRA+="$2"$'\n'; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
@@ -127,7 +134,8 @@ stage_nkdump() {
   mkdir -p "$stage/usr/lib/x86_64-linux-gnu"
   cp -L /usr/lib/x86_64-linux-gnu/liblzo2.so.2 "$stage/usr/lib/x86_64-linux-gnu/"
   cp /bin/busybox "$stage/bin/busybox"; ln -s busybox "$stage/bin/sh"
-  cp "$KROOT/boot/vmlinuz-$KREL" "$stage/boot/"
+  # the kernel's config as a Debian host has it: nkdump picks the initramfs compression from it
+  cp "$KROOT/boot/vmlinuz-$KREL" "$KROOT/boot/config-$KREL" "$stage/boot/"
   cp -a "$KROOT/lib/modules/$KREL" "$stage/lib/modules/"
   printf 'console=ttyS0 crashkernel=%s panic=5\n' "$CRASHKERNEL" > "$run/cmdline"
   cat > "$stage/etc/kdump.conf" <<CONF
@@ -138,8 +146,9 @@ extra_modules virtio_pci virtio_blk ext4
 failure_action poweroff
 final_action poweroff
 CONF
+  printf '%s' "$CONF_EXTRA" >> "$stage/etc/kdump.conf"
   mkdir -p "$stage/proc/sys/kernel"; cp "$run/cmdline" "$stage/proc/cmdline"; echo "$KREL" > "$stage/proc/sys/kernel/osrelease"
-  "$NKDUMP" rebuild --root "$stage" --binary /usr/sbin/nkdump > "$run/rebuild.log" 2>&1 || { cat "$run/rebuild.log" >&2; return 1; }
+  "$NKDUMP" rebuild --root "$stage" --binary /usr/sbin/nkdump ${COMPRESS:+--compress "$COMPRESS"} > "$run/rebuild.log" 2>&1 || { cat "$run/rebuild.log" >&2; return 1; }
   rm -rf "$stage/proc"; mkdir -p "$stage/proc"
   local img="$stage/var/lib/nkdump/initramfs-$KREL.img"
   local keep="$run/modules.keep"
@@ -233,7 +242,7 @@ done
 {
   echo "date: $(date -u '+%F %T UTC')"
   echo "host: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r), $(qemu-system-x86_64 --version | head -1)"
-  echo "nkdump: $NKDUMP $(stat -c %s "$NKDUMP") bytes, repo commit $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null)"
+  echo "nkdump: $NKDUMP ($("$NKDUMP" --version 2>/dev/null | head -1), $(stat -c %s "$NKDUMP") bytes, sha256 $(sha256sum "$NKDUMP" | cut -c1-12)); bench scripts at commit $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null)"
   echo "kernels: $KERNELS; flows: $FLOWS; runs: $RUNS; crashkernel=$CRASHKERNEL; mem $MEM"
   echo "uptime at start: $(uptime)"
 } > "$OUT/machine.txt"
