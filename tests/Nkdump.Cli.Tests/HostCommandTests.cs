@@ -184,6 +184,24 @@ public class HostCrashkernelCommandTests : IDisposable
     }
 
     [Fact]
+    public void ResetOnSystemdBootEditsEtcKernelCmdlineAndSaysWhere()
+    {
+        Directory.CreateDirectory(Path.Combine(_root, "etc", "kernel"));
+        var cmdline = Path.Combine(_root, "etc", "kernel", "cmdline");
+        File.WriteAllText(cmdline, "root=UUID=abc rw\n");
+        var (code, output, error) = CliRunner.Run("crashkernel", "reset", "--root", _root, "--size", "512M");
+        Assert.True(code == 0, error);
+        Assert.Contains("crashkernel=512M set in /etc/kernel/cmdline (previous files kept as FILE.nkdump-bak); reboot", output);
+        Assert.Equal("root=UUID=abc rw crashkernel=512M\n", File.ReadAllText(cmdline));
+
+        File.Delete(cmdline);
+        File.Delete(cmdline + ".nkdump-bak");
+        var (none, _, noneError) = CliRunner.Run("crashkernel", "reset", "--root", _root);
+        Assert.Equal(1, none);
+        Assert.Contains("no boot configuration nkdump can edit", noneError);
+    }
+
+    [Fact]
     public void ResetRefusesAMalformedSize()
     {
         Directory.CreateDirectory(Path.Combine(_root, "etc", "default"));
