@@ -1,4 +1,5 @@
 using Nkdump.Collector.Cli;
+using Nkdump.Collector.Debuginfo;
 using Nkdump.Collector.Filtering;
 using Nkdump.Collector.Pipeline;
 using Nkdump.Formats;
@@ -30,6 +31,11 @@ public sealed class CollectRunner(CollectArguments arguments, TextWriter message
         var step = System.Diagnostics.Stopwatch.StartNew();
         var vmcoreInfo = arguments.VmcoreInfoFile is { } file ? VmcoreInfo.Parse(File.ReadAllBytes(file)) : null;
         using var dump = OpenInput(arguments.Files[0]);
+        if (arguments.Vmlinux is { } vmlinux)
+        {
+            vmcoreInfo = VmlinuxVmcoreInfo.Build(VmlinuxDebuginfo.Open(vmlinux), dump);
+        }
+
         var plan = DumpFilterPlan.Create(dump, arguments.DumpLevel, vmcoreInfo);
         Step("Opening the vmcore", step);
         var window = arguments.CyclicBufferKiB is { } kib ? (ulong)kib * 1024 * 8 : DefaultWindowPages;
