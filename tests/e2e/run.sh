@@ -25,7 +25,7 @@ for kernel in "${kernels[@]}"; do
     passed=$((passed + $(grep -c '^ok ' <<<"$results" || true)))
     failed=$((failed + $(grep -c '^FAIL ' <<<"$results" || true)))
     if grep -q '^FAIL ' <<<"$results"; then
-      echo "   serial log tail:"; grep -ah "E2E:\|nkdump" "$out"/*serial.log 2>/dev/null | tail -15 | sed 's/^/     /'
+      echo "   serial log tail:"; grep -ah "E2E:\|nkdump" "$out"/*serial.log 2>/dev/null | tail -15 | sed 's/^/     /' || true
     fi
   done
 done

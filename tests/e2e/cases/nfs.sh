@@ -24,11 +24,11 @@ NFS_CORE_PARAM {
 NFSv4 {
   Graceless = true;              # no 90 s grace period before the first open
   RecoveryBackend = fs;
-  RecoveryRoot = $g/recovery;
+  RecoveryRoot = "$g/recovery";
 }
 EXPORT {
   Export_Id = 1;
-  Path = $run/export;
+  Path = "$run/export";
   Pseudo = /export;
   Access_Type = RW;
   Squash = No_Root_Squash;       # the capture kernel writes as root
