@@ -24,7 +24,7 @@ done
 case_file="$E2E_DIR/cases/$TARGET.sh"
 [ -f "$case_file" ] || { echo "no case '$TARGET' (tests/e2e/cases/: $(cd "$E2E_DIR/cases" && ls *.sh | sed 's/\.sh$//' | tr '\n' ' '))" >&2; exit 2; }
 [ -x "$NKDUMP" ] || { echo "run ./build.sh first (or set NKDUMP / NKDUMP_ARTIFACTS)" >&2; exit 1; }
-e2e_install
+e2e_install $(e2e_case_packages "$TARGET")
 e2e_fetch_kernel "$KPKG"
 OUT=${OUT:-$E2E_WORK/out/$KREL-$TARGET}
 run="$E2E_WORK/run-$KREL-$TARGET"

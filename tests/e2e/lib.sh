@@ -19,16 +19,31 @@ log() { printf '[e2e %s] %s\n' "$(date +%T)" "$*" >&2; }
 
 e2e_install() {
   local need=()
-  # openssh-* for the ssh case (the client goes into the capture initramfs, the server runs on
-  # loopback), nfs-ganesha(-vfs) for the NFS case (a user-space NFSv4 server on loopback).
-  for p in qemu-system-x86 busybox-static e2fsprogs kmod cpio openssh-client openssh-server nfs-ganesha nfs-ganesha-vfs "$@"; do
+  # The arguments: a case's own packages (its CASE_PACKAGES), e.g. the ssh case's OpenSSH.
+  for p in qemu-system-x86 busybox-static e2fsprogs kmod cpio "$@"; do
     dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
   done
   if [ ${#need[@]} -gt 0 ]; then
     log "installing ${need[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+    # The suite runs its own sshd and NFS-Ganesha on loopback: the packages' own services must not
+    # start (they would listen on every interface, ganesha on the port the NFS case needs). Debian's
+    # policy-rc.d answer 101 forbids starting services during the install, unless one exists already.
+    local policy=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+      policy=/usr/sbin/policy-rc.d; printf '#!/bin/sh\nexit 101\n' > "$policy"; chmod 0755 "$policy"
+    fi
+    local rc=0
+    { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null; } || rc=$?
+    [ -z "$policy" ] || rm -f "$policy"
+    return $rc
   fi
+}
+
+# e2e_case_packages CASE... - the Debian packages the cases need beyond the base ones.
+e2e_case_packages() {
+  local c
+  for c in "$@"; do (source "$E2E_DIR/cases/$c.sh"; echo "${CASE_PACKAGES:-}"); done
 }
 
 # e2e_fetch_kernel PACKAGE -> sets KROOT (unpacked package) and KREL

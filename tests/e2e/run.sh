@@ -9,7 +9,7 @@ kernels=("$@")
 read -r -a cases <<<"${E2E_CASES:-path raw ssh nfs missing full}"
 passed=0 failed=0
 mkdir -p "$E2E_WORK/out"
-e2e_install
+e2e_install $(e2e_case_packages "${cases[@]}")
 for kernel in "${kernels[@]}"; do
   for case in "${cases[@]}"; do
     out="$E2E_WORK/out/$kernel-$case"

@@ -45,6 +45,8 @@ case_check() {
   check "vmcore-incomplete was saved mode 0600" test "$(saved_mode "$out" "$part")" = 600
   check "the saved log holds the sysrq panic" grep -q "Kernel panic - not syncing: sysrq triggered crash" "$dir/vmcore-dmesg.txt"
   check "nkdump info reads it and says it is incomplete" sh -c "'$NKDUMP' info '$part' | grep -Eq '^ *incomplete +yes'"
+  check "crash --osrelease reads it" sh -c "crash --osrelease '$part' | grep -q '[0-9]'"
+  check "libkdumpfile opens it" /usr/bin/python3 -c "import kdumpfile,sys; k=kdumpfile.kdumpfile(sys.argv[1]); print(k.attr['linux.uts.release'])" "$part"
   check "nkdump dmesg reads the panic from it" sh -c "'$NKDUMP' dmesg '$part' | grep -q 'sysrq triggered crash'"
   check "nkdump dmesg of it agrees with vmcore-dmesg.txt" sh -c "'$NKDUMP' dmesg '$part' | cmp -s - '$dir/vmcore-dmesg.txt'"
 }

@@ -5,6 +5,7 @@
 # with mount(2) (no mount.nfs in the initramfs). This host's kernel has no NFS client: only the
 # guest mounts it.
 CASE_TITLE="NFS target (NFS-Ganesha NFSv4 on host loopback, QEMU user-mode network)"
+CASE_PACKAGES="nfs-ganesha nfs-ganesha-vfs"
 NFS_IP=ip=10.0.2.15::10.0.2.2:255.255.255.0::eth0:none
 
 case_setup() {

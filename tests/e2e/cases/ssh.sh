@@ -5,6 +5,7 @@
 # its command line. Key authentication; the host key is checked against the known_hosts file the
 # capture initramfs carries. The flattened vmcore.flat is reassembled on the host and checked.
 CASE_TITLE="ssh target (sshd on host loopback, QEMU user-mode network)"
+CASE_PACKAGES="openssh-client openssh-server"
 SSH_IP=ip=10.0.2.15::10.0.2.2:255.255.255.0::eth0:none
 
 case_setup() {
