@@ -64,7 +64,7 @@ e2e_fetch_kernel() {
     dpkg-deb -x "$deb" "$KROOT"
   fi
   KREL=$(ls "$KROOT/lib/modules" | head -1)
-  depmod -b "$KROOT" "$KREL"
+  [ -s "$KROOT/lib/modules/$KREL/modules.dep" ] || depmod -b "$KROOT" "$KREL"
 }
 
 # e2e_copy_program FILE STAGE [AS] - a host program (and the shared libraries ldd lists) into the staged root.
@@ -87,7 +87,8 @@ e2e_stage_root() {
   cp /bin/busybox "$stage/bin/busybox"
   ln -s busybox "$stage/bin/sh"
   cp "$KROOT/boot/vmlinuz-$KREL" "$stage/boot/"
-  cp -a "$KROOT/lib/modules/$KREL" "$stage/lib/modules/"
+  # Hard links when the work folder allows (hundreds of MB of modules, pruned below to a few).
+  cp -al "$KROOT/lib/modules/$KREL" "$stage/lib/modules/" 2>/dev/null || cp -a "$KROOT/lib/modules/$KREL" "$stage/lib/modules/"
   : > "$stage/etc/e2e.env"
 }
 
