@@ -5,18 +5,20 @@ using Nkdump.Testing;
 namespace Nkdump.Collector.Tests;
 
 /// <summary>
-/// Test inputs for -x: the 6.1 fixture kernel's vmlinux (with .BTF, without symbols) taken out of
-/// its Debian package's vmlinuz, with the fixture's System.map beside it, and the fixture's vmcore
-/// without its VMCOREINFO note. Both are made once in the test cache.
+/// Test inputs for -x: each fixture kernel's vmlinux (with .BTF, without symbols) taken out of the
+/// vmlinuz in its Debian package (apt-get download linux-image-RELEASE-unsigned, as the QEMU tests
+/// do), with the fixture's System.map beside it, and the fixture's vmcore without its VMCOREINFO
+/// note. All are made once in the test cache.
 /// </summary>
 internal static class VmlinuxFixture
 {
-    public const string Fixture = "debian-6.1.0-56-amd64";
+    /// <summary>The kernel release, from the fixture's System.map-RELEASE.</summary>
+    public static string Release(string fixture) => Path.GetFileName(Fixtures.SystemMap(fixture))["System.map-".Length..];
 
     /// <summary>vmlinux-RELEASE in its own folder next to System.map-RELEASE.</summary>
-    public static string Vmlinux()
+    public static string Vmlinux(string fixture)
     {
-        var release = QemuGuest.KernelRelease;
+        var release = Release(fixture);
         var folder = Path.Combine(RepoPaths.Cache, $"vmlinux-{release}");
         var vmlinux = Path.Combine(folder, $"vmlinux-{release}");
         if (File.Exists(vmlinux))
@@ -28,22 +30,36 @@ internal static class VmlinuxFixture
         Directory.CreateDirectory(work);
         try
         {
+            var image = File.ReadAllBytes(KernelImage(release, work));
+
             // The bzImage setup header (Documentation/arch/x86/boot.rst, protocol 2.08+): setup_sects
             // at 0x1f1; payload_offset and payload_length at 0x248 and 0x24c, from the protected-mode
-            // code that follows the (setup_sects + 1) * 512 bytes of setup. Debian's 6.1 payload is xz
-            // (CONFIG_KERNEL_XZ) followed by the 4-byte uncompressed size, hence --single-stream.
-            var image = File.ReadAllBytes(QemuGuest.KernelImage());
+            // code that follows the (setup_sects + 1) * 512 bytes of setup. The payload ends with the
+            // 4-byte uncompressed size (scripts/Makefile.lib's size_append), which is cut off here.
             var setupSects = image[0x1f1] == 0 ? 4 : image[0x1f1];
             var payloadOffset = BinaryPrimitives.ReadUInt32LittleEndian(image.AsSpan(0x248));
             var payloadLength = BinaryPrimitives.ReadUInt32LittleEndian(image.AsSpan(0x24c));
             var start = ((setupSects + 1) * 512) + (int)payloadOffset;
-            var payload = Path.Combine(work, "payload.xz");
-            File.WriteAllBytes(payload, image.AsSpan(start, (int)payloadLength).ToArray());
+            var payload = image.AsSpan(start, (int)payloadLength - 4);
+            var tool = payload.StartsWith((ReadOnlySpan<byte>)[0xfd, (byte)'7', (byte)'z', (byte)'X', (byte)'Z', 0]) ? "xz"
+                : payload.StartsWith((ReadOnlySpan<byte>)[0x28, 0xb5, 0x2f, 0xfd]) ? "zstd"
+                : throw new InvalidOperationException($"{fixture}: the vmlinuz payload is neither xz nor zstd (CONFIG_KERNEL_XZ / CONFIG_KERNEL_ZSTD, what Debian uses)");
+            var compressed = Path.Combine(work, "payload");
+            File.WriteAllBytes(compressed, payload.ToArray());
             var unpacked = Path.Combine(work, $"vmlinux-{release}");
-            var result = ExternalTool.Run("sh", ["-c", $"xz -dc --single-stream '{payload}' > '{unpacked}'"]);
+            var result = ExternalTool.Run("sh", ["-c", $"{tool} -dc '{compressed}' > '{unpacked}'"]);
             Assert.True(result.ExitCode == 0, "unpacking the vmlinuz payload: " + result);
-            File.Delete(payload);
-            File.Copy(Fixtures.SystemMap(Fixture), Path.Combine(work, $"System.map-{release}"));
+            foreach (var other in Directory.GetFiles(work).Where(f => f != unpacked))
+            {
+                File.Delete(other);
+            }
+
+            foreach (var other in Directory.GetDirectories(work))
+            {
+                Directory.Delete(other, recursive: true);
+            }
+
+            File.Copy(Fixtures.SystemMap(fixture), Path.Combine(work, $"System.map-{release}"));
             try
             {
                 Directory.Move(work, folder);
@@ -64,14 +80,31 @@ internal static class VmlinuxFixture
         }
     }
 
+    /// <summary>The kernel package's vmlinuz: the QEMU tests' cached one for their kernel, else downloaded into <paramref name="work"/>.</summary>
+    private static string KernelImage(string release, string work)
+    {
+        if (release == QemuGuest.KernelRelease)
+        {
+            return QemuGuest.KernelImage();
+        }
+
+        var download = ExternalTool.Run("apt-get", ["download", $"linux-image-{release}-unsigned"], TimeSpan.FromMinutes(10), work);
+        Assert.True(download.ExitCode == 0, "apt-get download: " + download);
+        var deb = Directory.GetFiles(work, "*.deb").Single();
+        var unpack = ExternalTool.Run("sh", ["-c", $"dpkg-deb --fsys-tarfile '{deb}' | tar -x -C '{work}' ./boot/vmlinuz-{release}"], TimeSpan.FromMinutes(5));
+        Assert.True(unpack.ExitCode == 0, "unpacking the kernel package: " + unpack);
+        File.Delete(deb);
+        return Path.Combine(work, "boot", $"vmlinuz-{release}");
+    }
+
     /// <summary>
     /// The fixture's /proc/vmcore with its PT_NOTE cut before the VMCOREINFO note (the last one, as
     /// the kernel writes them): a dump like one from a kernel without VMCOREINFO.
     /// </summary>
-    public static string VmcoreWithoutVmcoreInfo()
+    public static string VmcoreWithoutVmcoreInfo(string fixture)
     {
-        var source = Fixtures.ElfVmcore(Fixture);
-        var target = Path.Combine(RepoPaths.Cache, $"{Fixture}.vmcore.elf.no-vmcoreinfo");
+        var source = Fixtures.ElfVmcore(fixture);
+        var target = Path.Combine(RepoPaths.Cache, $"{fixture}.vmcore.elf.no-vmcoreinfo");
         if (File.Exists(target))
         {
             return target;
