@@ -9,6 +9,7 @@ set -euo pipefail
 packages=(
   build-essential zlib1g-dev   # NativeAOT: the native link
   zstd cpio kmod file binutils # fixtures, initramfs checks
+  xz-utils lz4 bzip2 lzop      # the capture initramfs' other compressions, and their checks
   makedumpfile crash           # format oracles
   python3 python3-drgn python3-libkdumpfile
   liblzo2-2 libdeflate0 libzstd1 libsnappy1v5

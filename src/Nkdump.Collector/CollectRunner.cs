@@ -1,9 +1,12 @@
 using Nkdump.Collector.Cli;
+using Nkdump.Collector.Debuginfo;
 using Nkdump.Collector.Filtering;
 using Nkdump.Collector.Pipeline;
 using Nkdump.Formats;
 using Nkdump.Formats.Codecs;
+using Nkdump.Formats.Elf;
 using Nkdump.Formats.Flattened;
+using Nkdump.Formats.IO;
 using Nkdump.Formats.Writing;
 
 namespace Nkdump.Collector;
@@ -27,7 +30,12 @@ public sealed class CollectRunner(CollectArguments arguments, TextWriter message
     {
         var step = System.Diagnostics.Stopwatch.StartNew();
         var vmcoreInfo = arguments.VmcoreInfoFile is { } file ? VmcoreInfo.Parse(File.ReadAllBytes(file)) : null;
-        using var dump = DumpOpener.Open(arguments.Files[0]);
+        using var dump = OpenInput(arguments.Files[0]);
+        if (arguments.Vmlinux is { } vmlinux)
+        {
+            vmcoreInfo = VmlinuxVmcoreInfo.Build(VmlinuxDebuginfo.Open(vmlinux), dump);
+        }
+
         var plan = DumpFilterPlan.Create(dump, arguments.DumpLevel, vmcoreInfo);
         Step("Opening the vmcore", step);
         var window = arguments.CyclicBufferKiB is { } kib ? (ulong)kib * 1024 * 8 : DefaultWindowPages;
@@ -70,20 +78,66 @@ public sealed class CollectRunner(CollectArguments arguments, TextWriter message
         }
     }
 
+    /// <summary>
+    /// Opens VMCORE. An ELF file (/proc/vmcore) is memory-mapped, and read with pread(2) when the
+    /// kernel refuses mmap or --non-mmap asks for it, as makedumpfile does; other formats are mapped.
+    /// </summary>
+    private IKernelDump OpenInput(string path)
+    {
+        if (arguments.NonMmap && OpenForReading(path) is { } file)
+        {
+            Span<byte> magic = stackalloc byte[4];
+            if (file.Length >= magic.Length)
+            {
+                file.Read(0, magic);
+                if (magic.SequenceEqual((ReadOnlySpan<byte>)[0x7f, (byte)'E', (byte)'L', (byte)'F']))
+                {
+                    return ElfVmcore.Open(file);
+                }
+            }
+
+            file.Dispose();
+        }
+
+        var dump = DumpOpener.Open(path);
+        if (dump is ElfVmcore { IsMemoryMapped: false, ReadReason: { } reason })
+        {
+            Report($"{path}: {reason}");
+        }
+
+        return dump;
+    }
+
+    /// <summary>The file for positional reads, or null when it cannot be read that way (a pipe: DumpOpener streams it).</summary>
+    private static IRandomAccessFile? OpenForReading(string path)
+    {
+        try
+        {
+            return RandomAccessFile.Open(path, mode: FileReadMode.Read);
+        }
+        catch (NkdumpException)
+        {
+            return null;
+        }
+    }
+
     private CollectOutcome WriteElf(IKernelDump dump, DumpFilterPlan plan, PfnBitmap kept)
     {
         var filtered = new FilteredMemory(dump.Memory, kept, arguments.DumpLevel.HasFlag(DumpLevel.Zero));
+
+        // Like makedumpfile -E, keep the vmcore's virtual addresses (direct map, kernel text map): drgn needs them.
+        var layout = ElfVirtualLayouts.From(dump);
         if (arguments.Flatten)
         {
             using var stdout = openStandardOutput();
             using var flat = new FlattenedWriteStream(stdout, leaveOpen: true);
-            ElfWriter.Write(filtered, dump.Notes, flat);
+            ElfWriter.Write(filtered, dump.Notes, flat, layout);
             flat.Finish();
         }
         else
         {
             using var output = CreateDumpFile(arguments.Files[1]);
-            ElfWriter.Write(filtered, dump.Notes, output);
+            ElfWriter.Write(filtered, dump.Notes, output, layout);
             output.Flush(flushToDisk: true);
             Report($"The dumpfile is saved to {arguments.Files[1]}.");
         }

@@ -49,6 +49,12 @@ public sealed record KdumpConfig
 
     public bool AutoResetCrashkernel { get; init; } = true;
 
+    /// <summary>The capture initramfs' compression that <c>dracut_args --compress=X</c> asks for; null for the default.</summary>
+    public InitramfsCompression? InitramfsCompression { get; init; }
+
+    /// <summary>The line of the <c>dracut_args</c> that set <see cref="InitramfsCompression"/> (0 when none did).</summary>
+    public int InitramfsCompressionLine { get; init; }
+
     /// <summary>nkdump's <c>kdump_commandline</c>: the capture kernel's base command line instead of /proc/cmdline.</summary>
     public string? CommandLine { get; init; }
 
@@ -122,6 +128,11 @@ public sealed record KdumpConfig
         yield return $"force_rebuild {(ForceRebuild ? 1 : 0)}";
         yield return $"force_no_rebuild {(ForceNoRebuild ? 1 : 0)}";
         yield return $"auto_reset_crashkernel {(AutoResetCrashkernel ? "yes" : "no")}";
+        if (InitramfsCompression is { } compression)
+        {
+            yield return $"dracut_args --compress={InitramfsCompressionNames.Of(compression)}";
+        }
+
         if (CommandLine is not null)
         {
             yield return $"kdump_commandline {CommandLine}";

@@ -9,9 +9,12 @@ namespace Nkdump.Config;
 /// </summary>
 public static class KdumpConfigParser
 {
-    /// <summary>Directives kdump-utils knows that nkdump accepts but ignores (warned about by name).</summary>
+    /// <summary>
+    /// Directives kdump-utils knows that nkdump accepts but ignores (warned about by name). dracut_args
+    /// is read for its compression only; its other options are warned about by the validator.
+    /// </summary>
     public static IReadOnlySet<string> Unsupported { get; } =
-        new HashSet<string>(StringComparer.Ordinal) { "dracut_args", "fence_kdump_args", "fence_kdump_nodes" };
+        new HashSet<string>(StringComparer.Ordinal) { "fence_kdump_args", "fence_kdump_nodes" };
 
     /// <summary>Directives kdumpctl refuses as deprecated, with the replacement it points to.</summary>
     private static readonly Dictionary<string, string> Deprecated = new(StringComparer.Ordinal)
@@ -28,7 +31,7 @@ public static class KdumpConfigParser
     {
         "raw", "nfs", "ssh", "sshkey", "path", "core_collector", "failure_action", "default", "final_action",
         "kdump_pre", "kdump_post", "kdump_emergency", "extra_bins", "extra_modules", "force_rebuild",
-        "force_no_rebuild", "auto_reset_crashkernel", "filter",
+        "force_no_rebuild", "auto_reset_crashkernel", "filter", "dracut_args",
         "kdump_commandline", "kdump_commandline_append", "kdump_commandline_remove",
     };
 

@@ -20,6 +20,8 @@ internal static class KdumpConfigValidator
         IReadOnlyList<string> bins = [], modules = [], remove = [], append = [];
         bool forceRebuild = false, forceNoRebuild = false, autoReset = true;
         int forceRebuildLine = 0;
+        InitramfsCompression? compression = null;
+        int compressionLine = 0;
 
         foreach (var l in lines)
         {
@@ -138,6 +140,16 @@ internal static class KdumpConfigValidator
                         _ => throw Error($"'{l.Value}' is not 'yes' or 'no'"),
                     };
                     break;
+                case "dracut_args":
+                    compression = DracutArgs.Read(l.Value, Error, out var ignored);
+                    compressionLine = compression is null ? 0 : l.Line;
+                    if (ignored.Count > 0)
+                    {
+                        warnings.Add(new ConfigWarning(file, l.Line, l.Directive,
+                            $"'{string.Join(' ', ignored)}' is not supported by nkdump and is ignored; only the compression (--compress=X) is used"));
+                    }
+
+                    break;
                 case "kdump_commandline":
                     commandLine = l.Value;
                     break;
@@ -178,9 +190,11 @@ internal static class KdumpConfigValidator
             ForceNoRebuild = forceNoRebuild,
             AutoResetCrashkernel = autoReset,
             CommandLine = commandLine,
+            InitramfsCompression = compression,
+            InitramfsCompressionLine = compressionLine,
             CommandLineRemove = remove,
             CommandLineAppend = append,
-            Warnings = warnings,
+            Warnings = warnings.OrderBy(w => w.Line).ToList(),
         };
     }
 

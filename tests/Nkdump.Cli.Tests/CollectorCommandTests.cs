@@ -17,6 +17,21 @@ public class CollectorCommandTests
     }
 
     [Fact]
+    public void XWithAVmlinuxWithoutBtfFailsNamingIt()
+    {
+        using var dir = new TempDirectory();
+        var notVmlinux = dir.Write("vmlinux", File.ReadAllBytes("/bin/true"));
+        var (code, _, error) = CliRunner.Run("collect", "-d", "31", "-x", notVmlinux, Fixtures.ElfVmcore(Fixture), dir.File("out"));
+        Assert.Equal(ExitCodes.Failure, code);
+        Assert.Contains("no .BTF section", error);
+
+        var (helpCode, help, _) = CliRunner.Run("collect", "--help");
+        Assert.Equal(0, helpCode);
+        Assert.Contains("-x VMLINUX", help);
+        Assert.Contains("--non-mmap", help);
+    }
+
+    [Fact]
     public void CollectWritesADumpAndReportsProgress()
     {
         using var dir = new TempDirectory();

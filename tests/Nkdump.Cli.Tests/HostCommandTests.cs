@@ -184,6 +184,24 @@ public class HostCrashkernelCommandTests : IDisposable
     }
 
     [Fact]
+    public void ResetOnSystemdBootEditsEtcKernelCmdlineAndSaysWhere()
+    {
+        Directory.CreateDirectory(Path.Combine(_root, "etc", "kernel"));
+        var cmdline = Path.Combine(_root, "etc", "kernel", "cmdline");
+        File.WriteAllText(cmdline, "root=UUID=abc rw\n");
+        var (code, output, error) = CliRunner.Run("crashkernel", "reset", "--root", _root, "--size", "512M");
+        Assert.True(code == 0, error);
+        Assert.Contains("crashkernel=512M set in /etc/kernel/cmdline (previous files kept as FILE.nkdump-bak); reboot", output);
+        Assert.Equal("root=UUID=abc rw crashkernel=512M\n", File.ReadAllText(cmdline));
+
+        File.Delete(cmdline);
+        File.Delete(cmdline + ".nkdump-bak");
+        var (none, _, noneError) = CliRunner.Run("crashkernel", "reset", "--root", _root);
+        Assert.Equal(1, none);
+        Assert.Contains("no boot configuration nkdump can edit", noneError);
+    }
+
+    [Fact]
     public void ResetRefusesAMalformedSize()
     {
         Directory.CreateDirectory(Path.Combine(_root, "etc", "default"));
@@ -300,6 +318,29 @@ public class HostServiceCommandTests : IDisposable
         var (code, _, error) = CliRunner.Run("start", "--root", _root, "--binary", "/build/nkdump");
         Assert.Equal(1, code);
         Assert.Contains("kdump.conf:2: 'ssh'", error);
+    }
+
+    [Fact]
+    public void RebuildCompressChoosesTheCompressionAndRefusesWhatTheKernelCannotUnpack()
+    {
+        Write("/etc/kdump.conf", "path /var/crash\n");
+        Write($"/boot/config-{Release}", "CONFIG_RD_GZIP=y\nCONFIG_RD_ZSTD=y\nCONFIG_RD_XZ=y\n# CONFIG_RD_LZ4 is not set\n");
+        var (code, output, error) = CliRunner.Run("rebuild", "--root", _root, "--binary", "/build/nkdump");
+        Assert.True(code == 0, error);
+        Assert.Contains("(zstd, the default; kernel 6.1.0-cli-amd64 has CONFIG_RD_ZSTD", output);
+
+        var (xz, xzOutput, xzError) = CliRunner.Run("rebuild", "--root", _root, "--binary", "/build/nkdump", "--compress", "xz");
+        Assert.True(xz == 0, xzError);
+        Assert.Contains("(xz, chosen with --compress", xzOutput);
+        Assert.Equal("FD377A585A00", Convert.ToHexString(File.ReadAllBytes($"{_root}/var/lib/nkdump/initramfs-{Release}.img").AsSpan(0, 6)));
+
+        var (lz4, _, lz4Error) = CliRunner.Run("rebuild", "--root", _root, "--binary", "/build/nkdump", "--compress", "lz4");
+        Assert.Equal(1, lz4);
+        Assert.Contains("CONFIG_RD_LZ4 is not set", lz4Error);
+
+        var (unknown, _, unknownError) = CliRunner.Run("rebuild", "--root", _root, "--compress", "rar");
+        Assert.Equal(2, unknown);
+        Assert.Contains("gzip, zstd, xz, lz4, lzma, bzip2, lzo", unknownError);
     }
 
     [Fact]

@@ -118,6 +118,37 @@ public class KdumpConfigParserTests
     }
 
     [Theory]
+    [InlineData("--compress=zstd", InitramfsCompression.Zstd)]
+    [InlineData("--compress xz", InitramfsCompression.Xz)]
+    [InlineData("--compress=\"lz4\"", InitramfsCompression.Lz4)]
+    [InlineData("--lzo", InitramfsCompression.Lzo)]
+    [InlineData("--compress=/usr/bin/pigz", InitramfsCompression.Gzip)]
+    [InlineData("--compress lzop", InitramfsCompression.Lzo)]
+    [InlineData("--compress=pbzip2 --bzip2", InitramfsCompression.Bzip2)]
+    [InlineData("--lzma", InitramfsCompression.Lzma)]
+    public void DracutArgsCompressionChoosesTheInitramfsCompressionWithoutAWarning(string args, InitramfsCompression expected)
+    {
+        var config = KdumpConfigParser.Parse($"path /var/crash\ndracut_args {args}\n", "k.conf");
+        Assert.Equal(expected, config.InitramfsCompression);
+        Assert.Equal(2, config.InitramfsCompressionLine);
+        Assert.Empty(config.Warnings);
+        Assert.Contains($"dracut_args --compress={InitramfsCompressionNames.Of(expected)}", config.EffectiveLines());
+    }
+
+    [Fact]
+    public void DracutArgsOtherOptionsBesideTheCompressionAreWarnedAboutByName()
+    {
+        var config = KdumpConfigParser.Parse("path /var/crash\ndracut_args --add-drivers \"e1000e igb\" --compress \"xz -9\" -H\n", "k.conf");
+        Assert.Equal(InitramfsCompression.Xz, config.InitramfsCompression);
+        var warning = Assert.Single(config.Warnings);
+        Assert.Equal(2, warning.Line);
+        Assert.Contains("--add-drivers e1000e igb -H", warning.Message);
+        Assert.Contains("'xz -9'", warning.Message);
+        Assert.Contains("only the compression", warning.Message);
+        Assert.Null(KdumpConfigParser.Parse("path /var/crash\n").InitramfsCompression);
+    }
+
+    [Theory]
     [InlineData("31", 31)]
     [InlineData("0", 0)]
     [InlineData("zero,cache,cache_private,user,free", 31)]

@@ -92,10 +92,12 @@ public class CrashkernelResetTests
     }
 
     [Fact]
-    public void MissingGrubDefaultIsAClearError()
+    public void NoBootConfigurationIsAClearError()
     {
         using var t = new TempRoot();
         var e = Assert.Throws<NkdumpException>(() => new CrashkernelReset(t.Root, null).Run("256M", dryRun: false));
-        Assert.Contains("/etc/default/grub does not exist", e.Message);
+        Assert.Contains("no boot configuration nkdump can edit", e.Message);
+        Assert.Contains("/etc/default/grub", e.Message);
+        Assert.Contains("/etc/kernel/cmdline", e.Message);
     }
 }

@@ -28,6 +28,9 @@ internal static class CollectorCommands
         -F                    write the flattened format to standard output (VMCORE only)
         -f                    overwrite DUMPFILE if it exists (otherwise refuse)
         -i VMCOREINFO         take VMCOREINFO from this file instead of the dump
+        -x VMLINUX            take the kernel's facts from VMLINUX's BTF and symbols (.symtab,
+                              or the System.map beside a stripped vmlinux); the dump's
+                              VMCOREINFO fills what it lacks. DWARF is not read.
         --split               VMCORE DUMPFILE1 DUMPFILE2...: share the pages among several files
         --reassemble          DUMPFILE1 DUMPFILE2... DUMPFILE: join a split set into one file
         -R                    DUMPFILE: rebuild a dump from flattened data on standard input
@@ -36,8 +39,9 @@ internal static class CollectorCommands
         --message-level N     bits: 1 progress, 2 common, 4 error, 16 report (default 7)
         --num-threads N       compression threads (default: one per CPU)
         --cyclic-buffer KIB   filter memory in windows of KIB*8192 page frames
-        --non-mmap            accepted; input is memory-mapped where the file allows it
-      Refused (named in the error): -b -D -e -g -L -X -x and makedumpfile's Xen, eppic and
+        --non-mmap            read VMCORE with read() instead of mmap() (which is also the
+                              fallback when the kernel refuses to map it)
+      Refused (named in the error): -b -D -e -g -L -X and makedumpfile's Xen, eppic and
       config options. Exit status: 0 done, 1 failed (a partial dump stays marked incomplete), 2 usage.
       """;
 

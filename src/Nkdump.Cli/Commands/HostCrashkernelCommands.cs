@@ -17,7 +17,9 @@ internal static class HostCrashkernelCommands
         + "  show EXPR         bytes EXPR reserves (first line; 0 when nothing), e.g. show '2G-64G:256M,64G-:512M' --ram 8G\n"
         + "  get-default       the recommended crashkernel= value for x86_64 (kdump-utils' default)\n"
         + "  estimate          the memory the capture kernel needs here: kernel, capture initramfs, collector\n"
-        + "  reset             put crashkernel= into /etc/default/grub and regenerate the boot configuration\n"
+        + "  reset             put crashkernel= into the boot configuration: /etc/default/grub (then update-grub,\n"
+        + "                    grub2-mkconfig or grubby), grubby's entries, or /etc/kernel/cmdline and the\n"
+        + "                    systemd-boot entries; each changed file is kept as FILE.nkdump-bak\n"
         + "Options:\n"
         + "  --ram SIZE        RAM size for 'show' (default: this machine's)\n"
         + "  --json            'show': print the result as JSON\n"
@@ -136,7 +138,10 @@ internal static class HostCrashkernelCommands
         }
         else if (result.Changed)
         {
-            ctx.Out.WriteLine($"crashkernel={value} set in {CrashkernelReset.GrubDefault} (previous file kept as {CrashkernelReset.GrubDefault}{Setup.Files.AtomicFile.BackupSuffix}); reboot for it to take effect");
+            var files = result.ChangedFiles ?? [];
+            var where = files.Count > 0 ? $" in {string.Join(", ", files)} (previous files kept as FILE{Setup.Files.AtomicFile.BackupSuffix})" : "";
+            var by = result.Regenerator is { } r ? $" and {Path.GetFileName(r[0])}" : "";
+            ctx.Out.WriteLine($"crashkernel={value} set{where}{by}; reboot for it to take effect");
         }
 
         foreach (var note in result.Notes)

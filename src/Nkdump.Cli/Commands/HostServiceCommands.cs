@@ -19,7 +19,11 @@ internal static class HostServiceCommands
         Service("stop", "unload the capture kernel", s => s.Stop()),
         Service("restart", "unload and load the capture kernel again", s => s.Restart()),
         Service("reload", "load the capture kernel again after a configuration change (same as restart)", s => s.Restart()),
-        Service("rebuild", "rebuild the capture initramfs even when no input changed", s => s.Rebuild()),
+        new("rebuild", "rebuild the capture initramfs even when no input changed", "rebuild [--compress NAME] [--config FILE] [--binary FILE] [--root DIR]",
+            $"  --compress NAME   compress the image with NAME: {InitramfsCompressionNames.List}\n"
+            + "                    (default: kdump.conf's dracut_args --compress=NAME, else zstd when the kernel's config\n"
+            + "                    has CONFIG_RD_ZSTD, else gzip); later builds keep it until kdump.conf chooses\n"
+            + Common, Rebuild),
         new("status", "say whether kdump is operational (exit 3 when not, with the reason)", "status [--config FILE] [--root DIR] [--json]", Common + "  --json            print the status as JSON\n", Status),
         new("showmem", "print the memory reserved for the capture kernel", "showmem [--root DIR]", HostCommandSupport.RootHelp, ShowMem),
         new("estimate", "estimate the crashkernel= size this machine needs", "estimate [--kernel FILE] [--initramfs FILE] [--root DIR]",
@@ -40,6 +44,24 @@ internal static class HostServiceCommands
             });
         });
 
+    private static int Rebuild(CommandContext ctx, string[] args)
+    {
+        var parsed = new OptionParser().Value("--config", "--root", "--binary", "--compress").Parse(args);
+        parsed.ExpectPositionals(0, 0, "no arguments");
+        InitramfsCompression? compression = null;
+        if (parsed.Get("--compress") is { } name)
+        {
+            compression = InitramfsCompressionNames.TryParse(name, out var c) ? c
+                : throw new UsageException($"--compress: '{name}' is not one of {InitramfsCompressionNames.List}");
+        }
+
+        return HostCommandSupport.Guard(ctx, "rebuild", () =>
+        {
+            Create(ctx, parsed, compression).Rebuild();
+            return ExitCodes.Success;
+        });
+    }
+
     private static ParsedArguments Parse(string[] args)
     {
         var parsed = new OptionParser().Value("--config", "--root", "--binary").Parse(args);
@@ -47,7 +69,7 @@ internal static class HostServiceCommands
         return parsed;
     }
 
-    private static KdumpService Create(CommandContext ctx, ParsedArguments parsed)
+    private static KdumpService Create(CommandContext ctx, ParsedArguments parsed, InitramfsCompression? compression = null)
     {
         var root = new HostRoot(HostCommandSupport.Root(parsed));
         IKexecLoader loader = root.IsSystem ? new LinuxKexecLoader() : new RootSimulatedKexecLoader(root);
@@ -57,7 +79,7 @@ internal static class HostServiceCommands
             binary = self;
         }
 
-        return new KdumpService(root, loader, HostCommandSupport.ConfigPath(parsed), binary, ctx.Out);
+        return new KdumpService(root, loader, HostCommandSupport.ConfigPath(parsed), binary, ctx.Out) { Compression = compression };
     }
 
     private static int Status(CommandContext ctx, string[] args)

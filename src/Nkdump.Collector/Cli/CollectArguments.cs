@@ -166,6 +166,11 @@ public sealed record CollectArguments
                 throw new CollectUsageException("--mem-usage needs VMCORE");
         }
 
+        if (a.VmcoreInfoFile is not null && a.Vmlinux is not null)
+        {
+            throw new CollectUsageException("-i and -x both give the kernel's facts: use one of them");
+        }
+
         if (a.Elf && a.Compression != CollectCompression.None)
         {
             throw new CollectUsageException("-E writes an ELF dump, which has no page compression: drop -c/-l/-p/-z");

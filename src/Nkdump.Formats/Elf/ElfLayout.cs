@@ -64,4 +64,10 @@ internal static class ElfLayout
 
     /// <summary>e_phnum's escape value: the real count is in section header 0's sh_info.</summary>
     public const ushort PnXnum = 0xffff;
+
+    /// <summary>
+    /// e_flags bit makedumpfile sets in an ELF dump it could not finish (no space left): its
+    /// DUMP_ELF_INCOMPLETE, set by check_and_modify_elf_headers() in makedumpfile.c. Kernels leave e_flags 0.
+    /// </summary>
+    public const uint DumpElfIncomplete = 0x1;
 }

@@ -8,21 +8,32 @@ namespace Nkdump.Formats.Elf;
 /// map whose pages repeat inside a direct-map segment (fs/proc/vmcore.c, x86_64 since 2.6), and QEMU's
 /// paging dumps map one physical page at several virtual addresses. Any copy is the same bytes, so
 /// the segment that starts first wins. The bytes between p_filesz and p_memsz read as zeros.
+/// In a dump marked incomplete, data cut off by the end of the file (after the last whole page) is
+/// <see cref="PageState.Incomplete"/>, and only where no other segment has the bytes.
+/// Reads copy from the file (mapped or pread), so nothing is allocated per page.
 /// </summary>
 internal sealed class ElfPhysicalMemory : IPhysicalMemory
 {
-    /// <summary>One disjoint run of physical bytes [Start, End); FileOffset -1 means zero-filled.</summary>
+    /// <summary>One disjoint run of physical bytes [Start, End) at FileOffset, or <see cref="ZeroFilled"/> or <see cref="CutOff"/>.</summary>
     private readonly record struct Piece(ulong Start, ulong End, long FileOffset);
 
-    private readonly MappedFile _file;
+    private const long ZeroFilled = -1;
+    private const long CutOff = -2;
+
+    private readonly IRandomAccessFile _file;
     private readonly Piece[] _pieces;
     private readonly ulong[] _starts;
 
-    public ElfPhysicalMemory(MappedFile file, IReadOnlyList<ElfSegment> segments, int pageSize)
+    /// <param name="file">The core file.</param>
+    /// <param name="segments">Its program headers (checked against the file, except a cut-off dump's data).</param>
+    /// <param name="pageSize">The crashed kernel's page size.</param>
+    /// <param name="incomplete">The dump is marked incomplete: segments may run past the end of the file.</param>
+    public ElfPhysicalMemory(IRandomAccessFile file, IReadOnlyList<ElfSegment> segments, int pageSize, bool incomplete = false)
     {
         _file = file;
         PageSize = pageSize;
         var candidates = new List<Piece>();
+        var cut = new List<Piece>();
         foreach (var s in segments)
         {
             if (!s.IsLoad || s.MemorySize == 0)
@@ -31,14 +42,20 @@ internal sealed class ElfPhysicalMemory : IPhysicalMemory
             }
 
             var dataEnd = s.PhysicalAddress + Math.Min(s.FileSize, s.MemorySize);
-            if (s.FileSize > 0)
+            var stored = incomplete ? StoredEnd(s, file.Length, (ulong)pageSize) : dataEnd;
+            if (stored > s.PhysicalAddress)
             {
-                candidates.Add(new Piece(s.PhysicalAddress, dataEnd, (long)s.Offset));
+                candidates.Add(new Piece(s.PhysicalAddress, stored, (long)s.Offset));
+            }
+
+            if (dataEnd > stored)
+            {
+                cut.Add(new Piece(stored, dataEnd, CutOff));
             }
 
             if (s.MemorySize > s.FileSize)
             {
-                candidates.Add(new Piece(dataEnd, s.PhysicalAddress + s.MemorySize, -1));
+                candidates.Add(new Piece(dataEnd, s.PhysicalAddress + s.MemorySize, ZeroFilled));
             }
         }
 
@@ -59,6 +76,11 @@ internal sealed class ElfPhysicalMemory : IPhysicalMemory
             var fileOffset = c.FileOffset < 0 ? -1 : c.FileOffset + (long)(start - c.Start);
             pieces.Add(new Piece(start, c.End, fileOffset));
             covered = c.End;
+        }
+
+        if (cut.Count > 0)
+        {
+            pieces = FillGaps(pieces, cut);
         }
 
         _pieces = pieces.ToArray();
@@ -84,7 +106,12 @@ internal sealed class ElfPhysicalMemory : IPhysicalMemory
         }
 
         var index = Find(pfn * (ulong)PageSize);
-        return index < 0 ? PageState.NotInDump : _pieces[index].FileOffset < 0 ? PageState.Zero : PageState.Present;
+        return index < 0 ? PageState.NotInDump : _pieces[index].FileOffset switch
+        {
+            ZeroFilled => PageState.Zero,
+            CutOff => PageState.Incomplete,
+            _ => PageState.Present,
+        };
     }
 
     public bool TryRead(ulong physicalAddress, Span<byte> destination, out PhysicalReadFailure failure)
@@ -100,14 +127,20 @@ internal sealed class ElfPhysicalMemory : IPhysicalMemory
             }
 
             var piece = _pieces[index];
+            if (piece.FileOffset == CutOff)
+            {
+                failure = new PhysicalReadFailure(address, PageState.Incomplete);
+                return false;
+            }
+
             var count = (int)Math.Min((ulong)destination.Length, piece.End - address);
-            if (piece.FileOffset < 0)
+            if (piece.FileOffset == ZeroFilled)
             {
                 destination[..count].Clear();
             }
             else
             {
-                _file.Unsafe(piece.FileOffset + (long)(address - piece.Start), count).CopyTo(destination);
+                _file.Read(piece.FileOffset + (long)(address - piece.Start), destination[..count]);
             }
 
             destination = destination[count..];
@@ -116,6 +149,82 @@ internal sealed class ElfPhysicalMemory : IPhysicalMemory
 
         failure = default;
         return true;
+    }
+
+    /// <summary>
+    /// Where a segment's stored bytes end in an incomplete dump: at the end of the file, rounded down
+    /// to a page boundary (a page half written is as lost as one not written).
+    /// </summary>
+    private static ulong StoredEnd(ElfSegment s, long fileLength, ulong pageSize)
+    {
+        var dataEnd = s.PhysicalAddress + Math.Min(s.FileSize, s.MemorySize);
+        if (s.Offset >= (ulong)fileLength)
+        {
+            return s.PhysicalAddress;
+        }
+
+        var inFile = Math.Min(s.FileSize, (ulong)fileLength - s.Offset);
+        if (s.PhysicalAddress + inFile >= dataEnd)
+        {
+            return dataEnd;
+        }
+
+        return Math.Max(s.PhysicalAddress, (s.PhysicalAddress + inFile) / pageSize * pageSize);
+    }
+
+    /// <summary>Adds the cut-off runs where no stored or zero-filled piece covers them (<paramref name="pieces"/> sorted and disjoint).</summary>
+    private static List<Piece> FillGaps(List<Piece> pieces, List<Piece> cut)
+    {
+        // Overlapping cut-off runs (an alias of a cut segment) become one first.
+        cut.Sort((a, b) => a.Start.CompareTo(b.Start));
+        var merged = new List<Piece>(cut.Count);
+        foreach (var c in cut)
+        {
+            if (merged.Count > 0 && merged[^1].End >= c.Start)
+            {
+                merged[^1] = merged[^1] with { End = Math.Max(merged[^1].End, c.End) };
+            }
+            else
+            {
+                merged.Add(c);
+            }
+        }
+
+        var starts = pieces.Select(p => p.Start).ToArray();
+        var result = new List<Piece>(pieces);
+        foreach (var c in merged)
+        {
+            var i = Array.BinarySearch(starts, c.Start);
+            i = i < 0 ? Math.Max(0, ~i - 1) : i;
+            var at = c.Start;
+            for (; i < pieces.Count && at < c.End; i++)
+            {
+                if (pieces[i].End <= at)
+                {
+                    continue;
+                }
+
+                if (pieces[i].Start >= c.End)
+                {
+                    break;
+                }
+
+                if (pieces[i].Start > at)
+                {
+                    result.Add(new Piece(at, pieces[i].Start, CutOff));
+                }
+
+                at = Math.Max(at, pieces[i].End);
+            }
+
+            if (at < c.End)
+            {
+                result.Add(new Piece(at, c.End, CutOff));
+            }
+        }
+
+        result.Sort((a, b) => a.Start.CompareTo(b.Start));
+        return result;
     }
 
     /// <summary>The index of the piece containing <paramref name="address"/>, or -1.</summary>

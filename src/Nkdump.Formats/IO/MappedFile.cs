@@ -8,7 +8,7 @@ namespace Nkdump.Formats.IO;
 /// no copies and no per-read allocation, and safe from several threads at once.
 /// An empty file has no mapping and every non-empty read fails.
 /// </summary>
-public sealed unsafe partial class MappedFile : IDisposable
+public sealed unsafe partial class MappedFile : IRandomAccessFile
 {
     /// <summary>
     /// After this many bytes have been handed out, the mapping's pages are dropped from the process
@@ -41,11 +41,27 @@ public sealed unsafe partial class MappedFile : IDisposable
 
     public long Length { get; }
 
+    public bool IsMemoryMapped => true;
+
+    public string? ReadReason => null;
+
     /// <param name="path">The file to map.</param>
     /// <param name="displayPath">The name errors use (a temporary file stands for what the user gave), default <paramref name="path"/>.</param>
     public static MappedFile Open(string path, string? displayPath = null)
     {
         var shownPath = displayPath ?? path;
+        return TryOpen(path, shownPath, out var refusal)
+            ?? throw new NkdumpException($"{shownPath}: cannot map the file into memory: {refusal}");
+    }
+
+    /// <summary>
+    /// Maps the file, or returns null with the kernel's reason when mmap(2) is refused (an old
+    /// kernel's /proc/vmcore, a file system without mmap): the caller may read it instead.
+    /// Failing to open the file at all is not a refusal and throws.
+    /// </summary>
+    public static MappedFile? TryOpen(string path, string shownPath, out string? refusal)
+    {
+        refusal = null;
         FileStream stream;
         try
         {
@@ -73,12 +89,13 @@ public sealed unsafe partial class MappedFile : IDisposable
             view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
             return new MappedFile(shownPath, length, map, view, pointer + view.PointerOffset);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
         {
             view?.Dispose();
             map?.Dispose();
             stream.Dispose();
-            throw new NkdumpException($"{shownPath}: cannot map the file into memory: {e.Message}", e);
+            refusal = e.Message;
+            return null;
         }
     }
 
@@ -92,6 +109,9 @@ public sealed unsafe partial class MappedFile : IDisposable
 
         return Unsafe(offset, length);
     }
+
+    /// <summary>Copies [offset, offset+destination.Length) out of the mapping; a <see cref="DumpFormatException"/> past the end.</summary>
+    public void Read(long offset, Span<byte> destination) => Span(offset, destination.Length).CopyTo(destination);
 
     /// <summary>True when [offset, offset+length) lies inside the file.</summary>
     public bool Contains(long offset, long length) =>

@@ -19,9 +19,16 @@ public sealed record ElfVirtualLayout(ulong? DirectMapBase, IReadOnlyList<Virtua
 /// the kernel text map (aliases of the same file bytes, no copy), then one PT_LOAD per run of pages
 /// the memory holds (present or zero) by physical address. Excluded pages are left out. Everything is
 /// computed before the first byte, so the output may be a pipe.
+/// On a seekable output the header goes out with makedumpfile's incomplete bit in e_flags
+/// (DUMP_ELF_INCOMPLETE), cleared only after the last page is written: a write that fails (disk full),
+/// or a collector that dies, leaves a file marked incomplete whose headers and pages up to the failure
+/// are intact. makedumpfile sets the bit after an ENOSPC instead, which a crash of its own cannot do.
 /// </summary>
 public static class ElfWriter
 {
+    /// <summary>Pages copied per read and write (1 MiB with 4 KiB pages): few system calls, small memory.</summary>
+    private const int PagesPerWrite = 256;
+
     public static void Write(IPhysicalMemory memory, IReadOnlyList<ElfNote> notes, Stream output, ElfVirtualLayout? layout = null)
     {
         var pageSize = (ulong)memory.PageSize;
@@ -78,6 +85,8 @@ public static class ElfWriter
         var notesOffset = phoff + ((ulong)phnum * ElfLayout.PhdrSize) + (extended ? (ulong)ElfLayout.ShdrSize : 0);
         var dataOffset = (notesOffset + (ulong)noteBytes.Length + pageSize - 1) / pageSize * pageSize;
 
+        var markIncomplete = output.CanSeek;
+        var headerAt = markIncomplete ? output.Position : 0;
         var ehdr = new byte[ElfLayout.EhdrSize];
         ElfLayout.Magic.CopyTo(ehdr);
         ehdr[ElfLayout.EIdentClass] = ElfLayout.ElfClass64;
@@ -88,6 +97,7 @@ public static class ElfWriter
         BinaryPrimitives.WriteUInt32LittleEndian(ehdr.AsSpan(ElfLayout.EVersion), 1);
         BinaryPrimitives.WriteUInt64LittleEndian(ehdr.AsSpan(ElfLayout.EPhoff), phoff);
         BinaryPrimitives.WriteUInt64LittleEndian(ehdr.AsSpan(ElfLayout.EShoff), shoff);
+        BinaryPrimitives.WriteUInt32LittleEndian(ehdr.AsSpan(ElfLayout.EFlags), markIncomplete ? ElfLayout.DumpElfIncomplete : 0);
         BinaryPrimitives.WriteUInt16LittleEndian(ehdr.AsSpan(ElfLayout.EEhsize), ElfLayout.EhdrSize);
         BinaryPrimitives.WriteUInt16LittleEndian(ehdr.AsSpan(ElfLayout.EPhentsize), ElfLayout.PhdrSize);
         BinaryPrimitives.WriteUInt16LittleEndian(ehdr.AsSpan(ElfLayout.EPhnum), extended ? ElfLayout.PnXnum : (ushort)phnum);
@@ -129,21 +139,31 @@ public static class ElfWriter
         noteBytes.CopyTo(output);
         output.Write(new byte[dataOffset - notesOffset - (ulong)noteBytes.Length]);
 
-        var page = new byte[pageSize];
+        var buffer = new byte[PagesPerWrite * (int)pageSize];
         foreach (var run in runs)
         {
-            for (var pfn = run.StartPfn; pfn < run.EndPfn; pfn++)
+            for (var pfn = run.StartPfn; pfn < run.EndPfn; pfn += PagesPerWrite)
             {
-                if (!memory.TryRead(pfn * pageSize, page, out var failure))
+                var bytes = (int)(Math.Min(PagesPerWrite, run.EndPfn - pfn) * pageSize);
+                if (!memory.TryRead(pfn * pageSize, buffer.AsSpan(0, bytes), out var failure))
                 {
                     throw new NkdumpException($"cannot read {failure} while writing the ELF dump");
                 }
 
-                output.Write(page);
+                output.Write(buffer, 0, bytes);
             }
         }
 
         output.Flush();
+        if (markIncomplete)
+        {
+            // Every page is out: only now does the header say the dump is complete.
+            var end = output.Position;
+            output.Position = headerAt + ElfLayout.EFlags;
+            output.Write(new byte[4]);
+            output.Position = end;
+            output.Flush();
+        }
     }
 
     private static void WritePhdr(Stream output, byte[] ph, uint type, ulong offset, ulong paddr, ulong size, ulong vaddr)

@@ -4,11 +4,16 @@ using Nkdump.Setup.Files;
 namespace Nkdump.Setup.Boot;
 
 /// <summary>What `crashkernel reset` did or would do.</summary>
-public sealed record CrashkernelResetResult(bool Changed, string Diff, IReadOnlyList<string>? Regenerator, int? RegeneratorExit, IReadOnlyList<string> Notes);
+public sealed record CrashkernelResetResult(
+    bool Changed, string Diff, IReadOnlyList<string>? Regenerator, int? RegeneratorExit, IReadOnlyList<string> Notes,
+    BootConfigurationKind Kind = BootConfigurationKind.Grub, IReadOnlyList<string>? ChangedFiles = null);
 
 /// <summary>
-/// kdumpctl reset-crashkernel for GRUB systems: put crashkernel=VALUE into ROOT/etc/default/grub
-/// (atomically, the old file kept as .nkdump-bak), then run the boot loader's regenerator.
+/// kdumpctl reset-crashkernel: put crashkernel=VALUE where the root keeps the kernel command line
+/// (<see cref="BootConfiguration"/>: /etc/default/grub, grubby's boot entries, systemd-boot's
+/// /etc/kernel/cmdline and entries), each file written atomically with the old one kept as
+/// FILE.nkdump-bak, then run the regenerator (update-grub, grub2-mkconfig, grubby). Nothing is
+/// written or run when every place already says crashkernel=VALUE.
 /// </summary>
 public sealed class CrashkernelReset(HostRoot root, CommandRunner? runner)
 {
@@ -18,27 +23,12 @@ public sealed class CrashkernelReset(HostRoot root, CommandRunner? runner)
     /// <param name="dryRun">Only compute the diff; write and run nothing.</param>
     public CrashkernelResetResult Run(string value, bool dryRun)
     {
-        var path = root.Resolve(GrubDefault);
-        string before;
-        try
-        {
-            before = File.ReadAllText(path);
-        }
-        catch (FileNotFoundException)
-        {
-            throw new NkdumpException($"{path} does not exist: only GRUB systems are supported by 'crashkernel reset'");
-        }
-        catch (DirectoryNotFoundException)
-        {
-            throw new NkdumpException($"{path} does not exist: only GRUB systems are supported by 'crashkernel reset'");
-        }
-
-        var after = GrubDefaultEditor.SetCrashkernel(before, value);
-        var changed = !ReferenceEquals(after, before) && after != before;
-        var diff = changed ? TextDiff.Unified(before, after, GrubDefault, GrubDefault) : "";
-        var notes = new List<string>();
+        var plan = BootConfiguration.Plan(root, value);
+        var changedEdits = plan.Edits.Where(e => e.Changed).ToList();
+        var diff = string.Concat(changedEdits.Select(e => TextDiff.Unified(e.Before, e.After, e.Path, e.Path)));
+        var notes = new List<string>(plan.Notes);
         var dropIns = root.Resolve("/etc/default/grub.d");
-        if (Directory.Exists(dropIns))
+        if (plan.Kind == BootConfigurationKind.Grub && Directory.Exists(dropIns))
         {
             foreach (var file in Directory.GetFiles(dropIns, "*.cfg").Order(StringComparer.Ordinal))
             {
@@ -49,25 +39,37 @@ public sealed class CrashkernelReset(HostRoot root, CommandRunner? runner)
             }
         }
 
-        var regenerator = BootLoaderRegenerator.Find(root, after, value);
+        var regenerator = plan.Commands.Count > 0 ? plan.Commands[0] : null;
+        var files = changedEdits.Select(e => e.Path).ToList();
         if (dryRun)
         {
-            return new CrashkernelResetResult(changed, diff, regenerator, null, notes);
+            return new CrashkernelResetResult(plan.Changed, diff, regenerator, null, notes, plan.Kind, files);
         }
 
-        if (changed)
+        if (!plan.Changed)
         {
-            AtomicFile.WriteText(path, after, backup: true);
+            notes.Add($"crashkernel={value} is already set: nothing to do");
+            return new CrashkernelResetResult(false, diff, regenerator, null, notes, plan.Kind, files);
+        }
+
+        foreach (var edit in changedEdits)
+        {
+            var real = root.Resolve(edit.Path);
+            if (edit.ByNkdump)
+            {
+                AtomicFile.WriteText(real, edit.After, backup: true);
+            }
+            else
+            {
+                // grubby rewrites this entry itself: keep the old one as nkdump does for its own edits.
+                AtomicFile.WriteText(real + AtomicFile.BackupSuffix, edit.Before);
+            }
         }
 
         int? exit = null;
-        if (!changed)
+        if (regenerator is null)
         {
-            notes.Add($"crashkernel={value} is already set: nothing to do");
-        }
-        else if (regenerator is null)
-        {
-            notes.Add("no boot loader regenerator (grubby, update-grub, grub2-mkconfig, grub-mkconfig) found: regenerate the boot configuration yourself");
+            // Notes from the plan already say when a GRUB system has no regenerator.
         }
         else if (runner is null)
         {
@@ -78,10 +80,12 @@ public sealed class CrashkernelReset(HostRoot root, CommandRunner? runner)
             exit = runner(regenerator, TextWriter.Null);
             if (exit != 0)
             {
-                throw new NkdumpException($"{string.Join(' ', regenerator)} failed with exit {exit}; {GrubDefault} is updated (old copy in {GrubDefault}{AtomicFile.BackupSuffix})");
+                var written = files.Where(f => changedEdits.First(e => e.Path == f).ByNkdump).ToList();
+                throw new NkdumpException($"{string.Join(' ', regenerator)} failed with exit {exit}"
+                    + (written.Count > 0 ? $"; {string.Join(", ", written)} updated (old copies beside them as *{AtomicFile.BackupSuffix})" : ""));
             }
         }
 
-        return new CrashkernelResetResult(changed, diff, regenerator, exit, notes);
+        return new CrashkernelResetResult(true, diff, regenerator, exit, notes, plan.Kind, files);
     }
 }

@@ -1,5 +1,5 @@
-using System.IO.Compression;
 using System.Text;
+using Nkdump.Config;
 using Nkdump.Formats;
 using Nkdump.Formats.IO;
 using Nkdump.Setup.Files;
@@ -7,26 +7,30 @@ using Nkdump.Setup.Files;
 namespace Nkdump.Setup.Initramfs;
 
 /// <summary>The outcome of <see cref="CaptureInitramfs.Build"/>.</summary>
-public sealed record InitramfsBuildResult(bool Rebuilt, string ImagePath, string Reason, InitramfsPlan Plan);
+public sealed record InitramfsBuildResult(bool Rebuilt, string ImagePath, string Reason, InitramfsPlan Plan, CompressionDecision? Compression = null);
 
 /// <summary>
-/// Builds the capture initramfs: a gzip-compressed cpio newc archive (gzip because every kernel
-/// with initramfs support has CONFIG_RD_GZIP, and .NET compresses it without outside tools).
-/// Like kdumpctl, it is rebuilt only when an input changed: a manifest beside the image lists every
-/// entry with the SHA-256 of its bytes, and a build whose manifest matches the stored one does nothing.
+/// Builds the capture initramfs: a cpio newc archive compressed as <see cref="CompressionChoice"/>
+/// decides (zstd or gzip by default, both done in-process). Like kdumpctl, it is rebuilt only when
+/// an input changed: a manifest beside the image names the compression and lists every entry with
+/// the SHA-256 of its bytes, and a build whose manifest matches the stored one does nothing.
 /// </summary>
 public static partial class CaptureInitramfs
 {
     /// <summary>Bumped whenever the image layout changes, so old images are rebuilt.</summary>
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2;
 
     /// <param name="force">Rebuild even when the manifest matches (the `rebuild` verb, force_rebuild 1).</param>
-    public static InitramfsBuildResult Build(HostRoot root, InitramfsInputs inputs, bool force)
+    /// <param name="compression">--compress from the command line, if given.</param>
+    /// <param name="compressor">Runs the compression (tests give it a search path).</param>
+    public static InitramfsBuildResult Build(HostRoot root, InitramfsInputs inputs, bool force, InitramfsCompression? compression = null, InitramfsCompressor? compressor = null)
     {
-        var plan = new InitramfsPlanner(root).Plan(inputs);
-        var manifest = Manifest(inputs.Release, plan);
-        var image = root.Resolve(ImagePath(inputs.Release));
         var manifestFile = root.Resolve(ManifestPath(inputs.Release));
+        var previous = File.Exists(manifestFile) ? File.ReadAllText(manifestFile) : null;
+        var decision = CompressionChoice.Decide(root, inputs.Release, inputs.Config, compression, previous);
+        var plan = new InitramfsPlanner(root).Plan(inputs);
+        var manifest = Manifest(inputs.Release, plan, decision);
+        var image = root.Resolve(ImagePath(inputs.Release));
         string reason;
         if (force)
         {
@@ -36,38 +40,55 @@ public static partial class CaptureInitramfs
         {
             reason = "no image yet";
         }
-        else if (!File.Exists(manifestFile) || File.ReadAllText(manifestFile) != manifest)
+        else if (previous is null)
+        {
+            reason = "no manifest of the old image";
+        }
+        else if (CompressionLine(previous) != decision.ManifestLine)
+        {
+            reason = $"the compression changed to {decision.Name}";
+        }
+        else if (previous != manifest)
         {
             reason = "an input changed";
         }
         else
         {
-            return new InitramfsBuildResult(false, image, "inputs unchanged", plan);
+            return new InitramfsBuildResult(false, image, "inputs unchanged", plan, decision);
         }
 
         Directory.CreateDirectory(Path.GetDirectoryName(image)!);
+        byte[] cpio;
         using (var buffer = new MemoryStream())
         {
-            using (var gzip = new GZipStream(buffer, CompressionLevel.Optimal, leaveOpen: true))
-            {
-                WriteCpio(gzip, plan);
-            }
-
-            AtomicFile.Write(image, buffer.GetBuffer().AsSpan(0, (int)buffer.Length), mode: UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            WriteCpio(buffer, plan);
+            cpio = buffer.ToArray();
         }
+
+        var compressed = (compressor ?? new InitramfsCompressor()).Compress(decision.Compression, cpio);
+        AtomicFile.Write(image, compressed, mode: UnixFileMode.UserRead | UnixFileMode.UserWrite);
 
         // The manifest goes last: an interrupted build leaves a manifest that does not match.
         AtomicFile.WriteText(manifestFile, manifest);
-        return new InitramfsBuildResult(true, image, reason, plan);
+        return new InitramfsBuildResult(true, image, reason, plan, decision);
     }
 
-    /// <summary>True when the stored image was built from exactly these inputs.</summary>
-    public static bool IsCurrent(HostRoot root, InitramfsInputs inputs)
+    /// <summary>True when the stored image was built from exactly these inputs (and the compression that would be chosen now).</summary>
+    public static bool IsCurrent(HostRoot root, InitramfsInputs inputs, InitramfsCompression? compression = null)
     {
         var manifestFile = root.Resolve(ManifestPath(inputs.Release));
-        return File.Exists(root.Resolve(ImagePath(inputs.Release))) && File.Exists(manifestFile)
-            && File.ReadAllText(manifestFile) == Manifest(inputs.Release, new InitramfsPlanner(root).Plan(inputs));
+        if (!File.Exists(root.Resolve(ImagePath(inputs.Release))) || !File.Exists(manifestFile))
+        {
+            return false;
+        }
+
+        var previous = File.ReadAllText(manifestFile);
+        var decision = CompressionChoice.Decide(root, inputs.Release, inputs.Config, compression, previous);
+        return previous == Manifest(inputs.Release, new InitramfsPlanner(root).Plan(inputs), decision);
     }
+
+    private static string? CompressionLine(string manifest) =>
+        manifest.Split('\n').FirstOrDefault(l => l.StartsWith("compression ", StringComparison.Ordinal));
 
     /// <summary>Writes the plan as an uncompressed cpio newc archive.</summary>
     public static void WriteCpio(Stream output, InitramfsPlan plan)
@@ -88,11 +109,12 @@ public static partial class CaptureInitramfs
         cpio.Finish();
     }
 
-    /// <summary>One line per entry: kind, mode, path, and the SHA-256 of its bytes or its link target.</summary>
-    public static string Manifest(string release, InitramfsPlan plan)
+    /// <summary>A header, the compression, then one line per entry: kind, mode, path, and the SHA-256 of its bytes or its link target.</summary>
+    public static string Manifest(string release, InitramfsPlan plan, CompressionDecision compression)
     {
         var text = new StringBuilder();
-        text.Append($"nkdump-initramfs {FormatVersion} gzip {release}\n");
+        text.Append($"nkdump-initramfs {FormatVersion} {release}\n");
+        text.Append(compression.ManifestLine).Append('\n');
         foreach (var e in plan.Entries)
         {
             var what = e.Kind switch

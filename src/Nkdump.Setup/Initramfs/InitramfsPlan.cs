@@ -24,6 +24,10 @@ public sealed class InitramfsPlanner(HostRoot root)
     /// <summary>The libraries nkdump's zlib pages prefer, best first (Nkdump.Formats' ZlibCodec).</summary>
     public static readonly IReadOnlyList<string> ZlibLibraries = ["libdeflate.so.0", "libz.so.1"];
 
+    /// <summary>Where `nkdump save` looks for them (Nkdump.Capture's SaveSettings; Setup does not reference Capture).</summary>
+    public const string KnownHostsFile = "/root/.ssh/known_hosts";
+    public const string SshConfigFile = "/root/.ssh/config";
+
     public InitramfsPlan Plan(InitramfsInputs inputs)
     {
         var entries = new Dictionary<string, InitramfsEntry>(StringComparer.Ordinal);
@@ -129,6 +133,8 @@ public sealed class InitramfsPlanner(HostRoot root)
             {
                 Add(InitramfsEntry.FromFile(config.SshKey, root.Resolve(config.SshKey), 0x180));
             }
+
+            AddSshFiles(Add, notes);
         }
 
         var loadOrder = PlanModules(inputs, entries, notes);
@@ -147,6 +153,39 @@ public sealed class InitramfsPlanner(HostRoot root)
         return new InitramfsPlan(sorted, loadOrder, notes);
     }
 
+    /// <summary>
+    /// What the ssh client needs besides its key (found in the QEMU e2e run): root's known_hosts, since
+    /// save checks the host key strictly and BatchMode never asks; root's ssh config when there is one
+    /// (a port, a user); and an /etc/passwd naming root, without which ssh stops at once ("No user
+    /// exists for uid 0"). Only root's line is carried: the capture kernel runs as root alone.
+    /// </summary>
+    private void AddSshFiles(Action<InitramfsEntry> add, List<string> notes)
+    {
+        if (root.FirstExisting(KnownHostsFile) is { } knownHosts)
+        {
+            add(InitramfsEntry.FromFile(knownHosts, root.Resolve(knownHosts), 0x1A4));
+        }
+        else
+        {
+            notes.Add($"ssh target, but no {KnownHostsFile}: the capture kernel checks the server's host key and will refuse it (connect once with ssh as root to record it)");
+        }
+
+        if (root.FirstExisting(SshConfigFile) is { } sshConfig)
+        {
+            add(InitramfsEntry.FromFile(sshConfig, root.Resolve(sshConfig), 0x1A4));
+        }
+
+        add(InitramfsEntry.FromText("/etc/passwd", RootPasswdLine() + "\n"));
+    }
+
+    /// <summary>root's line of /etc/passwd under the root, or the usual one.</summary>
+    private string RootPasswdLine()
+    {
+        var passwd = root.Resolve("/etc/passwd");
+        var line = File.Exists(passwd) ? File.ReadLines(passwd).FirstOrDefault(l => l.StartsWith("root:", StringComparison.Ordinal)) : null;
+        return line ?? "root:x:0:0:root:/root:/bin/sh";
+    }
+
     /// <summary>The file-system module a target needs, by kernel module name.</summary>
     public static IReadOnlyList<string> TargetModules(DumpTarget target) => target.FileSystemType switch
     {
@@ -160,9 +199,12 @@ public sealed class InitramfsPlanner(HostRoot root)
     {
         var config = inputs.Config;
         var wanted = TargetModules(config.Target).ToList();
-        var drivers = config.Target.Kind is DumpTargetKind.Raw or DumpTargetKind.FileSystem
-            ? BlockDeviceModules.Find(root, config.Target.Value)
-            : [];
+        var drivers = config.Target.Kind switch
+        {
+            DumpTargetKind.Raw or DumpTargetKind.FileSystem => BlockDeviceModules.Find(root, config.Target.Value),
+            DumpTargetKind.Ssh or DumpTargetKind.Nfs => NetworkDeviceModules.Find(root),
+            _ => [],
+        };
         if (wanted.Count == 0 && drivers.Count == 0 && config.ExtraModules.Count == 0)
         {
             return [];

@@ -16,6 +16,9 @@ public sealed class KdumpService(HostRoot root, IKexecLoader loader, string conf
 {
     private readonly HostFacts _facts = new(root);
 
+    /// <summary>--compress from the command line: the capture initramfs' compression, overriding kdump.conf.</summary>
+    public InitramfsCompression? Compression { get; init; }
+
     /// <summary>Loads the capture kernel, building the initramfs first when needed. Returns false when it was already loaded.</summary>
     public bool Start()
     {
@@ -58,8 +61,8 @@ public sealed class KdumpService(HostRoot root, IKexecLoader loader, string conf
     {
         var config = KdumpConfigParser.Load(configPath);
         var release = _facts.KernelRelease;
-        var result = CaptureInitramfs.Build(root, Inputs(config, release), force: true);
-        log.WriteLine($"capture initramfs rebuilt: {result.ImagePath}");
+        var result = CaptureInitramfs.Build(root, Inputs(config, release), force: true, Compression);
+        log.WriteLine($"capture initramfs rebuilt: {result.ImagePath} ({Describe(result.Compression!)})");
         return result;
     }
 
@@ -96,7 +99,7 @@ public sealed class KdumpService(HostRoot root, IKexecLoader loader, string conf
         {
             var config = KdumpConfigParser.Load(configPath);
             var release = _facts.KernelRelease;
-            if (!CaptureInitramfs.IsCurrent(root, Inputs(config, release)))
+            if (!CaptureInitramfs.IsCurrent(root, Inputs(config, release), Compression))
             {
                 warnings.Add("the capture initramfs is out of date (an input changed since it was built): run 'nkdump restart'");
             }
@@ -179,13 +182,24 @@ public sealed class KdumpService(HostRoot root, IKexecLoader loader, string conf
         }
         else
         {
-            built = CaptureInitramfs.Build(root, inputs, force: config.ForceRebuild);
+            built = CaptureInitramfs.Build(root, inputs, force: config.ForceRebuild, Compression);
         }
 
-        log.WriteLine(built.Rebuilt ? $"capture initramfs built ({built.Reason}): {built.ImagePath}" : $"capture initramfs up to date: {built.ImagePath}");
+        log.WriteLine(built.Rebuilt ? $"capture initramfs built ({built.Reason}): {built.ImagePath} ({Describe(built.Compression!)})" : $"capture initramfs up to date: {built.ImagePath}");
         var commandLine = CaptureCommandLine.Build(_facts.CommandLine, config, CaptureCommandLine.BootCpuApicId(root.TryReadText("/proc/cpuinfo")));
         loader.LoadCrash(root.Resolve(kernel), built.ImagePath, commandLine);
         log.WriteLine($"capture kernel {kernel} loaded into {size >> 20} MiB");
+    }
+
+    private static string Describe(CompressionDecision d)
+    {
+        var who = d.Source switch
+        {
+            CompressionSource.Option => "chosen with --compress",
+            CompressionSource.Config => "from dracut_args",
+            _ => "the default",
+        };
+        return $"{d.Name}, {who}; {d.Note}";
     }
 
     private InitramfsInputs Inputs(KdumpConfig config, string release)

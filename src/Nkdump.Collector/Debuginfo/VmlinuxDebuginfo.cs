@@ -1,0 +1,67 @@
+using Nkdump.Formats;
+using Nkdump.Kernel.Btf;
+using Nkdump.Kernel.Symbols;
+
+namespace Nkdump.Collector.Debuginfo;
+
+/// <summary>
+/// What makedumpfile -x takes from a vmlinux, without DWARF: the types from its .BTF section
+/// (CONFIG_DEBUG_INFO_BTF) and the link-time symbol addresses from its .symtab, or, for the
+/// stripped vmlinux inside a distribution's vmlinuz, from the System.map next to it.
+/// </summary>
+public sealed class VmlinuxDebuginfo
+{
+    private VmlinuxDebuginfo(string path, BtfTypes types, SymbolTable symbols)
+    {
+        Path = path;
+        Types = types;
+        Symbols = symbols;
+    }
+
+    public string Path { get; }
+
+    public BtfTypes Types { get; }
+
+    /// <summary>Link-time addresses (not relocated by KASLR).</summary>
+    public SymbolTable Symbols { get; }
+
+    public static VmlinuxDebuginfo Open(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new NkdumpException($"{path}: no such vmlinux");
+        }
+
+        BtfTypes types;
+        try
+        {
+            types = BtfLoader.FromVmlinux(path);
+        }
+        catch (NkdumpException e)
+        {
+            throw new NkdumpException($"-x {path}: nkdump reads a vmlinux's BTF, not its DWARF, and this one has none usable ({e.Message})", e);
+        }
+
+        return new VmlinuxDebuginfo(path, types, ReadSymbols(path));
+    }
+
+    /// <summary>The vmlinux's .symtab, or else the one System.map beside it (System.map or System.map-RELEASE).</summary>
+    private static SymbolTable ReadSymbols(string path)
+    {
+        try
+        {
+            return VmlinuxSymbolReader.Read(path);
+        }
+        catch (NkdumpException symtabProblem)
+        {
+            var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path)) ?? ".";
+            var maps = Directory.GetFiles(directory, "System.map*").Order(StringComparer.Ordinal).ToArray();
+            var name = System.IO.Path.GetFileName(path);
+            var release = name.StartsWith("vmlinux-", StringComparison.Ordinal) ? name[8..] : null;
+            var map = maps.Length == 1 ? maps[0]
+                : maps.FirstOrDefault(m => release is not null && System.IO.Path.GetFileName(m) == "System.map-" + release)
+                ?? throw new NkdumpException($"{symtabProblem.Message}; and {(maps.Length == 0 ? "no System.map" : $"{maps.Length} System.map files")} next to it to take the symbols from");
+            return SystemMapReader.Read(map);
+        }
+    }
+}

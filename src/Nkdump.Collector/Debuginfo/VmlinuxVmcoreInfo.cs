@@ -1,0 +1,191 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Text;
+using Nkdump.Formats;
+using Nkdump.Formats.Elf;
+using Nkdump.Kernel;
+using Nkdump.Kernel.Memory;
+using Nkdump.Kernel.Symbols;
+
+namespace Nkdump.Collector.Debuginfo;
+
+/// <summary>
+/// makedumpfile -x without DWARF: the VMCOREINFO entries the page filter and the kernel layer use,
+/// computed from a vmlinux's BTF and symbols and from the dump's own memory, then merged with the
+/// dump's VMCOREINFO the way makedumpfile does (its READ_SYMBOL/READ_MEMBER_OFFSET/READ_NUMBER
+/// macros only fill what -x left unset, so -x values win and the dump's fill the gaps).
+/// Symbol addresses are relocated by KASLR: KERNELOFFSET from the dump's VMCOREINFO or, in a dump
+/// without it, from /proc/vmcore's kernel-text PT_LOAD (p_vaddr is the running _text).
+/// </summary>
+public static class VmlinuxVmcoreInfo
+{
+    /// <summary>x86_64 SECTION_SIZE_BITS (arch/x86/include/asm/sparsemem.h, 27 since 2.6.24).</summary>
+    private const int SectionSizeBits = 27;
+
+    /// <summary>KERNEL_IMAGE_SIZE with CONFIG_RANDOMIZE_BASE (arch/x86/include/asm/page_64_types.h, 1 GiB since 4.7).</summary>
+    private const long KaslrKernelImageSize = 1L << 30;
+
+    public static VmcoreInfo Build(VmlinuxDebuginfo vmlinux, IKernelDump dump)
+    {
+        var fromDump = dump.VmcoreInfo;
+        var kernelOffset = KernelOffset(vmlinux, dump);
+        var symbols = Relocated(vmlinux.Symbols, kernelOffset);
+        var entries = new Dictionary<string, string>(StringComparer.Ordinal);
+        var builder = new EntryWriter(entries, vmlinux.Types);
+
+        // What the kernel layer needs to read memory: the page tables and the text map.
+        builder.Raw("PAGESIZE", "4096");
+        builder.Raw("KERNELOFFSET", kernelOffset.ToString("x", CultureInfo.InvariantCulture));
+        builder.Symbol(symbols, "init_top_pgt");
+        builder.Symbol(symbols, "swapper_pg_dir");
+        builder.Symbol(symbols, "_stext");
+        builder.Symbol(symbols, "init_uts_ns");
+        if (fromDump?.Number("KERNEL_IMAGE_SIZE") is null)
+        {
+            builder.Raw("NUMBER(KERNEL_IMAGE_SIZE)", KaslrKernelImageSize.ToString(CultureInfo.InvariantCulture));
+        }
+
+        var kernel = KernelContext.Open(dump.Memory, Merge(entries, fromDump), symbols);
+
+        // 4.17+ chooses 4- or 5-level paging at boot and records it in __pgtable_l5_enabled.
+        var fiveLevel = symbols.TryGetAddress("__pgtable_l5_enabled", out var l5) && ReadText(kernel, l5, 4) is { } l5Bytes
+            && BinaryPrimitives.ReadUInt32LittleEndian(l5Bytes) != 0;
+        builder.Raw("NUMBER(pgtable_l5_enabled)", fiveLevel ? "1" : "0");
+        if (fiveLevel)
+        {
+            kernel = KernelContext.Open(dump.Memory, Merge(entries, fromDump), symbols);
+        }
+
+        var release = ReadRelease(kernel, vmlinux, symbols);
+        builder.Raw("OSRELEASE", release);
+        var version = ParseVersion(release);
+        if (version.CompareTo((4, 18)) < 0)
+        {
+            throw new NkdumpException($"-x {vmlinux.Path}: kernel {release} predates 4.18, whose page-type encoding nkdump derives; give -i VMCOREINFO instead");
+        }
+
+        // SPARSEMEM: x86_64 always has SPARSEMEM_EXTREME (mm/Kconfig), and since 4.15 mem_section is a
+        // pointer to the roots allocated at boot (commit 83e3c48729d9): VMCOREINFO gives its value.
+        var maxPhysmemBits = fiveLevel ? 52 : 46; // MAX_PHYSMEM_BITS, follows the paging mode since 4.17
+        builder.Raw("NUMBER(SECTION_SIZE_BITS)", SectionSizeBits.ToString(CultureInfo.InvariantCulture));
+        builder.Raw("NUMBER(MAX_PHYSMEM_BITS)", maxPhysmemBits.ToString(CultureInfo.InvariantCulture));
+        var memSectionSize = builder.Size("mem_section");
+        builder.Offset("mem_section.section_mem_map");
+        if (symbols.TryGetAddress("mem_section", out var memSection))
+        {
+            builder.Raw("SYMBOL(mem_section)", Hex(kernel.Memory.ReadPointer(memSection, "mem_section")));
+            if (memSectionSize is > 0)
+            {
+                // NR_SECTION_ROOTS = NR_MEM_SECTIONS / SECTIONS_PER_ROOT (include/linux/mmzone.h).
+                var roots = (1L << (maxPhysmemBits - SectionSizeBits)) / (4096 / memSectionSize.Value);
+                builder.Raw("LENGTH(mem_section)", roots.ToString(CultureInfo.InvariantCulture));
+            }
+        }
+
+        // CONFIG_RANDOMIZE_MEMORY (4.8+): the vmemmap base is a variable (VMCOREINFO's SYMBOL(vmemmap) is its value).
+        if (symbols.TryGetAddress("vmemmap_base", out var vmemmapBase))
+        {
+            builder.Raw("SYMBOL(vmemmap)", Hex(kernel.Memory.ReadUInt64(vmemmapBase, "vmemmap_base")));
+        }
+
+        builder.Size("page");
+        foreach (var member in PageMembers)
+        {
+            builder.Offset(member);
+        }
+
+        builder.Offset("list_head.next");
+        builder.Offset("list_head.prev");
+        builder.Length("zone.free_area");
+        StructPageNumbers.Add(builder, vmlinux.Types, version);
+        return Merge(entries, fromDump);
+    }
+
+    /// <summary>The struct page and folio members the classifier reads; absent ones (another kernel version) are left out.</summary>
+    private static readonly string[] PageMembers =
+    [
+        "page.flags", "page._refcount", "page._count", "page.mapping", "page.lru", "page._mapcount", "page.private",
+        "page.compound_head", "page.compound_dtor", "page.compound_order", "folio._folio_dtor", "folio._folio_order",
+    ];
+
+    /// <summary>-x entries, then the dump's VMCOREINFO for every key they lack.</summary>
+    private static VmcoreInfo Merge(Dictionary<string, string> entries, VmcoreInfo? fromDump)
+    {
+        var text = new StringBuilder();
+        foreach (var (key, value) in entries)
+        {
+            text.Append(key).Append('=').Append(value).Append('\n');
+        }
+
+        foreach (var (key, value) in fromDump?.Entries ?? new Dictionary<string, string>())
+        {
+            if (!entries.ContainsKey(key))
+            {
+                text.Append(key).Append('=').Append(value).Append('\n');
+            }
+        }
+
+        return VmcoreInfo.Parse(Encoding.ASCII.GetBytes(text.ToString()));
+    }
+
+    /// <summary>
+    /// The KASLR slide: the dump's KERNELOFFSET (makedumpfile's find_kaslr_offsets), or else the
+    /// kernel-text PT_LOAD of an ELF vmcore, whose p_vaddr is the running kernel's _text (the kernel's
+    /// crash_prepare_elf64_headers and kexec-tools both describe the text map that way).
+    /// </summary>
+    private static ulong KernelOffset(VmlinuxDebuginfo vmlinux, IKernelDump dump)
+    {
+        if (dump.VmcoreInfo?.KernelOffset is { } offset)
+        {
+            return offset;
+        }
+
+        if (!vmlinux.Symbols.TryGetAddress("_text", out var text))
+        {
+            throw new NkdumpException($"{vmlinux.Symbols.Source}: no _text symbol to place the kernel image");
+        }
+
+        var segment = (dump as ElfVmcore)?.Segments.FirstOrDefault(s => s.IsLoad && s.VirtualAddress >= X86_64Constants.StartKernelMap);
+        if (segment is not { } textMap || textMap.VirtualAddress < text || ((textMap.VirtualAddress - text) & 0xfff) != 0
+            || textMap.VirtualAddress - text >= KaslrKernelImageSize)
+        {
+            throw new NkdumpException($"{dump.Path}: neither VMCOREINFO's KERNELOFFSET nor a kernel-text PT_LOAD tells where KASLR put the kernel");
+        }
+
+        return textMap.VirtualAddress - text;
+    }
+
+    private static SymbolTable Relocated(SymbolTable symbols, ulong kernelOffset) =>
+        new(symbols.Source, symbols.Symbols.Select(s => s with { Address = SystemMapReader.Relocate(s.Address, kernelOffset) }));
+
+    /// <summary>Reads kernel-image bytes through the text map (no page tables needed).</summary>
+    private static byte[]? ReadText(KernelContext kernel, ulong address, int length)
+    {
+        var bytes = new byte[length];
+        return kernel.Physical.TryRead(kernel.Layout.TextToPhysical(address), bytes, out _) ? bytes : null;
+    }
+
+    /// <summary>init_uts_ns.name.release of the crashed kernel.</summary>
+    private static string ReadRelease(KernelContext kernel, VmlinuxDebuginfo vmlinux, SymbolTable symbols)
+    {
+        if (!symbols.TryGetAddress("init_uts_ns", out var uts) || vmlinux.Types.OffsetOf("uts_namespace.name") is not { } name
+            || vmlinux.Types.OffsetOf("new_utsname.release") is not { } release)
+        {
+            throw new NkdumpException($"-x {vmlinux.Path}: cannot find init_uts_ns.name.release to learn the kernel release");
+        }
+
+        // __NEW_UTS_LEN is 64: the release is at most 65 bytes with its NUL.
+        return kernel.Memory.ReadCString(uts + (ulong)name + (ulong)release, 65, "init_uts_ns.name.release");
+    }
+
+    internal static (int Major, int Minor) ParseVersion(string release)
+    {
+        var parts = release.Split('.', '-', '+');
+        return parts.Length >= 2 && int.TryParse(parts[0], CultureInfo.InvariantCulture, out var major)
+            && int.TryParse(parts[1], CultureInfo.InvariantCulture, out var minor)
+            ? (major, minor)
+            : throw new NkdumpException($"cannot parse the kernel release '{release}'");
+    }
+
+    private static string Hex(ulong value) => value.ToString("x", CultureInfo.InvariantCulture);
+}

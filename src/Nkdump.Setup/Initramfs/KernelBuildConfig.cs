@@ -1,0 +1,62 @@
+using Nkdump.Config;
+
+namespace Nkdump.Setup.Initramfs;
+
+/// <summary>
+/// The options a kernel release was built with, from the config file distributions install beside
+/// it (/boot/config-RELEASE on Debian and Fedora; /lib/modules/RELEASE/config on some). Used to
+/// refuse an initramfs compression the capture kernel could not unpack.
+/// </summary>
+public sealed class KernelBuildConfig
+{
+    /// <summary>The largest config file read: kernel configs are a few hundred kilobytes.</summary>
+    public const long MaxBytes = 16 << 20;
+
+    private readonly HashSet<string> _enabled;
+
+    private KernelBuildConfig(string path, HashSet<string> enabled)
+    {
+        Path = path;
+        _enabled = enabled;
+    }
+
+    /// <summary>Where the file was found, inside the root.</summary>
+    public string Path { get; }
+
+    /// <summary>The config of <paramref name="release"/> under the root, or null when none is installed.</summary>
+    public static KernelBuildConfig? Load(HostRoot root, string release)
+    {
+        var path = root.FirstExisting($"/boot/config-{release}", $"/lib/modules/{release}/config", $"/usr/lib/modules/{release}/config");
+        if (path is null)
+        {
+            return null;
+        }
+
+        var real = root.Resolve(path);
+        if (new FileInfo(real).Length > MaxBytes)
+        {
+            throw new Formats.NkdumpException($"{real} is larger than {MaxBytes} bytes: not a kernel config");
+        }
+
+        var enabled = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var line in File.ReadLines(real))
+        {
+            // "CONFIG_RD_ZSTD=y"; unset options appear as "# CONFIG_RD_ZSTD is not set".
+            var eq = line.IndexOf('=');
+            if (line.StartsWith("CONFIG_", StringComparison.Ordinal) && eq > 0 && line[(eq + 1)..] is "y" or "m")
+            {
+                enabled.Add(line[..eq]);
+            }
+        }
+
+        return new KernelBuildConfig(path, enabled);
+    }
+
+    public bool IsEnabled(string option) => _enabled.Contains(option);
+
+    /// <summary>The option that lets the kernel unpack an initramfs of this compression (init/Kconfig's RD_*).</summary>
+    public static string OptionFor(InitramfsCompression compression) =>
+        "CONFIG_RD_" + InitramfsCompressionNames.Of(compression).ToUpperInvariant();
+
+    public bool CanUnpack(InitramfsCompression compression) => IsEnabled(OptionFor(compression));
+}
