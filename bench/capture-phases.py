@@ -83,17 +83,21 @@ def table(path):
     groups = {}
     for r in rows:
         groups.setdefault((r.get("kernel", "?"), r["flow"]), []).append(r)
-    heads = ["kernel", "flow", "runs"] + [p for p, _, _ in PHASES] + ["dump MB"]
+    heads = ["kernel", "flow", "runs"] + [p for p, _, _ in PHASES] + ["total min-max", "dump MB", "load 1-min"]
     print("| " + " | ".join(heads) + " |")
-    print("|" + "---|" * 3 + "---:|" * (len(PHASES) + 1))
+    print("|" + "---|" * 3 + "---:|" * (len(PHASES) + 3))
     for (kernel, flow), rs in sorted(groups.items()):
         ok = [r for r in rs if r["complete"]]
         cells = [kernel, flow, "%d of %d" % (len(ok), len(rs))]
         for p, _, _ in PHASES:
             vals = [r["phases"][p] for r in ok if p in r["phases"]]
             cells.append("%.1f" % statistics.median(vals) if vals else "n/a")
+        totals = [r["phases"]["total"] for r in ok if "total" in r["phases"]]
+        cells.append("%.1f-%.1f" % (min(totals), max(totals)) if totals else "n/a")
         sizes = [int(r["dump_bytes"]) for r in ok if int(r.get("dump_bytes", 0)) > 0]
         cells.append("%.1f" % (statistics.median(sizes) / 1e6) if sizes else "n/a")
+        loads = [float(r["load_before"].split("/")[0]) for r in rs if "load_before" in r]
+        cells.append("%.0f" % statistics.median(loads) if loads else "n/a")
         print("| " + " | ".join(cells) + " |")
 
 

@@ -84,8 +84,10 @@ fetch_kernel() {
   fi
   KROOT="$WORK/kernels/$pkg"
   if [ ! -d "$KROOT/boot" ]; then
-    rm -rf "$KROOT"; mkdir -p "$KROOT"
-    dpkg-deb -x "$deb" "$KROOT"
+    # unpacked beside and renamed into place: an interrupted unpack never looks complete
+    rm -rf "$KROOT" "$KROOT.unpack"; mkdir -p "$KROOT.unpack"
+    dpkg-deb -x "$deb" "$KROOT.unpack"
+    mv "$KROOT.unpack" "$KROOT"
   fi
   KREL=$(ls "$KROOT/lib/modules" | head -1)
   depmod -b "$KROOT" "$KREL"

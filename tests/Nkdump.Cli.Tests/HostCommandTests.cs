@@ -344,6 +344,23 @@ public class HostServiceCommandTests : IDisposable
     }
 
     [Fact]
+    public void InstallResetsAnOlderDefaultCrashkernelUnlessTheConfigSaysNo()
+    {
+        Write("/etc/default/grub", "GRUB_CMDLINE_LINUX=\"quiet crashkernel=1G-4G:192M,4G-64G:256M,64G-:512M\"\n");
+        Write("/etc/kdump.conf", "auto_reset_crashkernel no\npath /var/crash\n");
+        var (kept, keptOut, keptErr) = CliRunner.Run("install", "--root", _root, "--binary", _root + "/build/nkdump");
+        Assert.True(kept == 0, keptErr);
+        Assert.DoesNotContain("auto_reset_crashkernel", keptOut);
+        Assert.Contains("crashkernel=1G-4G:192M", Read("/etc/default/grub"));
+
+        Write("/etc/kdump.conf", "path /var/crash\n");
+        var (code, output, error) = CliRunner.Run("install", "--root", _root, "--binary", _root + "/build/nkdump");
+        Assert.True(code == 0, error);
+        Assert.Contains("auto_reset_crashkernel: crashkernel=1G-4G:192M,4G-64G:256M,64G-:512M is an older default; set to crashkernel=2G-64G:256M,64G-:512M", output);
+        Assert.Equal("GRUB_CMDLINE_LINUX=\"quiet crashkernel=2G-64G:256M,64G-:512M\"\n", Read("/etc/default/grub"));
+    }
+
+    [Fact]
     public void ShowmemPrintsTheReservation()
     {
         var (code, output, _) = CliRunner.Run("showmem", "--root", _root);

@@ -131,6 +131,17 @@ public sealed class VmlinuxDebuginfoTests
         Assert.False(File.Exists(dir.File("out")));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Another_kernels_vmlinux_is_refused_by_build_id(bool dumpHasVmcoreInfo)
+    {
+        var other = Fixtures.Names.First(n => n != Fixture);
+        using var dump = DumpOpener.Open(dumpHasVmcoreInfo ? Fixtures.ElfVmcore(Fixture) : VmlinuxFixture.VmcoreWithoutVmcoreInfo(Fixture));
+        var e = Assert.Throws<NkdumpException>(() => VmlinuxVmcoreInfo.Build(VmlinuxDebuginfo.Open(VmlinuxFixture.Vmlinux(other)), dump));
+        Assert.Contains("is not the crashed kernel's", e.Message);
+    }
+
     [Fact]
     public void X_and_i_together_are_a_usage_error()
     {

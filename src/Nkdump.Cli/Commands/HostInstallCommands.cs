@@ -1,4 +1,5 @@
 using Nkdump.Setup;
+using Nkdump.Setup.Boot;
 using Nkdump.Setup.Initramfs;
 using Nkdump.Setup.Service;
 
@@ -33,6 +34,17 @@ internal static class HostInstallCommands
         if (root.IsSystem)
         {
             ProcessRunner.Real(["systemctl", "daemon-reload"], ctx.Out);
+        }
+
+        // An update of nkdump may bring a new default crashkernel= (kdump-utils does this on its update).
+        try
+        {
+            var config = Config.KdumpConfigParser.Load(root.Resolve(Installer.ConfigPath));
+            AutoCrashkernelReset.Apply(root, config, root.IsSystem ? ProcessRunner.Real : null, ctx.Out);
+        }
+        catch (Exception e) when (e is Config.ConfigException or Formats.NkdumpException)
+        {
+            ctx.Error.WriteLine($"nkdump install: warning: auto_reset_crashkernel: {e.Message}");
         }
 
         return ExitCodes.Success;

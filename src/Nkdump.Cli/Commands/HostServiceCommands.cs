@@ -79,7 +79,7 @@ internal static class HostServiceCommands
             binary = self;
         }
 
-        return new KdumpService(root, loader, HostCommandSupport.ConfigPath(parsed), binary, ctx.Out) { Compression = compression };
+        return new KdumpService(root, loader, HostCommandSupport.ConfigPath(parsed), binary, ctx.Out) { Compression = compression, BootRunner = root.IsSystem ? ProcessRunner.Real : null };
     }
 
     private static int Status(CommandContext ctx, string[] args)

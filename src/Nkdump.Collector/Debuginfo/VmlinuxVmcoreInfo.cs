@@ -19,15 +19,17 @@ namespace Nkdump.Collector.Debuginfo;
 /// </summary>
 public static class VmlinuxVmcoreInfo
 {
-    /// <summary>x86_64 SECTION_SIZE_BITS (arch/x86/include/asm/sparsemem.h, 27 since 2.6.24).</summary>
+    /// <summary>x86_64 SECTION_SIZE_BITS (arch/x86/include/asm/sparsemem.h).</summary>
     private const int SectionSizeBits = 27;
 
-    /// <summary>KERNEL_IMAGE_SIZE with CONFIG_RANDOMIZE_BASE (arch/x86/include/asm/page_64_types.h, 1 GiB since 4.7).</summary>
+    /// <summary>KERNEL_IMAGE_SIZE with CONFIG_RANDOMIZE_BASE, as distributions build (arch/x86/include/asm/page_64_types.h).</summary>
     private const long KaslrKernelImageSize = 1L << 30;
 
     public static VmcoreInfo Build(VmlinuxDebuginfo vmlinux, IKernelDump dump)
     {
         var fromDump = dump.VmcoreInfo;
+        var buildId = VmlinuxBuildId.Read(vmlinux.Path);
+        CheckBuildId(buildId, vmlinux, fromDump?.BuildId);
         var kernelOffset = KernelOffset(vmlinux, dump);
         var symbols = Relocated(vmlinux.Symbols, kernelOffset);
         var entries = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -45,6 +47,13 @@ public static class VmlinuxVmcoreInfo
             builder.Raw("NUMBER(KERNEL_IMAGE_SIZE)", KaslrKernelImageSize.ToString(CultureInfo.InvariantCulture));
         }
 
+        if (fromDump?.Number("phys_base") is null && TextSegment(dump) is { } text)
+        {
+            // Where the text map's first byte is: phys_base = p_paddr - (p_vaddr - __START_KERNEL_map).
+            var physBase = unchecked((long)(text.PhysicalAddress - (text.VirtualAddress - X86_64Constants.StartKernelMap)));
+            builder.Raw("NUMBER(phys_base)", physBase.ToString(CultureInfo.InvariantCulture));
+        }
+
         var kernel = KernelContext.Open(dump.Memory, Merge(entries, fromDump), symbols);
 
         // 4.17+ chooses 4- or 5-level paging at boot and records it in __pgtable_l5_enabled.
@@ -54,6 +63,11 @@ public static class VmlinuxVmcoreInfo
         if (fiveLevel)
         {
             kernel = KernelContext.Open(dump.Memory, Merge(entries, fromDump), symbols);
+        }
+
+        if (buildId is not null && fromDump?.BuildId is null && symbols.TryGetAddress("vmlinux_build_id", out var idAddress))
+        {
+            CheckBuildId(buildId, vmlinux, ReadText(kernel, idAddress, buildId.Length / 2) is { } id ? Convert.ToHexStringLower(id) : null);
         }
 
         var release = ReadRelease(kernel, vmlinux, symbols);
@@ -145,8 +159,7 @@ public static class VmlinuxVmcoreInfo
             throw new NkdumpException($"{vmlinux.Symbols.Source}: no _text symbol to place the kernel image");
         }
 
-        var segment = (dump as ElfVmcore)?.Segments.FirstOrDefault(s => s.IsLoad && s.VirtualAddress >= X86_64Constants.StartKernelMap);
-        if (segment is not { } textMap || textMap.VirtualAddress < text || ((textMap.VirtualAddress - text) & 0xfff) != 0
+        if (TextSegment(dump) is not { } textMap || textMap.VirtualAddress < text || ((textMap.VirtualAddress - text) & 0xfff) != 0
             || textMap.VirtualAddress - text >= KaslrKernelImageSize)
         {
             throw new NkdumpException($"{dump.Path}: neither VMCOREINFO's KERNELOFFSET nor a kernel-text PT_LOAD tells where KASLR put the kernel");
@@ -154,6 +167,11 @@ public static class VmlinuxVmcoreInfo
 
         return textMap.VirtualAddress - text;
     }
+
+    /// <summary>An ELF vmcore's PT_LOAD of the kernel text map (p_vaddr at or above __START_KERNEL_map).</summary>
+    private static ElfSegment? TextSegment(IKernelDump dump) =>
+        (dump as ElfVmcore)?.Segments.Where(s => s.IsLoad && s.VirtualAddress >= X86_64Constants.StartKernelMap)
+            .Select(s => (ElfSegment?)s).FirstOrDefault();
 
     private static SymbolTable Relocated(SymbolTable symbols, ulong kernelOffset) =>
         new(symbols.Source, symbols.Symbols.Select(s => s with { Address = SystemMapReader.Relocate(s.Address, kernelOffset) }));
@@ -163,6 +181,19 @@ public static class VmlinuxVmcoreInfo
     {
         var bytes = new byte[length];
         return kernel.Physical.TryRead(kernel.Layout.TextToPhysical(address), bytes, out _) ? bytes : null;
+    }
+
+    /// <summary>
+    /// Refuses a vmlinux of another build: its build ID must be the dump's, from VMCOREINFO's BUILD-ID
+    /// or the kernel's own vmlinux_build_id (both since 5.9, lib/buildid.c). Without either, or with a
+    /// vmlinux that has no build ID, nothing can be checked.
+    /// </summary>
+    private static void CheckBuildId(string? ours, VmlinuxDebuginfo vmlinux, string? theirs)
+    {
+        if (ours is not null && theirs is not null && !string.Equals(theirs, ours, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new NkdumpException($"-x {vmlinux.Path}: build ID {ours} is not the crashed kernel's ({theirs}): give its own vmlinux");
+        }
     }
 
     /// <summary>init_uts_ns.name.release of the crashed kernel.</summary>

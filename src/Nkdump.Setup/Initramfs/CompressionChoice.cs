@@ -22,7 +22,12 @@ public sealed record CompressionDecision(InitramfsCompression Compression, Compr
     public string Name => InitramfsCompressionNames.Of(Compression);
 
     /// <summary>The manifest line that records it (an option's choice is kept by later builds).</summary>
-    public string ManifestLine => $"compression {Name} {Source.ToString().ToLowerInvariant()}";
+    public string ManifestLine => $"compression {Name} " + Source switch
+    {
+        CompressionSource.Option => "option",
+        CompressionSource.Config => "config",
+        _ => "default",
+    };
 }
 
 /// <summary>

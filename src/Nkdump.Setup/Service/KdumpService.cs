@@ -1,5 +1,6 @@
 using Nkdump.Config;
 using Nkdump.Formats;
+using Nkdump.Setup.Boot;
 using Nkdump.Setup.Initramfs;
 using Nkdump.Setup.Kexec;
 
@@ -19,6 +20,9 @@ public sealed class KdumpService(HostRoot root, IKexecLoader loader, string conf
     /// <summary>--compress from the command line: the capture initramfs' compression, overriding kdump.conf.</summary>
     public InitramfsCompression? Compression { get; init; }
 
+    /// <summary>Runs the boot loader's regenerator when auto_reset_crashkernel resets an old default (null: edit files only).</summary>
+    public CommandRunner? BootRunner { get; init; }
+
     /// <summary>Loads the capture kernel, building the initramfs first when needed. Returns false when it was already loaded.</summary>
     public bool Start()
     {
@@ -30,7 +34,21 @@ public sealed class KdumpService(HostRoot root, IKexecLoader loader, string conf
         }
 
         Load(config);
+        AutoResetCrashkernel(config);
         return true;
+    }
+
+    /// <summary>auto_reset_crashkernel: an older default crashkernel= becomes the current one (next boot). A failure here only warns: the capture kernel is loaded.</summary>
+    public void AutoResetCrashkernel(KdumpConfig config)
+    {
+        try
+        {
+            AutoCrashkernelReset.Apply(root, config, BootRunner, log);
+        }
+        catch (NkdumpException e)
+        {
+            log.WriteLine($"warning: auto_reset_crashkernel: {e.Message}");
+        }
     }
 
     public void Stop()
