@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# build.sh - restore, build and NativeAOT-publish nkdump to artifacts/bin/nkdump.
+# build.sh - restore, build and NativeAOT-publish nkdump to artifacts/bin/nkdump
+# (or $NKDUMP_ARTIFACTS/bin/nkdump when that is set: a private output folder, as Directory.Build.props uses).
 # Needs the .NET 10 SDK and a C toolchain (gcc, from Debian's build-essential) for the native link.
 set -euo pipefail
 cd "$(dirname "$0")"
+out=${NKDUMP_ARTIFACTS:-artifacts}
 
 dotnet restore nkdump.sln
 dotnet build nkdump.sln -c Release --no-restore -warnaserror
 dotnet publish src/Nkdump.Cli/Nkdump.Cli.csproj -c Release -r linux-x64 -warnaserror \
-  -o artifacts/publish/nkdump
+  -o "$out/publish/nkdump"
 
-mkdir -p artifacts/bin
-install -m 0755 artifacts/publish/nkdump/nkdump artifacts/bin/nkdump
-echo "built artifacts/bin/nkdump ($(stat -c %s artifacts/bin/nkdump) bytes)"
+mkdir -p "$out/bin"
+install -m 0755 "$out/publish/nkdump/nkdump" "$out/bin/nkdump"
+echo "built $out/bin/nkdump ($(stat -c %s "$out/bin/nkdump") bytes)"

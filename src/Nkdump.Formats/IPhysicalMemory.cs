@@ -57,6 +57,17 @@ public interface IPhysicalMemory
     bool ConcurrentReads => false;
 
     /// <summary>
+    /// The bytes of page <paramref name="pfn"/> where they already lie in memory (a mapped ELF core),
+    /// without a copy; false when the page must be read with <see cref="TryRead"/> (any other
+    /// source, a zero-filled or missing page). The span lives as long as the dump.
+    /// </summary>
+    bool TryGetPage(ulong pfn, out ReadOnlySpan<byte> page)
+    {
+        page = default;
+        return false;
+    }
+
+    /// <summary>
     /// Reads <paramref name="destination"/>.Length bytes at physical address <paramref name="physicalAddress"/>
     /// (the range may cross pages). Returns false, with the state and address of the first page that
     /// could not be read, when any part is excluded or not in the dump. Zero pages read as zeros.

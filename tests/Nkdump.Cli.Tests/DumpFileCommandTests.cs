@@ -120,6 +120,13 @@ public sealed class DumpFileCommandTests
         var fromFile = CliRunner.Run("reassemble", flatPath, dir.File("r2"));
         Assert.True(fromFile.ExitCode == 0, fromFile.Error);
         Assert.Equal(File.ReadAllBytes(dir.File("r1")), File.ReadAllBytes(dir.File("r2")));
+
+        // A dump holds the crashed machine's secrets: private whatever the umask (the test host's is 022).
+        foreach (var made in new[] { dir.File("r1"), dir.File("r2"), elf })
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(made));
+        }
+
         using var reassembled = DumpOpener.Open(dir.File("r1"));
         Assert.Equal(DumpFormat.KdumpCompressed, reassembled.Format);
         AssertSamePages(original.Memory, reassembled.Memory);

@@ -3,6 +3,7 @@ using Nkdump.Formats;
 using Nkdump.Formats.Codecs;
 using Nkdump.Formats.Flattened;
 using Nkdump.Formats.Info;
+using Nkdump.Formats.IO;
 using Nkdump.Formats.Writing;
 
 namespace Nkdump.Cli.Commands;
@@ -127,7 +128,7 @@ internal static class DumpFileCommands
 
             try
             {
-                using var stream = new FileStream(output, FileMode.Create, FileAccess.ReadWrite, FileShare.None, bufferSize: 0);
+                using var stream = PrivateFile.Create(output, bufferSize: 0);
                 result = DumpConverter.Convert(dump, stream, format, compression);
             }
             catch
@@ -162,7 +163,7 @@ internal static class DumpFileCommands
         long length;
         try
         {
-            using var target = new FileStream(output, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16);
+            using var target = PrivateFile.Create(output);
             length = FlattenedReader.Reassemble(source, target, input == "-" ? "<stdin>" : input);
         }
         catch

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.ExceptionServices;
 using Nkdump.Formats;
 using Nkdump.Formats.Codecs;
 
@@ -177,10 +178,17 @@ public sealed class ParallelPageEncoder : IDisposable
         var outputOffset = 0;
         for (var i = 0; i < chunk.Count; i++)
         {
-            var page = chunk.Input.AsSpan(i * pageSize, pageSize);
+            ReadOnlySpan<byte> page = chunk.Input.AsSpan(i * pageSize, pageSize);
             if (chunk.Encodings[i] == PageEncoding.Unread)
             {
-                _source!.Read(chunk.Pfns[i], page);
+                // A mapped vmcore's page is compressed where it lies; others are copied in first.
+                if (!_source!.Memory.TryGetPage(chunk.Pfns[i], out page))
+                {
+                    var buffer = chunk.Input.AsSpan(i * pageSize, pageSize);
+                    _source.Read(chunk.Pfns[i], buffer);
+                    page = buffer;
+                }
+
                 chunk.Encodings[i] = PageEncoding.Raw;
             }
 
@@ -221,9 +229,9 @@ public sealed class ParallelPageEncoder : IDisposable
             foreach (var chunk in _ordered.GetConsumingEnumerable())
             {
                 chunk.Done.Wait();
-                if (chunk.Failure is NkdumpException unreadable)
+                if (chunk.Failure is NkdumpException or DumpFormatException)
                 {
-                    throw unreadable;
+                    ExceptionDispatchInfo.Throw(chunk.Failure);
                 }
 
                 if (chunk.Failure is not null)
@@ -260,6 +268,11 @@ public sealed class ParallelPageEncoder : IDisposable
             if (failure is NkdumpException nkdump)
             {
                 throw new NkdumpException(nkdump.Message, nkdump);
+            }
+
+            if (failure is DumpFormatException format)
+            {
+                throw new DumpFormatException(format.FilePath, format.Offset, format.Problem);
             }
 
             throw new InvalidOperationException(failure.Message, failure);

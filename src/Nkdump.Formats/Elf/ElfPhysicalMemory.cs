@@ -98,6 +98,27 @@ internal sealed class ElfPhysicalMemory : IPhysicalMemory
     /// <summary>Immutable pieces over a thread-safe file: reads need no lock.</summary>
     public bool ConcurrentReads => true;
 
+    public bool TryGetPage(ulong pfn, out ReadOnlySpan<byte> page)
+    {
+        page = default;
+        var address = pfn * (ulong)PageSize;
+        var index = pfn < MaxPfn && _file is MappedFile ? Find(address) : -1;
+        if (index < 0 || _pieces[index].FileOffset < 0 || _pieces[index].End - address < (ulong)PageSize)
+        {
+            return false;
+        }
+
+        // A page past the file's end (a truncated core) is left to TryRead, which says where.
+        var offset = _pieces[index].FileOffset + (long)(address - _pieces[index].Start);
+        if (!_file.Contains(offset, PageSize))
+        {
+            return false;
+        }
+
+        page = ((MappedFile)_file).Unsafe(offset, PageSize);
+        return true;
+    }
+
     public PageState GetPageState(ulong pfn)
     {
         if (pfn >= MaxPfn)

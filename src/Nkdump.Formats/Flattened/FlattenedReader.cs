@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using Nkdump.Formats.Elf;
+using Nkdump.Formats.IO;
 using Nkdump.Formats.Kdump;
 
 namespace Nkdump.Formats.Flattened;
@@ -95,7 +96,7 @@ public static class FlattenedReader
     public static long Reassemble(string inputPath, string outputPath)
     {
         using var input = new FileStream(inputPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-        using var output = new FileStream(outputPath, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16);
+        using var output = PrivateFile.Create(outputPath);
         return Reassemble(input, output, inputPath);
     }
 
@@ -128,7 +129,7 @@ public static class FlattenedReader
         var temporary = TemporaryPath();
         try
         {
-            using (var output = new FileStream(temporary, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16))
+            using (var output = PrivateFile.Create(temporary))
             {
                 var whole = new PrefixedStream(head, input);
                 if (format == DumpFormat.Flattened)
