@@ -87,6 +87,9 @@ magic = {"1f8b": "gzip", "28b5": "zstd", "fd37": "xz"}.get(m.group(2)[:4], m.gro
 err = first(capture, r"oom-killer|Out of memory|Kernel panic|nkdump: error|LAB: ERROR|Killed process|Unable to mount root|BENCH: start failed")
 if not capture:
     err = err or first(body, r"BENCH: start failed|kexec.*failed|LAB: ERROR|Kernel panic") or "no capture kernel boot"
+if not err and r.get("qemu_rc", r.get("script_rc")) in ("124", "137"):
+    last = body[-1].strip() if body else ""
+    err = "no progress until the timeout, QEMU killed; last line: " + last[-100:]
 ok = r.get("vmcore_readable") == "1" and r.get("incomplete") == "0" and int(r.get("dump_bytes", 0)) > 0
 print("crashkernel=%sM %s loaded=%s capture_mem=%s initrd=%s image=%s dump_bytes=%s capture_s=%s%s" % (
     sys.argv[3], "OK  " if ok else "FAIL", loaded, mem, initrd,

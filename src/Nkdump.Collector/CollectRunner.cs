@@ -29,12 +29,11 @@ public sealed class CollectRunner(CollectArguments arguments, TextWriter message
     public CollectOutcome Run()
     {
         var step = System.Diagnostics.Stopwatch.StartNew();
-        var vmcoreInfo = arguments.VmcoreInfoFile is { } file ? VmcoreInfo.Parse(File.ReadAllBytes(file)) : null;
+        var given = arguments.VmcoreInfoFile is { } file ? ReadVmcoreInfoFile(file) : null;
         using var dump = OpenInput(arguments.Files[0]);
-        if (arguments.Vmlinux is { } vmlinux)
-        {
-            vmcoreInfo = VmlinuxVmcoreInfo.Build(VmlinuxDebuginfo.Open(vmlinux), dump);
-        }
+        var vmcoreInfo = arguments.Vmlinux is { } vmlinux ? VmlinuxVmcoreInfo.Build(VmlinuxDebuginfo.Open(vmlinux), dump)
+            : given is not null ? VmlinuxVmcoreInfo.Merge(given.Entries, dump.VmcoreInfo)
+            : null;
 
         var plan = DumpFilterPlan.Create(dump, arguments.DumpLevel, vmcoreInfo);
         Step("Opening the vmcore", step);
@@ -75,6 +74,26 @@ public sealed class CollectRunner(CollectArguments arguments, TextWriter message
             Step("Syncing the dump file", step);
             Report($"The dumpfile is saved to {path}.");
             return outcome;
+        }
+    }
+
+    /// <summary>-i: a VMCOREINFO text file (makedumpfile -g writes them; /sys/kernel/vmcoreinfo's note holds one).</summary>
+    private static VmcoreInfo ReadVmcoreInfoFile(string path)
+    {
+        try
+        {
+            var info = new FileInfo(path);
+            if (info.Exists && info.Length > VmcoreInfo.MaxSize)
+            {
+                throw new NkdumpException($"-i {path}: {info.Length} bytes is more than a VMCOREINFO ({VmcoreInfo.MaxSize})");
+            }
+
+            return VmcoreInfo.Parse(File.ReadAllBytes(path));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Not an IOException any more: that would read as a failed write of the dump.
+            throw new NkdumpException($"-i {path}: cannot read: {e.Message}", e);
         }
     }
 

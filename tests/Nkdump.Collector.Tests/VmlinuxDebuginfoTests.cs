@@ -143,6 +143,33 @@ public sealed class VmlinuxDebuginfoTests
     }
 
     [Fact]
+    public void Vmcoreinfo_from_a_file_stands_in_for_the_dumps()
+    {
+        using var dir = new TempDirectory();
+        string text;
+        using (var withInfo = DumpOpener.Open(Fixtures.ElfVmcore(Fixture)))
+        {
+            text = withInfo.VmcoreInfo!.Text;
+        }
+
+        var file = dir.Write("vmcoreinfo", System.Text.Encoding.ASCII.GetBytes(text));
+        var withI = dir.File("with-i");
+        var withInfoOut = dir.File("with-info");
+        Run(["-l", "-d", "31", "-i", file, VmlinuxFixture.VmcoreWithoutVmcoreInfo(Fixture), withI]);
+        Run(["-l", "-d", "31", Fixtures.ElfVmcore(Fixture), withInfoOut]);
+        using var a = DumpOpener.Open(withInfoOut);
+        using var b = DumpOpener.Open(withI);
+        Assert.Equal(
+            Enumerable.Range(0, (int)a.Memory.MaxPfn).Count(p => a.Memory.GetPageState((ulong)p) is PageState.Present or PageState.Zero),
+            Enumerable.Range(0, (int)b.Memory.MaxPfn).Count(p => b.Memory.GetPageState((ulong)p) is PageState.Present or PageState.Zero));
+
+        // A missing file is a plain failure (not an I/O error the CLI would report as a failed write).
+        var missing = CollectArguments.Parse(["-d", "31", "-i", dir.File("nope"), Fixtures.ElfVmcore(Fixture), dir.File("out")]);
+        var e = Assert.Throws<NkdumpException>(() => new CollectRunner(missing, TextWriter.Null, () => Stream.Null).Run());
+        Assert.Contains("-i", e.Message);
+    }
+
+    [Fact]
     public void X_and_i_together_are_a_usage_error()
     {
         var e = Assert.Throws<CollectUsageException>(() => CollectArguments.Parse(["-x", "vmlinux", "-i", "info", "in", "out"]));

@@ -102,6 +102,6 @@ public class AutoCrashkernelResetTests
         Assert.True(service.Start());
         Assert.Equal(Grub(Current), t.Read("/etc/default/grub"));
         Assert.Contains("takes effect at the next boot", log.ToString());
-        Assert.Contains("not run under a root prefix", log.ToString());
+        Assert.Contains("not run (--no-regenerate, or a root prefix): /usr/sbin/update-grub", log.ToString());
     }
 }

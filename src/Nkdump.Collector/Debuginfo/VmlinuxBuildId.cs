@@ -21,6 +21,18 @@ internal static class VmlinuxBuildId
     /// <summary>The build ID as lower-case hex, or null when the vmlinux has none.</summary>
     public static string? Read(string path)
     {
+        try
+        {
+            return ReadNotes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new NkdumpException($"-x {path}: cannot read: {e.Message}", e);
+        }
+    }
+
+    private static string? ReadNotes(string path)
+    {
         using var handle = File.OpenHandle(path);
         var length = RandomAccess.GetLength(handle);
         var header = new byte[64];

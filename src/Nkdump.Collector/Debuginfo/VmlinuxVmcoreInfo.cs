@@ -122,8 +122,11 @@ public static class VmlinuxVmcoreInfo
         "page.compound_head", "page.compound_dtor", "page.compound_order", "folio._folio_dtor", "folio._folio_order",
     ];
 
-    /// <summary>-x entries, then the dump's VMCOREINFO for every key they lack.</summary>
-    private static VmcoreInfo Merge(Dictionary<string, string> entries, VmcoreInfo? fromDump)
+    /// <summary>
+    /// -x or -i entries, then the dump's VMCOREINFO for every key they lack (makedumpfile's READ_*
+    /// macros in makedumpfile.h only fill entries still unset).
+    /// </summary>
+    public static VmcoreInfo Merge(IReadOnlyDictionary<string, string> entries, VmcoreInfo? fromDump)
     {
         var text = new StringBuilder();
         foreach (var (key, value) in entries)

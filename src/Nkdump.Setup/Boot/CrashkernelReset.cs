@@ -73,7 +73,8 @@ public sealed class CrashkernelReset(HostRoot root, CommandRunner? runner)
         }
         else if (runner is null)
         {
-            notes.Add($"not run under a root prefix: {string.Join(' ', regenerator)}");
+            notes.Add($"not run (--no-regenerate, or a root prefix): {string.Join(' ', regenerator)}"
+                + (plan.Kind == BootConfigurationKind.Grubby ? "; until it runs, the boot entries keep their old crashkernel=" : "; run it for the change to reach the boot menu"));
         }
         else
         {

@@ -33,20 +33,27 @@ public sealed class KernelBuildConfig
         }
 
         var real = root.Resolve(path);
-        if (new FileInfo(real).Length > MaxBytes)
-        {
-            throw new Formats.NkdumpException($"{real} is larger than {MaxBytes} bytes: not a kernel config");
-        }
-
         var enabled = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var line in File.ReadLines(real))
+        try
         {
-            // "CONFIG_RD_ZSTD=y"; unset options appear as "# CONFIG_RD_ZSTD is not set".
-            var eq = line.IndexOf('=');
-            if (line.StartsWith("CONFIG_", StringComparison.Ordinal) && eq > 0 && line[(eq + 1)..] is "y" or "m")
+            if (new FileInfo(real).Length > MaxBytes)
             {
-                enabled.Add(line[..eq]);
+                throw new Formats.NkdumpException($"{real} is larger than {MaxBytes} bytes: not a kernel config");
             }
+
+            foreach (var line in File.ReadLines(real))
+            {
+                // "CONFIG_RD_ZSTD=y"; unset options appear as "# CONFIG_RD_ZSTD is not set".
+                var eq = line.IndexOf('=');
+                if (line.StartsWith("CONFIG_", StringComparison.Ordinal) && eq > 0 && line[(eq + 1)..] is "y" or "m")
+                {
+                    enabled.Add(line[..eq]);
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new Formats.NkdumpException($"cannot read the kernel config {real}: {e.Message}", e);
         }
 
         return new KernelBuildConfig(path, enabled);

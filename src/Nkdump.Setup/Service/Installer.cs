@@ -26,6 +26,8 @@ public sealed class Installer(HostRoot root, TextWriter log)
         + "path /var/crash\n"
         + "core_collector makedumpfile -l --message-level 7 -d 31\n"
         + "# filter zero,cache,cache_private,user,free    (nkdump: sets the collector's dump level)\n"
+        + "# dracut_args --compress=xz    (nkdump reads only the capture initramfs' compression from it;\n"
+        + "#                               default zstd when the kernel has CONFIG_RD_ZSTD, else gzip)\n"
         + "# failure_action reboot\n"
         + "# final_action reboot\n";
 
