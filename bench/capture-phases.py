@@ -42,8 +42,15 @@ PHASES = [
     ("collect", "collect", "written"),
     ("written_to_off", "written", "off"),
     ("crash_to_init", "sysrq", "init"),
+    ("crash_to_written", "sysrq", "written"),
     ("total", "sysrq", "off"),
 ]
+# table headings (seconds)
+HEADINGS = {
+    "crash_to_console": "sysrq→console", "console_to_init": "console→/init", "init_to_collect": "/init→collect",
+    "collect": "collect→written", "written_to_off": "written→off", "crash_to_init": "sysrq→/init",
+    "crash_to_written": "sysrq→written", "total": "sysrq→off",
+}
 
 
 def read_log(path):
@@ -83,7 +90,7 @@ def table(path):
     groups = {}
     for r in rows:
         groups.setdefault((r.get("kernel", "?"), r["flow"]), []).append(r)
-    heads = ["kernel", "flow", "runs"] + [p for p, _, _ in PHASES] + ["total min-max", "dump MB", "load 1-min"]
+    heads = ["kernel", "flow", "runs"] + [HEADINGS[p] for p, _, _ in PHASES] + ["sysrq→off min-max", "dump MB", "load 1-min"]
     print("| " + " | ".join(heads) + " |")
     print("|" + "---|" * 3 + "---:|" * (len(PHASES) + 3))
     for (kernel, flow), rs in sorted(groups.items()):
