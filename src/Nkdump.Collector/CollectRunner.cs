@@ -29,11 +29,8 @@ public sealed class CollectRunner(CollectArguments arguments, TextWriter message
     public CollectOutcome Run()
     {
         var step = System.Diagnostics.Stopwatch.StartNew();
-        var given = arguments.VmcoreInfoFile is { } file ? ReadVmcoreInfoFile(file) : null;
         using var dump = OpenInput(arguments.Files[0]);
-        var vmcoreInfo = arguments.Vmlinux is { } vmlinux ? VmlinuxVmcoreInfo.Build(VmlinuxDebuginfo.Open(vmlinux), dump)
-            : given is not null ? VmlinuxVmcoreInfo.Merge(given.Entries, dump.VmcoreInfo)
-            : null;
+        var vmcoreInfo = KernelFacts(arguments, dump);
 
         var plan = DumpFilterPlan.Create(dump, arguments.DumpLevel, vmcoreInfo);
         Step("Opening the vmcore", step);
@@ -76,6 +73,15 @@ public sealed class CollectRunner(CollectArguments arguments, TextWriter message
             return outcome;
         }
     }
+
+    /// <summary>
+    /// The VMCOREINFO to use: -x's (from the vmlinux) or -i's, each completed by the dump's own, or
+    /// null for the dump's alone.
+    /// </summary>
+    public static VmcoreInfo? KernelFacts(CollectArguments arguments, IKernelDump dump) =>
+        arguments.Vmlinux is { } vmlinux ? VmlinuxVmcoreInfo.Build(VmlinuxDebuginfo.Open(vmlinux), dump)
+        : arguments.VmcoreInfoFile is { } file ? VmlinuxVmcoreInfo.Merge(ReadVmcoreInfoFile(file).Entries, dump.VmcoreInfo)
+        : null;
 
     /// <summary>-i: a VMCOREINFO text file (makedumpfile -g writes them; /sys/kernel/vmcoreinfo's note holds one).</summary>
     private static VmcoreInfo ReadVmcoreInfoFile(string path)

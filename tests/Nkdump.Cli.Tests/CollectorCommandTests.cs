@@ -32,6 +32,28 @@ public class CollectorCommandTests
     }
 
     [Fact]
+    public void DumpDmesgTakesVmcoreinfoFromI()
+    {
+        using var dir = new TempDirectory();
+        string text;
+        using (var dump = Nkdump.Formats.DumpOpener.Open(Fixtures.ElfVmcore(Fixture)))
+        {
+            text = dump.VmcoreInfo!.Text;
+        }
+
+        // A VMCOREINFO whose log symbol is wrong: the -i file wins over the dump's (makedumpfile's order).
+        var broken = dir.Write("broken", System.Text.Encoding.ASCII.GetBytes(string.Join('\n', text.Split('\n').Where(l => !l.StartsWith("SYMBOL(prb)=", StringComparison.Ordinal))) + "\nSYMBOL(prb)=ffffffff80000000\n"));
+        var good = dir.Write("good", System.Text.Encoding.ASCII.GetBytes(text));
+        var (code, _, error) = CliRunner.Run("collect", "--dump-dmesg", "-i", good, Fixtures.ElfVmcore(Fixture), dir.File("with-i.txt"));
+        Assert.True(code == 0, error);
+        var (plainCode, _, plainError) = CliRunner.Run("collect", "--dump-dmesg", Fixtures.ElfVmcore(Fixture), dir.File("plain.txt"));
+        Assert.True(plainCode == 0, plainError);
+        Assert.Equal(File.ReadAllText(dir.File("plain.txt")), File.ReadAllText(dir.File("with-i.txt")));
+        var (brokenCode, _, _) = CliRunner.Run("collect", "--dump-dmesg", "-i", broken, Fixtures.ElfVmcore(Fixture), dir.File("broken.txt"));
+        Assert.NotEqual(0, brokenCode);
+    }
+
+    [Fact]
     public void CollectWritesADumpAndReportsProgress()
     {
         using var dir = new TempDirectory();

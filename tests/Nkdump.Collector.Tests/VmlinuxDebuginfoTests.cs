@@ -2,6 +2,8 @@ using Nkdump.Collector.Cli;
 using Nkdump.Collector.Debuginfo;
 using Nkdump.Collector.Filtering;
 using Nkdump.Formats;
+using Nkdump.Kernel;
+using Nkdump.Kernel.Printk;
 using Nkdump.Testing;
 using Nkdump.Testing.Builders;
 
@@ -117,6 +119,20 @@ public sealed class VmlinuxDebuginfoTests
         Run(["-l", "-d", "31", "-x", VmlinuxFixture.Vmlinux(Fixture), Fixtures.ElfVmcore(Fixture), withX]);
         Run(["-l", "-d", "31", Fixtures.ElfVmcore(Fixture), without]);
         Assert.True(File.ReadAllBytes(withX).AsSpan().SequenceEqual(File.ReadAllBytes(without)), "-x changed the dump");
+    }
+
+    [Theory]
+    [MemberData(nameof(Fixtures.All), MemberType = typeof(Fixtures))]
+    public void The_kernel_log_reads_the_same_from_x_without_vmcoreinfo(string fixture)
+    {
+        using var withInfo = DumpOpener.Open(Fixtures.ElfVmcore(fixture));
+        using var stripped = DumpOpener.Open(VmlinuxFixture.VmcoreWithoutVmcoreInfo(fixture));
+        var computed = VmlinuxVmcoreInfo.Build(VmlinuxDebuginfo.Open(VmlinuxFixture.Vmlinux(fixture)), stripped);
+        var expected = KernelLogReader.Read(KernelContext.Open(withInfo.Memory, withInfo.VmcoreInfo));
+        var ours = KernelLogReader.Read(KernelContext.Open(stripped.Memory, computed));
+        Assert.Empty(ours.Problems);
+        Assert.True(expected.Records.Count > 100, $"{expected.Records.Count} records");
+        Assert.Equal(DmesgTextFormatter.Format(expected.Records, caller: true), DmesgTextFormatter.Format(ours.Records, caller: true));
     }
 
     [Fact]

@@ -122,7 +122,7 @@ internal static class CollectorCommands
     private static int DumpDmesg(CommandContext ctx, CollectArguments arguments)
     {
         using var dump = DumpOpener.Open(arguments.Files[0]);
-        var kernel = KernelContext.Open(dump.Memory, dump.VmcoreInfo);
+        var kernel = KernelContext.Open(dump.Memory, CollectRunner.KernelFacts(arguments, dump) ?? dump.VmcoreInfo);
         var log = KernelLogReader.Read(kernel);
         File.WriteAllText(arguments.Files[1], DmesgTextFormatter.Format(log.Records, caller: false));
         foreach (var problem in log.Problems)

@@ -21,15 +21,15 @@ internal sealed class EntryWriter(Dictionary<string, string> entries, BtfTypes t
         }
     }
 
-    /// <summary>SIZE(type) of a struct or union; null when BTF has no such type.</summary>
+    /// <summary>SIZE(type) of a struct, union or typedef (atomic_long_t, nodemask_t); null when BTF has no such type.</summary>
     public long? Size(string type)
     {
-        if ((types.Find(type, BtfKind.Struct) ?? types.Find(type, BtfKind.Union)) is not { } found)
+        if (Aggregate(type) is not { } found)
         {
             return null;
         }
 
-        var size = types.SizeOf(found.Id);
+        var size = types.SizeOf(found);
         entries[$"SIZE({type})"] = size.ToString(CultureInfo.InvariantCulture);
         return size;
     }
@@ -37,19 +37,28 @@ internal sealed class EntryWriter(Dictionary<string, string> entries, BtfTypes t
     /// <summary>OFFSET(type.member), the member searched through anonymous structs and unions as C does.</summary>
     public void Offset(string path)
     {
-        if (types.OffsetOf(path) is { } offset)
+        if (Member(path) is { } location)
         {
-            entries[$"OFFSET({path})"] = offset.ToString(CultureInfo.InvariantCulture);
+            entries[$"OFFSET({path})"] = location.ByteOffset.ToString(CultureInfo.InvariantCulture);
         }
     }
 
-    /// <summary>LENGTH(type.member) of an array member.</summary>
-    public void Length(string path)
+    /// <summary>LENGTH(<paramref name="key"/>): the element count of the array member <paramref name="path"/> (the key's own name by default).</summary>
+    public void Length(string path, string? key = null)
     {
-        if (types.FindPath(path) is { } location && types.Resolve(location.Type) is { Kind: BtfKind.Array } array)
+        if (Member(path) is { } location && types.Resolve(location.Type) is { Kind: BtfKind.Array } array)
         {
-            entries[$"LENGTH({path})"] = array.Array.Count.ToString(CultureInfo.InvariantCulture);
+            entries[$"LENGTH({key ?? path})"] = array.Array.Count.ToString(CultureInfo.InvariantCulture);
         }
+    }
+
+    private int? Aggregate(string name) =>
+        (types.Find(name, BtfKind.Struct) ?? types.Find(name, BtfKind.Union) ?? types.Find(name, BtfKind.Typedef))?.Id;
+
+    private BtfMemberLocation? Member(string path)
+    {
+        var dot = path.IndexOf('.', StringComparison.Ordinal);
+        return dot > 0 && Aggregate(path[..dot]) is { } root ? types.FindPath(root, path[(dot + 1)..].Split('.')) : null;
     }
 
     public void Number(string name, long value) => entries[$"NUMBER({name})"] = value.ToString(CultureInfo.InvariantCulture);

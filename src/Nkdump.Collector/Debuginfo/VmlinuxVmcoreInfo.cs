@@ -112,6 +112,7 @@ public static class VmlinuxVmcoreInfo
         builder.Offset("list_head.prev");
         builder.Length("zone.free_area");
         StructPageNumbers.Add(builder, vmlinux.Types, version);
+        KernelLogEntries.Add(builder, vmlinux.Types, symbols);
         return Merge(entries, fromDump);
     }
 
