@@ -338,6 +338,12 @@ public class HostServiceCommandTests : IDisposable
         Assert.Equal(1, lz4);
         Assert.Contains("CONFIG_RD_LZ4 is not set", lz4Error);
 
+        Write("/etc/kdump.conf", "path /var/crash\ndracut_args --compress=gzip --add-drivers e1000e\n");
+        var (fromConfig, fromConfigOutput, fromConfigError) = CliRunner.Run("rebuild", "--root", _root, "--binary", "/build/nkdump");
+        Assert.True(fromConfig == 0, fromConfigError);
+        Assert.Contains("(gzip, from dracut_args", fromConfigOutput);
+        Assert.Contains("kdump.conf:2: 'dracut_args': '--add-drivers e1000e' is not supported by nkdump", fromConfigError);
+
         var (unknown, _, unknownError) = CliRunner.Run("rebuild", "--root", _root, "--compress", "rar");
         Assert.Equal(2, unknown);
         Assert.Contains("gzip, zstd, xz, lz4, lzma, bzip2, lzo", unknownError);

@@ -39,6 +39,7 @@ internal static class HostServiceCommands
             var parsed = Parse(args);
             return HostCommandSupport.Guard(ctx, name, () =>
             {
+                WarnAboutConfig(ctx, name, parsed);
                 action(Create(ctx, parsed));
                 return ExitCodes.Success;
             });
@@ -57,9 +58,20 @@ internal static class HostServiceCommands
 
         return HostCommandSupport.Guard(ctx, "rebuild", () =>
         {
+            WarnAboutConfig(ctx, "rebuild", parsed);
             Create(ctx, parsed, compression).Rebuild();
             return ExitCodes.Success;
         });
+    }
+
+    /// <summary>kdump.conf's warnings (ignored directives, dracut_args options) on stderr, before a verb that uses it.</summary>
+    private static void WarnAboutConfig(CommandContext ctx, string verb, ParsedArguments parsed)
+    {
+        var path = HostCommandSupport.ConfigPath(parsed);
+        if (verb != "stop" && File.Exists(path))
+        {
+            HostCommandSupport.LoadConfig(ctx, path);
+        }
     }
 
     private static ParsedArguments Parse(string[] args)
