@@ -86,7 +86,8 @@ e2e_stage_root() {
   mkdir -p "$stage/usr/lib/x86_64-linux-gnu"; cp -L /usr/lib/x86_64-linux-gnu/liblzo2.so.2 "$stage/usr/lib/x86_64-linux-gnu/"
   cp /bin/busybox "$stage/bin/busybox"
   ln -s busybox "$stage/bin/sh"
-  cp "$KROOT/boot/vmlinuz-$KREL" "$stage/boot/"
+  # The kernel config too: the image builder reads CONFIG_RD_* to choose (zstd) and check the compression.
+  cp "$KROOT/boot/vmlinuz-$KREL" "$KROOT/boot/config-$KREL" "$stage/boot/"
   # Hard links when the work folder allows (hundreds of MB of modules, pruned below to a few).
   cp -al "$KROOT/lib/modules/$KREL" "$stage/lib/modules/" 2>/dev/null || cp -a "$KROOT/lib/modules/$KREL" "$stage/lib/modules/"
   : > "$stage/etc/e2e.env"
