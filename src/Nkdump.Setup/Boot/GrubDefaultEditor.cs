@@ -35,8 +35,8 @@ public static class GrubDefaultEditor
             }
 
             var words = i == linuxIndex
-                ? WithCrashkernel(assignment.Words, value)
-                : assignment.Words.Where(w => !IsCrashkernel(w)).ToList();
+                ? KernelCommandLineText.WithCrashkernel(assignment.Words, value)
+                : assignment.Words.Where(w => !KernelCommandLineText.IsCrashkernel(w)).ToList();
             if (!words.SequenceEqual(assignment.Words))
             {
                 lines[i] = assignment.Replace(words);
@@ -61,7 +61,7 @@ public static class GrubDefaultEditor
         {
             if (TryParseAssignment(line, out var name, out var a))
             {
-                var found = a.Words.LastOrDefault(IsCrashkernel);
+                var found = a.Words.LastOrDefault(KernelCommandLineText.IsCrashkernel);
                 if (name == LinuxVariable)
                 {
                     linux = found;
@@ -76,34 +76,6 @@ public static class GrubDefaultEditor
         return (linuxDefault ?? linux)?["crashkernel=".Length..];
     }
 
-    private static List<string> WithCrashkernel(IReadOnlyList<string> words, string value)
-    {
-        var wanted = $"crashkernel={value}";
-        var result = new List<string>();
-        var placed = false;
-        foreach (var word in words)
-        {
-            if (!IsCrashkernel(word))
-            {
-                result.Add(word);
-            }
-            else if (!placed)
-            {
-                // Put the new value where the old one was, so a re-run leaves the line as it is.
-                result.Add(wanted);
-                placed = true;
-            }
-        }
-
-        if (!placed)
-        {
-            result.Add(wanted);
-        }
-
-        return result;
-    }
-
-    private static bool IsCrashkernel(string word) => word.StartsWith("crashkernel=", StringComparison.Ordinal);
 
     /// <summary>NAME="words" / NAME='words' / NAME=words, optionally after "export ", with an optional trailing comment.</summary>
     private static bool TryParseAssignment(string line, out string name, out Assignment assignment)

@@ -10,6 +10,16 @@ public static class KernelCommandLineText
     public static string SetCrashkernel(string line, string value)
     {
         var words = line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
+        var edited = string.Join(' ', WithCrashkernel(words, value));
+        return edited == string.Join(' ', words) ? line : edited;
+    }
+
+    /// <summary>
+    /// The parameters with exactly one crashkernel=VALUE, put where the first old one was so a
+    /// re-run leaves the line as it is (appended when there was none); every other word kept in place.
+    /// </summary>
+    public static List<string> WithCrashkernel(IReadOnlyList<string> words, string value)
+    {
         var wanted = $"crashkernel={value}";
         var result = new List<string>();
         var placed = false;
@@ -31,13 +41,12 @@ public static class KernelCommandLineText
             result.Add(wanted);
         }
 
-        var edited = string.Join(' ', result);
-        return edited == string.Join(' ', words) ? line : edited;
+        return result;
     }
 
     /// <summary>The value of the last crashkernel= (the one the kernel uses), or null.</summary>
     public static string? Crashkernel(string line) =>
         line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries).LastOrDefault(IsCrashkernel)?["crashkernel=".Length..];
 
-    private static bool IsCrashkernel(string word) => word.StartsWith("crashkernel=", StringComparison.Ordinal);
+    public static bool IsCrashkernel(string word) => word.StartsWith("crashkernel=", StringComparison.Ordinal);
 }
