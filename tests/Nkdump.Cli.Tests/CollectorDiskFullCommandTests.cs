@@ -32,6 +32,7 @@ public sealed class CollectorDiskFullCommandTests : IDisposable
         Assert.True(infoCode == 0, infoError);
         Assert.Contains("elf", info);
         Assert.Matches(@"incomplete\s+[1-9][0-9,]*", info);
+        Assert.Matches(@"(?m)^\s+incomplete\s+yes$", info);
     }
 
     public void Dispose()

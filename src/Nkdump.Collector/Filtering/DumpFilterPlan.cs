@@ -38,7 +38,7 @@ public sealed class DumpFilterPlan
         {
             if ((level & ~DumpLevel.Zero) != 0)
             {
-                throw new NkdumpException($"{dump.Path}: no VMCOREINFO, so dump level {(int)level} cannot be applied (only 0 and 1 work without it; or give -i VMCOREINFO)");
+                throw new NkdumpException($"{dump.Path}: no VMCOREINFO, so dump level {(int)level} cannot be applied (only 0 and 1 work without it; or give -i VMCOREINFO, or -x VMLINUX with the kernel's .BTF)");
             }
 
             return new DumpFilterPlan(dump.Memory, null, zeroHasNoData, level);

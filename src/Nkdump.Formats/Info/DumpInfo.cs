@@ -104,6 +104,9 @@ public sealed record DumpInfo(
         new("pt_load", Dec(elf.Segments.Count(s => s.IsLoad))),
         new("pt_note", Dec(elf.Segments.Count(s => s.IsNote))),
         new("notes", Dec(elf.Notes.Count)),
+
+        // makedumpfile's DUMP_ELF_INCOMPLETE: the writer stopped before its last page (a full disk).
+        new("incomplete", elf.IsIncomplete ? "yes" : "no"),
     ];
 
     private static string StatusNames(uint status)
