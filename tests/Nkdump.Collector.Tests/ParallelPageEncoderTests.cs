@@ -106,12 +106,14 @@ public class ParallelPageEncoderTests
         }
     }
 
-    [Fact]
-    public void SinkFailureStopsTheProducerWithTheIOError()
+    [Theory]
+    [InlineData(1)] // everything on the caller's thread
+    [InlineData(2)]
+    public void SinkFailureStopsTheProducerWithTheIOError(int workers)
     {
         var random = new Random(1);
         var sink = new FailingSink(40);
-        using var encoder = new ParallelPageEncoder(new PipelineOptions(PageSize, PageCompression.Lzo, true, 2, ChunkPages: 8), sink);
+        using var encoder = new ParallelPageEncoder(new PipelineOptions(PageSize, PageCompression.Lzo, true, workers, ChunkPages: 8), sink);
         var e = Assert.Throws<IOException>(() =>
         {
             for (var i = 0; i < 10_000; i++)

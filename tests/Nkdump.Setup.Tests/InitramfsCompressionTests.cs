@@ -28,6 +28,26 @@ public class InitramfsCompressionTests
         return result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
     }
 
+    /// <summary>
+    /// The kernel allocates the frame's window to unpack a zstd image inside the crash reservation:
+    /// the frame must ask for 128 KiB, not level 15's default 4 MiB (RFC 8878 3.1.1.1: the window
+    /// descriptor follows the frame header descriptor when the single-segment flag is clear).
+    /// </summary>
+    [Fact]
+    public void ZstdImageAsksForASmallWindow()
+    {
+        using var t = new TempRoot();
+        FakeSystem.Populate(t, "ext4 UUID=1234\npath /crash\n");
+        t.Write($"/boot/config-{FakeSystem.Release}", AllCompressions);
+        var image = File.ReadAllBytes(Build(t, InitramfsCompression.Zstd).ImagePath);
+        var descriptor = image[4];
+        Assert.Equal(0, descriptor & 0x20);
+        var exponent = image[5] >> 3;
+        var mantissa = image[5] & 7;
+        var windowBase = 1L << (10 + exponent);
+        Assert.Equal(128 << 10, windowBase + (windowBase / 8 * mantissa));
+    }
+
     [Theory]
     [InlineData(InitramfsCompression.Gzip, "gzip -dc", "1F8B")]
     [InlineData(InitramfsCompression.Zstd, "zstd -dc", "28B52FFD")]

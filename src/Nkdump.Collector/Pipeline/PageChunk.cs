@@ -10,7 +10,7 @@ internal sealed class PageChunk
     public PageChunk(int chunkPages, int pageSize)
     {
         Pfns = new ulong[chunkPages];
-        Input = new byte[chunkPages * pageSize];
+        _inputBytes = chunkPages * pageSize;
         Output = new byte[(chunkPages * pageSize) + SlackBytes(pageSize)];
         Encodings = new PageEncoding[chunkPages];
         Offsets = new int[chunkPages];
@@ -24,7 +24,14 @@ internal sealed class PageChunk
     public static int SlackBytes(int pageSize) => (pageSize / 16) + 64 + 3;
 
     public ulong[] Pfns { get; }
-    public byte[] Input { get; }
+    private readonly int _inputBytes;
+    private byte[]? _input;
+
+    /// <summary>
+    /// Page bytes copied in (by the producer, or by a worker when a page cannot be used where it
+    /// lies). Allocated on first use: pages compressed straight from a mapped vmcore never need it.
+    /// </summary>
+    public byte[] Input => _input ??= new byte[_inputBytes];
     public byte[] Output { get; }
     public PageEncoding[] Encodings { get; }
     public int[] Offsets { get; }

@@ -23,6 +23,9 @@ public sealed class InitramfsCompressor(string? searchPath = null)
     /// <summary>zstd level: dracut's -15; level 19 gains little on binaries and is several times slower.</summary>
     public const int ZstdLevel = 15;
 
+    /// <summary>log2 of the zstd window: 128 KiB, what the capture kernel must allocate to unpack it.</summary>
+    public const int ZstdWindowLog = 17;
+
     private readonly string _searchPath = searchPath ?? Environment.GetEnvironmentVariable("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin";
 
     /// <summary>The program and arguments that compress stdin to stdout, or null for the in-process ones.</summary>
@@ -65,6 +68,12 @@ public sealed class InitramfsCompressor(string? searchPath = null)
                     using var zstd = new Compressor(ZstdLevel);
                     // A checksum, as the zstd program writes by default; the kernel verifies it.
                     zstd.SetParameter(ZSTD_cParameter.ZSTD_c_checksumFlag, 1);
+
+                    // The kernel's unpacker (lib/decompress_unzstd.c) allocates a workspace the size
+                    // of the frame's window inside the small crash reservation: level 15's 4 MiB
+                    // window made the smallest working crashkernel= 8 MiB larger than gzip's
+                    // (docs/BENCHMARKS.md, issue 7). 128 KiB keeps the image smaller than gzip's.
+                    zstd.SetParameter(ZSTD_cParameter.ZSTD_c_windowLog, ZstdWindowLog);
                     return zstd.Wrap(cpio).ToArray();
                 }
 
