@@ -3,6 +3,7 @@ using Nkdump.Formats;
 using Nkdump.Formats.Codecs;
 using Nkdump.Formats.Kdump;
 using Nkdump.Testing;
+using Nkdump.Testing.Builders;
 
 namespace Nkdump.Capture.Tests;
 
@@ -120,8 +121,7 @@ public sealed class SaveToFileSystemTests : IDisposable
         string? mounted = null;
         _t.Machine.OnMount = (_, target, _, _) =>
         {
-            var mount = ExternalTool.Run("mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", target]);
-            Assert.True(mount.ExitCode == 0, "mounting a small tmpfs needs root: " + mount);
+            SmallTmpfs.Mount(target, "4m");
             mounted = target;
         };
 
@@ -164,8 +164,7 @@ public sealed class SaveToFileSystemTests : IDisposable
         string? mounted = null;
         _t.Machine.OnMount = (_, target, _, _) =>
         {
-            var mount = ExternalTool.Run("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", target]);
-            Assert.True(mount.ExitCode == 0, "mounting a small tmpfs needs root: " + mount);
+            SmallTmpfs.Mount(target, "64k");
             mounted = target;
         };
 

@@ -11,13 +11,8 @@ namespace Nkdump.Cli.Tests;
 public sealed class CollectorDiskFullCommandTests : IDisposable
 {
     private const string Fixture = "debian-6.1.0-56-amd64";
-    private readonly TempDirectory _mount = new();
+    private readonly SmallTmpfs _mount = new("4m");
 
-    public CollectorDiskFullCommandTests()
-    {
-        var mount = ExternalTool.Run("mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", _mount.Path]);
-        Assert.True(mount.ExitCode == 0, "mounting a small tmpfs needs root: " + mount);
-    }
 
     [Fact]
     public void ElfCollectOnAFullDiskExitsOneAndInfoSaysIncomplete()
@@ -35,9 +30,5 @@ public sealed class CollectorDiskFullCommandTests : IDisposable
         Assert.Matches(@"(?m)^\s+incomplete\s+yes$", info);
     }
 
-    public void Dispose()
-    {
-        ExternalTool.Run("umount", [_mount.Path]);
-        _mount.Dispose();
-    }
+    public void Dispose() => _mount.Dispose();
 }

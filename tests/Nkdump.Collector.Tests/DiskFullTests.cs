@@ -17,13 +17,8 @@ namespace Nkdump.Collector.Tests;
 public sealed class DiskFullTests : IDisposable
 {
     private const string Fixture = "debian-6.1.0-56-amd64";
-    private readonly TempDirectory _mount = new();
+    private readonly SmallTmpfs _mount = new("4m");
 
-    public DiskFullTests()
-    {
-        var mount = ExternalTool.Run("mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", _mount.Path]);
-        Assert.True(mount.ExitCode == 0, "mounting a small tmpfs needs root: " + mount);
-    }
 
     [Fact]
     public void FullDiskLeavesAnIncompleteReadableDump()
@@ -109,9 +104,5 @@ public sealed class DiskFullTests : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        ExternalTool.Run("umount", [_mount.Path]);
-        _mount.Dispose();
-    }
+    public void Dispose() => _mount.Dispose();
 }

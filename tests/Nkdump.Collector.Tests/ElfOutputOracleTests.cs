@@ -29,19 +29,6 @@ public sealed class ElfOutputOracleTests
             Assert.Contains(elf.Segments, s => s.IsLoad && s.VirtualAddress >= 0xffffffff80000000UL);
         }
 
-        using var source = DumpOpener.Open(Fixtures.ElfVmcore(fixture));
-        var address = source.VmcoreInfo!.Symbol("init_uts_ns")!.Value + (ulong)(source.VmcoreInfo.Offset("uts_namespace.name") ?? 0);
-        const string script = """
-            import sys, drgn
-            p = drgn.Program()
-            p.set_core_dump(sys.argv[1])
-            b = p.read(int(sys.argv[2], 16), 6 * 65)
-            for i in range(5):
-                print(b[i * 65:(i + 1) * 65].split(b"\0")[0].decode())
-            """;
-        var result = ExternalTool.Run("/usr/bin/python3", ["-c", script, output, address.ToString("x", CultureInfo.InvariantCulture)], TimeSpan.FromMinutes(2));
-        Assert.True(result.ExitCode == 0, result.ToString());
-        var expected = File.ReadAllLines(Fixtures.Expected(fixture, "uts.txt")).Select(l => l[(l.IndexOf(' ', StringComparison.Ordinal) + 1)..]);
-        Assert.Equal(expected, result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        DrgnOracle.AssertReadsUtsname(output, fixture, addressFrom: Fixtures.ElfVmcore(fixture));
     }
 }

@@ -196,19 +196,6 @@ public sealed class OracleTests(ConvertedFixtures converted) : IClassFixture<Con
             "zstd-from-elf" => converted.Get(fixture, OutputFormat.Kdump, PageCompression.Zstd),
             _ => converted.Get(fixture, OutputFormat.Kdump, PageCompression.Lzo),
         };
-        using var dump = DumpOpener.Open(path);
-        var address = dump.VmcoreInfo!.Symbol("init_uts_ns")!.Value + (ulong)(dump.VmcoreInfo.Offset("uts_namespace.name") ?? 0);
-        const string script = """
-            import sys, drgn
-            p = drgn.Program()
-            p.set_core_dump(sys.argv[1])
-            b = p.read(int(sys.argv[2], 16), 6 * 65)
-            for i in range(5):
-                print(b[i * 65:(i + 1) * 65].split(b"\0")[0].decode())
-            """;
-        var result = ExternalTool.Run("/usr/bin/python3", ["-c", script, path, address.ToString("x", CultureInfo.InvariantCulture)], TimeSpan.FromMinutes(2));
-        Assert.True(result.ExitCode == 0, result.ToString());
-        var expected = File.ReadAllLines(Fixtures.Expected(fixture, "uts.txt")).Select(l => l[(l.IndexOf(' ', StringComparison.Ordinal) + 1)..]);
-        Assert.Equal(expected, result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        DrgnOracle.AssertReadsUtsname(path, fixture);
     }
 }
