@@ -67,7 +67,7 @@ public sealed class CollectRunner(CollectArguments arguments, TextWriter message
         {
             var outcome = collector.Write(output, null, plan.Statistics);
             Step("Copying data", step);
-            output.Flush(flushToDisk: true);
+            output.FlushToDisk();
             Step("Syncing the dump file", step);
             Report($"The dumpfile is saved to {path}.");
             return outcome;
@@ -104,12 +104,16 @@ public sealed class CollectRunner(CollectArguments arguments, TextWriter message
     }
 
     /// <summary>
-    /// Opens VMCORE. An ELF file (/proc/vmcore) is memory-mapped, and read with pread(2) when the
-    /// kernel refuses mmap or --non-mmap asks for it, as makedumpfile does; other formats are mapped.
+    /// Opens VMCORE. An ELF file (/proc/vmcore) is read with pread(2) and its pages are mapped a
+    /// window at a time by the threads that compress them (<see cref="WindowMappedFile"/>: mapping
+    /// all of /proc/vmcore costs the capture kernel page tables in proportion to the crashed machine);
+    /// only pread when the kernel refuses mmap or --non-mmap asks for it, as makedumpfile does.
+    /// Other formats (re-filtering a dump file) are mapped whole.
     /// </summary>
     private IKernelDump OpenInput(string path)
     {
-        if (arguments.NonMmap && OpenForReading(path) is { } file)
+        var mode = arguments.NonMmap ? FileReadMode.Read : FileReadMode.MapWindowsOrRead;
+        if (OpenForReading(path, mode) is { } file)
         {
             Span<byte> magic = stackalloc byte[4];
             if (file.Length >= magic.Length)
@@ -117,28 +121,28 @@ public sealed class CollectRunner(CollectArguments arguments, TextWriter message
                 file.Read(0, magic);
                 if (magic.SequenceEqual((ReadOnlySpan<byte>)[0x7f, (byte)'E', (byte)'L', (byte)'F']))
                 {
-                    return ElfVmcore.Open(file);
+                    var elf = ElfVmcore.Open(file);
+                    if (elf is { IsMemoryMapped: false, ReadReason: { } reason } && !arguments.NonMmap)
+                    {
+                        Report($"{path}: {reason}");
+                    }
+
+                    return elf;
                 }
             }
 
             file.Dispose();
         }
 
-        var dump = DumpOpener.Open(path);
-        if (dump is ElfVmcore { IsMemoryMapped: false, ReadReason: { } reason })
-        {
-            Report($"{path}: {reason}");
-        }
-
-        return dump;
+        return DumpOpener.Open(path);
     }
 
     /// <summary>The file for positional reads, or null when it cannot be read that way (a pipe: DumpOpener streams it).</summary>
-    private static IRandomAccessFile? OpenForReading(string path)
+    private static IRandomAccessFile? OpenForReading(string path, FileReadMode mode)
     {
         try
         {
-            return RandomAccessFile.Open(path, mode: FileReadMode.Read);
+            return RandomAccessFile.Open(path, mode: mode);
         }
         catch (NkdumpException)
         {
@@ -163,7 +167,7 @@ public sealed class CollectRunner(CollectArguments arguments, TextWriter message
         {
             using var output = CreateDumpFile(arguments.Files[1]);
             ElfWriter.Write(filtered, dump.Notes, output, layout);
-            output.Flush(flushToDisk: true);
+            output.FlushToDisk();
             Report($"The dumpfile is saved to {arguments.Files[1]}.");
         }
 
@@ -183,7 +187,7 @@ public sealed class CollectRunner(CollectArguments arguments, TextWriter message
             var end = i == outputs.Length - 1 ? kept.Bits : PfnAfter(kept, start, (total - written) / (outputs.Length - i));
             using var output = CreateDumpFile(outputs[i]);
             var part = collector.Write(output, (start, end), statistics);
-            output.Flush(flushToDisk: true);
+            output.FlushToDisk();
             written += part.PagesWritten;
             zero += part.ZeroPages;
             start = end;
@@ -205,7 +209,8 @@ public sealed class CollectRunner(CollectArguments arguments, TextWriter message
         return Math.Min(pfn, kept.Bits);
     }
 
-    private FileStream CreateDumpFile(string path)
+    /// <summary>Creates the dump file 0600, writing back early (see <see cref="EarlyWritebackStream"/>).</summary>
+    private EarlyWritebackStream CreateDumpFile(string path)
     {
         var options = new FileStreamOptions
         {
@@ -217,7 +222,7 @@ public sealed class CollectRunner(CollectArguments arguments, TextWriter message
         };
         try
         {
-            return new FileStream(path, options);
+            return new EarlyWritebackStream(new FileStream(path, options));
         }
         catch (IOException) when (!arguments.Force && File.Exists(path))
         {

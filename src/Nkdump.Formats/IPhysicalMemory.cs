@@ -50,6 +50,13 @@ public interface IPhysicalMemory
     PageState GetPageState(ulong pfn);
 
     /// <summary>
+    /// One past the last page frame of the run from <paramref name="pfn"/> on that is known to share
+    /// its state (at least pfn + 1), so that a pass over every frame asks once per run, not once per
+    /// page: an ELF core's states only change at segment boundaries.
+    /// </summary>
+    ulong SameStateEnd(ulong pfn) => pfn + 1;
+
+    /// <summary>
     /// True when <see cref="TryRead"/> may be called from several threads at once (a mapped or
     /// positionally read ELF core holds no per-read state; a compressed dump's decompressor does),
     /// so the collector's workers can read their own pages.
@@ -57,15 +64,10 @@ public interface IPhysicalMemory
     bool ConcurrentReads => false;
 
     /// <summary>
-    /// The bytes of page <paramref name="pfn"/> where they already lie in memory (a mapped ELF core),
-    /// without a copy; false when the page must be read with <see cref="TryRead"/> (any other
-    /// source, a zero-filled or missing page). The span lives as long as the dump.
+    /// A view of the pages where they already lie in memory (a mapped ELF core), for one thread, or
+    /// null when pages must be copied with <see cref="TryRead"/>. Each thread opens its own.
     /// </summary>
-    bool TryGetPage(ulong pfn, out ReadOnlySpan<byte> page)
-    {
-        page = default;
-        return false;
-    }
+    IPageView? OpenPageView() => null;
 
     /// <summary>
     /// Reads <paramref name="destination"/>.Length bytes at physical address <paramref name="physicalAddress"/>
@@ -73,6 +75,16 @@ public interface IPhysicalMemory
     /// could not be read, when any part is excluded or not in the dump. Zero pages read as zeros.
     /// </summary>
     bool TryRead(ulong physicalAddress, Span<byte> destination, out PhysicalReadFailure failure);
+}
+
+/// <summary>
+/// Pages of a dump where they lie, without a copy, for one thread. A span stays valid until the next
+/// call or until the view is disposed (the view may map the file window by window).
+/// </summary>
+public interface IPageView : IDisposable
+{
+    /// <summary>The bytes of page <paramref name="pfn"/>; false when the page is not plain file data (a zero tail, a hole, a cut-off page): read it with TryRead.</summary>
+    bool TryGetPage(ulong pfn, out ReadOnlySpan<byte> page);
 }
 
 /// <summary>Why a physical read failed: the first page that was not readable, and its state.</summary>

@@ -44,7 +44,19 @@ public sealed class PfnBitmap
     /// <summary>Sets every bit in [start, end).</summary>
     public void SetRange(ulong start, ulong end)
     {
-        for (var pfn = start; pfn < Math.Min(end, Bits); pfn++)
+        end = Math.Min(end, Bits);
+        var pfn = start;
+        for (; pfn < end && (pfn & 63) != 0; pfn++)
+        {
+            this[pfn] = true;
+        }
+
+        for (; pfn + 64 <= end; pfn += 64)
+        {
+            _words[pfn >> 6] = ulong.MaxValue;
+        }
+
+        for (; pfn < end; pfn++)
         {
             this[pfn] = true;
         }

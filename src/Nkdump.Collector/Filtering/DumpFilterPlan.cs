@@ -68,15 +68,7 @@ public sealed class DumpFilterPlan
         var kept = new PfnBitmap(_memory.MaxPfn);
         if (_filter is null)
         {
-            foreach (var range in _memory.Ranges)
-            {
-                for (var pfn = range.StartPfn; pfn < range.EndPfn; pfn++)
-                {
-                    var state = _memory.GetPageState(pfn);
-                    kept[pfn] = state == PageState.Present || (state == PageState.Zero && !_zeroHasNoData);
-                }
-            }
-
+            PageFilter.KeepFramesWithData(_memory, kept, 0, kept.Bits, _zeroHasNoData);
             return kept;
         }
 

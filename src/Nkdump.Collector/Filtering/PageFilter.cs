@@ -57,21 +57,7 @@ public sealed class PageFilter
 
         windowEnd = Math.Min(windowEnd, keep.Bits);
         var window = new Window(windowStart, windowEnd);
-        // Frames that exist and have data: the physical memory's ranges, less what an earlier
-        // filtering left out (re-filtering a dump) and zero-filled ELF tails.
-        foreach (var range in _physical.Ranges)
-        {
-            var start = Math.Max(range.StartPfn, window.Start);
-            var end = Math.Min(range.EndPfn, window.End);
-            for (var pfn = start; pfn < end; pfn++)
-            {
-                var state = _physical.GetPageState(pfn);
-                if (state == PageState.Present || (state == PageState.Zero && !_zeroPagesHaveNoData))
-                {
-                    keep[pfn] = true;
-                }
-            }
-        }
+        KeepFramesWithData(_physical, keep, windowStart, windowEnd, _zeroPagesHaveNoData);
 
         // makedumpfile reads struct pages only when a rule needs them (create_2nd_bitmap).
         var level = _classifier.Level;
@@ -128,6 +114,31 @@ public sealed class PageFilter
                 }
 
                 batchStart = batchEnd;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Marks the frames of [<paramref name="start"/>, <paramref name="end"/>) that exist and have data:
+    /// the physical memory's ranges, less what an earlier filtering left out (re-filtering a dump) and,
+    /// when <paramref name="zeroPagesHaveNoData"/>, zero-filled ELF tails. Asks once per run of frames
+    /// in one state, not once per frame.
+    /// </summary>
+    public static void KeepFramesWithData(IPhysicalMemory physical, PfnBitmap keep, ulong start, ulong end, bool zeroPagesHaveNoData)
+    {
+        foreach (var range in physical.Ranges)
+        {
+            var last = Math.Min(range.EndPfn, end);
+            for (var pfn = Math.Max(range.StartPfn, start); pfn < last;)
+            {
+                var state = physical.GetPageState(pfn);
+                var runEnd = Math.Min(last, physical.SameStateEnd(pfn));
+                if (state == PageState.Present || (state == PageState.Zero && !zeroPagesHaveNoData))
+                {
+                    keep.SetRange(pfn, runEnd);
+                }
+
+                pfn = runEnd;
             }
         }
     }

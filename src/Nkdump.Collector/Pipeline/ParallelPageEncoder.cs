@@ -35,6 +35,7 @@ public sealed class ParallelPageEncoder : IDisposable
 
     private readonly PageChunk? _inline;
     private readonly IPageCompressor? _inlineCompressor;
+    private readonly IPageView? _inlineView;
     private readonly CancellationTokenSource _failed = new();
     private PageChunk? _filling;
     private Exception? _writerFailure;
@@ -58,6 +59,7 @@ public sealed class ParallelPageEncoder : IDisposable
             _options = options with { ChunkPages = Math.Min(options.ChunkPages, InlineChunkPages) };
             _inline = new PageChunk(_options.ChunkPages, options.PageSize);
             _inlineCompressor = options.Compression == PageCompression.None ? null : PageCodecs.CreateCompressor(options.Compression, options.PageSize);
+            _inlineView = source?.Memory.OpenPageView();
             _workers = [];
             _writer = null;
             return;
@@ -184,7 +186,7 @@ public sealed class ParallelPageEncoder : IDisposable
         _filling = null;
         if (_inline is not null)
         {
-            Encode(chunk, _inlineCompressor);
+            Encode(chunk, _inlineCompressor, _inlineView);
             Write(chunk);
             return;
         }
@@ -196,6 +198,7 @@ public sealed class ParallelPageEncoder : IDisposable
     private void WorkerLoop()
     {
         using var compressor = _options.Compression == PageCompression.None ? null : PageCodecs.CreateCompressor(_options.Compression, _options.PageSize);
+        using var view = _source?.Memory.OpenPageView();
         foreach (var chunk in _work.GetConsumingEnumerable())
         {
             try
@@ -203,7 +206,7 @@ public sealed class ParallelPageEncoder : IDisposable
                 // After a failure the run is being abandoned: touch no more pages.
                 if (!_failed.IsCancellationRequested)
                 {
-                    Encode(chunk, compressor);
+                    Encode(chunk, compressor, view);
                 }
             }
             catch (Exception e)
@@ -215,7 +218,10 @@ public sealed class ParallelPageEncoder : IDisposable
         }
     }
 
-    private void Encode(PageChunk chunk, IPageCompressor? compressor)
+    /// <param name="chunk">The pages to encode.</param>
+    /// <param name="compressor">This thread's compressor, or null to store pages raw.</param>
+    /// <param name="view">This thread's view of the source's pages in place, or null to copy them.</param>
+    private void Encode(PageChunk chunk, IPageCompressor? compressor, IPageView? view)
     {
         var pageSize = _options.PageSize;
         var outputOffset = 0;
@@ -224,11 +230,12 @@ public sealed class ParallelPageEncoder : IDisposable
             ReadOnlySpan<byte> page = chunk.Input.AsSpan(i * pageSize, pageSize);
             if (chunk.Encodings[i] == PageEncoding.Unread)
             {
-                // A mapped vmcore's page is compressed where it lies; others are copied in first.
-                if (!_source!.Memory.TryGetPage(chunk.Pfns[i], out page))
+                // A mapped vmcore's page is compressed where it lies (the span lasts until the next
+                // page is asked for); others are copied in first.
+                if (view is null || !view.TryGetPage(chunk.Pfns[i], out page))
                 {
                     var buffer = chunk.Input.AsSpan(i * pageSize, pageSize);
-                    _source.Read(chunk.Pfns[i], buffer);
+                    _source!.Read(chunk.Pfns[i], buffer);
                     page = buffer;
                 }
 
@@ -353,6 +360,7 @@ public sealed class ParallelPageEncoder : IDisposable
         }
 
         _inlineCompressor?.Dispose();
+        _inlineView?.Dispose();
         _failed.Dispose();
     }
 }

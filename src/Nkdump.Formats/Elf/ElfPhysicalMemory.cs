@@ -98,25 +98,34 @@ internal sealed class ElfPhysicalMemory : IPhysicalMemory
     /// <summary>Immutable pieces over a thread-safe file: reads need no lock.</summary>
     public bool ConcurrentReads => true;
 
-    public bool TryGetPage(ulong pfn, out ReadOnlySpan<byte> page)
+    public IPageView? OpenPageView() => _file.OpenWindow() is { } window ? new PageView(this, window) : null;
+
+    /// <summary>The file offset of page <paramref name="pfn"/> when all of it is plain file data, else -1.</summary>
+    private long PageFileOffset(ulong pfn)
     {
-        page = default;
         var address = pfn * (ulong)PageSize;
-        var index = pfn < MaxPfn && _file is MappedFile ? Find(address) : -1;
+        var index = pfn < MaxPfn ? Find(address) : -1;
         if (index < 0 || _pieces[index].FileOffset < 0 || _pieces[index].End - address < (ulong)PageSize)
         {
-            return false;
+            return -1;
         }
 
         // A page past the file's end (a truncated core) is left to TryRead, which says where.
         var offset = _pieces[index].FileOffset + (long)(address - _pieces[index].Start);
-        if (!_file.Contains(offset, PageSize))
+        return _file.Contains(offset, PageSize) ? offset : -1;
+    }
+
+    /// <summary>One thread's view of the pages through a window of the file.</summary>
+    private sealed class PageView(ElfPhysicalMemory memory, IFileWindow window) : IPageView
+    {
+        public bool TryGetPage(ulong pfn, out ReadOnlySpan<byte> page)
         {
-            return false;
+            var offset = memory.PageFileOffset(pfn);
+            page = offset < 0 ? default : window.Span(offset, memory.PageSize);
+            return offset >= 0;
         }
 
-        page = ((MappedFile)_file).Unsafe(offset, PageSize);
-        return true;
+        public void Dispose() => window.Dispose();
     }
 
     public PageState GetPageState(ulong pfn)
@@ -133,6 +142,22 @@ internal sealed class ElfPhysicalMemory : IPhysicalMemory
             CutOff => PageState.Incomplete,
             _ => PageState.Present,
         };
+    }
+
+    public ulong SameStateEnd(ulong pfn)
+    {
+        if (pfn >= MaxPfn)
+        {
+            return pfn + 1;
+        }
+
+        // A page's state is that of the piece holding its first byte (or of the gap it starts in).
+        var address = pfn * (ulong)PageSize;
+        var index = Array.BinarySearch(_starts, address);
+        var next = index >= 0 ? index + 1 : ~index;
+        var runEnd = Find(address) is var piece and >= 0 ? _pieces[piece].End
+            : next < _starts.Length ? _starts[next] : MaxPfn * (ulong)PageSize;
+        return Math.Max(pfn + 1, (runEnd + (ulong)PageSize - 1) / (ulong)PageSize);
     }
 
     public bool TryRead(ulong physicalAddress, Span<byte> destination, out PhysicalReadFailure failure)

@@ -11,6 +11,12 @@ public enum FileReadMode
 
     /// <summary>Never map: every read is a pread(2) into the caller's buffer (makedumpfile --non-mmap).</summary>
     Read,
+
+    /// <summary>
+    /// Read with pread(2), and map only windows of the file for page data (see
+    /// <see cref="WindowMappedFile"/>); pread alone if the kernel refuses mmap. For /proc/vmcore.
+    /// </summary>
+    MapWindowsOrRead,
 }
 
 /// <summary>
@@ -40,6 +46,22 @@ public interface IRandomAccessFile : IDisposable
     /// file turned out shorter than its size said).
     /// </summary>
     void Read(long offset, Span<byte> destination);
+
+    /// <summary>
+    /// A mapped view of the file for one thread (<see cref="IFileWindow"/>), or null when the file is
+    /// read with pread(2) and has no mapping.
+    /// </summary>
+    IFileWindow? OpenWindow() => null;
+}
+
+/// <summary>
+/// Bytes of a mapped file in place, for one thread: a span stays valid until the next call or until
+/// the window is disposed, because the window may be moved (unmapped and mapped elsewhere) to serve it.
+/// </summary>
+public interface IFileWindow : IDisposable
+{
+    /// <summary>The bytes [offset, offset+length), which the caller has checked lie inside the file.</summary>
+    ReadOnlySpan<byte> Span(long offset, int length);
 }
 
 /// <summary>Opens an <see cref="IRandomAccessFile"/> in the requested <see cref="FileReadMode"/>.</summary>
@@ -59,6 +81,12 @@ public static class RandomAccessFile
         if (mode == FileReadMode.Map)
         {
             return MappedFile.Open(path, displayPath);
+        }
+
+        if (mode == FileReadMode.MapWindowsOrRead)
+        {
+            var windowed = WindowMappedFile.TryOpen(path, shownPath, out var windowRefusal);
+            return windowed ?? (IRandomAccessFile)PreadFile.Open(path, shownPath, $"mmap() refused ({windowRefusal}): reading with read() instead");
         }
 
         var mapped = MappedFile.TryOpen(path, shownPath, out var refusal);

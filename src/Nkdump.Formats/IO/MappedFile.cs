@@ -129,6 +129,18 @@ public sealed unsafe partial class MappedFile : IRandomAccessFile
         return new ReadOnlySpan<byte>(_base + offset, length);
     }
 
+    /// <summary>The whole mapping serves every window: spans stay valid until the file is disposed.</summary>
+    public IFileWindow OpenWindow() => new WholeMapping(this);
+
+    private sealed class WholeMapping(MappedFile file) : IFileWindow
+    {
+        public ReadOnlySpan<byte> Span(long offset, int length) => file.Unsafe(offset, length);
+
+        public void Dispose()
+        {
+        }
+    }
+
     /// <summary>
     /// Drops the mapping's pages from the resident set. Safe while other threads read: a shared
     /// read-only file mapping refaults the same bytes. Mappings the kernel refuses to advise
