@@ -4,6 +4,7 @@
 # each compression and dump levels 31 and 1. Prints a Markdown table for docs/BENCHMARKS.md.
 #
 #   bench/collector.sh [RUNS] [EXTRA_VMCORE...]   (default 5 runs; needs ./build.sh first)
+#   BENCH_COMPRESSIONS="-l" bench/collector.sh ...  (only some compressions; default "-l -c -p -z")
 #
 # EXTRA_VMCORE: more ELF vmcores to measure besides the fixtures (e.g. the 4 GiB guest's from
 # bench/bigger-guest-dump.sh).
@@ -33,9 +34,12 @@ measure() {
   local times=() rss=0
   for _ in $(seq "$runs"); do
     rm -f "$out"
-    /usr/bin/time -f "%e %M" -o "$work/t" "$@" >/dev/null 2>&1
-    read -r t m <"$work/t"
-    times+=("$t"); [ "$m" -gt "$rss" ] && rss=$m
+    # Wall time from the shell's microsecond clock (time's %e has 10 ms steps, too coarse for 0.1 s runs).
+    local start=$EPOCHREALTIME
+    /usr/bin/time -f "%M" -o "$work/t" "$@" >/dev/null 2>&1
+    local end=$EPOCHREALTIME
+    read -r m <"$work/t"
+    times+=("$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.4f", e - s }')"); [ "$m" -gt "$rss" ] && rss=$m
   done
   local median
   median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
@@ -58,7 +62,7 @@ for input in "${inputs[@]}"; do
   elf=${input#*=}
   cat "$elf" >/dev/null
   for level in 31 1; do
-    for comp in -l -c -p -z; do
+    for comp in ${BENCH_COMPRESSIONS:--l -c -p -z}; do
       read -r nt nr < <(measure "$work/n" "$nkdump" collect "$comp" -d "$level" --message-level 0 "$elf" "$work/n")
       "$nkdump" collect "$comp" -d "$level" --message-level 0 -f "$elf" "$work/n"
       ns=$(stat -c %s "$work/n")

@@ -105,6 +105,52 @@ public class CollectorCommandTests
     }
 
     [Fact]
+    public void RearrangeFromStandardInputEqualsMakedumpfilesAndIsPrivate()
+    {
+        // makedumpfile -F's stream, rearranged by `collect -R` and by makedumpfile -R, under umask 022.
+        Assert.True(File.Exists(RepoPaths.NativeBinary), $"{RepoPaths.NativeBinary} is missing: run ./build.sh first (./test.sh does)");
+        using var dir = new TempDirectory();
+        var stream = dir.File("flat");
+        var ours = dir.File("ours");
+        var theirs = dir.File("theirs");
+        var script = "umask 022 && makedumpfile -F -l -d 31 --message-level 0 \"$1\" > \"$2\" && \"$3\" collect -R \"$4\" < \"$2\" && makedumpfile -R \"$5\" < \"$2\"";
+        var result = ExternalTool.Run("sh", ["-c", script, "sh", Fixtures.ElfVmcore(Fixture), stream, RepoPaths.NativeBinary, ours, theirs]);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.True(File.ReadAllBytes(ours).AsSpan().SequenceEqual(File.ReadAllBytes(theirs)), "collect -R differs from makedumpfile -R");
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(ours));
+
+        // An existing file is kept unless -f is given.
+        var again = ExternalTool.Run("sh", ["-c", "\"$1\" collect -R \"$2\" < \"$3\"", "sh", RepoPaths.NativeBinary, ours, stream]);
+        Assert.NotEqual(0, again.ExitCode);
+        Assert.True(File.ReadAllBytes(ours).AsSpan().SequenceEqual(File.ReadAllBytes(theirs)));
+    }
+
+    [Fact]
+    public void MemUsageTakesVmcoreinfoFromI()
+    {
+        using var dir = new TempDirectory();
+        string text;
+        using (var dump = Nkdump.Formats.DumpOpener.Open(Fixtures.ElfVmcore(Fixture)))
+        {
+            text = dump.VmcoreInfo!.Text;
+        }
+
+        // -i wins over the dump's VMCOREINFO: a wrong buddy page type makes free pages unrecognisable.
+        var lines = text.Split('\n');
+        var buddy = Array.FindIndex(lines, l => l.StartsWith("NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=", StringComparison.Ordinal));
+        Assert.True(buddy >= 0, "the fixture's VMCOREINFO has no PAGE_BUDDY_MAPCOUNT_VALUE");
+        lines[buddy] = "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=12345";
+        var good = dir.Write("good", System.Text.Encoding.ASCII.GetBytes(text));
+        var wrong = dir.Write("wrong", System.Text.Encoding.ASCII.GetBytes(string.Join('\n', lines)));
+        var plain = CliRunner.Run("collect", "--mem-usage", Fixtures.ElfVmcore(Fixture));
+        var withGood = CliRunner.Run("collect", "--mem-usage", "-i", good, Fixtures.ElfVmcore(Fixture));
+        var withWrong = CliRunner.Run("collect", "--mem-usage", "-i", wrong, Fixtures.ElfVmcore(Fixture));
+        Assert.True(plain.ExitCode == 0 && withGood.ExitCode == 0 && withWrong.ExitCode == 0, plain.Error + withGood.Error + withWrong.Error);
+        Assert.Equal(plain.Out, withGood.Out);
+        Assert.NotEqual(plain.Out, withWrong.Out);
+    }
+
+    [Fact]
     public void NativeBinaryRunsAsMakedumpfileWhenInvokedByThatName()
     {
         Assert.True(File.Exists(RepoPaths.NativeBinary), $"{RepoPaths.NativeBinary} is missing: run ./build.sh first (./test.sh does)");

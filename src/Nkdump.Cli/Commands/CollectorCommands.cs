@@ -1,6 +1,7 @@
 using Nkdump.Collector;
 using Nkdump.Collector.Cli;
 using Nkdump.Formats;
+using Nkdump.Formats.IO;
 using Nkdump.Formats.Flattened;
 using Nkdump.Formats.Kdump;
 using Nkdump.Formats.Writing;
@@ -78,7 +79,7 @@ internal static class CollectorCommands
                 return ExitCodes.Success;
             case CollectMode.Rearrange:
                 using (var stdin = ctx.OpenStandardInput())
-                using (var output = File.Open(arguments.Files[0], arguments.Force ? FileMode.Create : FileMode.CreateNew, FileAccess.ReadWrite))
+                using (var output = PrivateFile.Create(arguments.Files[0], overwrite: arguments.Force))
                 {
                     FlattenedReader.Reassemble(stdin, output, "standard input");
                 }
@@ -91,7 +92,7 @@ internal static class CollectorCommands
             case CollectMode.MemUsage:
                 using (var dump = DumpOpener.Open(arguments.Files[0]))
                 {
-                    ctx.Out.Write(MemoryUsage.Compute(dump).Render());
+                    ctx.Out.Write(MemoryUsage.Compute(dump, CollectRunner.KernelFacts(arguments, dump)).Render());
                 }
 
                 return ExitCodes.Success;

@@ -8,11 +8,14 @@ public static class PrivateFile
 {
     public const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
-    /// <summary>Creates (or truncates) <paramref name="path"/> for reading and writing, mode 0600 when created.</summary>
-    public static FileStream Create(string path, int bufferSize = 1 << 16) =>
+    /// <summary>
+    /// Creates <paramref name="path"/> for reading and writing, mode 0600 when created; an existing file
+    /// is truncated, or refused when <paramref name="overwrite"/> is false.
+    /// </summary>
+    public static FileStream Create(string path, int bufferSize = 1 << 16, bool overwrite = true) =>
         new(path, new FileStreamOptions
         {
-            Mode = FileMode.Create,
+            Mode = overwrite ? FileMode.Create : FileMode.CreateNew,
             Access = FileAccess.ReadWrite,
             Share = FileShare.None,
             BufferSize = bufferSize,
