@@ -100,11 +100,25 @@ internal sealed class ElfPhysicalMemory : IPhysicalMemory
 
     public IPageView? OpenPageView() => _file.OpenWindow() is { } window ? new PageView(this, window) : null;
 
-    /// <summary>The file offset of page <paramref name="pfn"/> when all of it is plain file data, else -1.</summary>
-    private long PageFileOffset(ulong pfn)
+    /// <summary>
+    /// The file offset of page <paramref name="pfn"/> when all of it is plain file data, else -1.
+    /// <paramref name="hint"/> is the piece the caller's last page was in (consecutive pages mostly
+    /// share one), updated here, so a pass over the pages rarely searches.
+    /// </summary>
+    private long PageFileOffset(ulong pfn, ref int hint)
     {
         var address = pfn * (ulong)PageSize;
-        var index = pfn < MaxPfn ? Find(address) : -1;
+        if (pfn >= MaxPfn)
+        {
+            return -1;
+        }
+
+        if ((uint)hint >= (uint)_pieces.Length || address < _pieces[hint].Start || address >= _pieces[hint].End)
+        {
+            hint = Find(address);
+        }
+
+        var index = hint;
         if (index < 0 || _pieces[index].FileOffset < 0 || _pieces[index].End - address < (ulong)PageSize)
         {
             return -1;
@@ -118,9 +132,11 @@ internal sealed class ElfPhysicalMemory : IPhysicalMemory
     /// <summary>One thread's view of the pages through a window of the file.</summary>
     private sealed class PageView(ElfPhysicalMemory memory, IFileWindow window) : IPageView
     {
+        private int _piece = -1;
+
         public bool TryGetPage(ulong pfn, out ReadOnlySpan<byte> page)
         {
-            var offset = memory.PageFileOffset(pfn);
+            var offset = memory.PageFileOffset(pfn, ref _piece);
             page = offset < 0 ? default : window.Span(offset, memory.PageSize);
             return offset >= 0;
         }
