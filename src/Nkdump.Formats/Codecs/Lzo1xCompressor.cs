@@ -1,0 +1,341 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Nkdump.Formats.Codecs;
+
+/// <summary>
+/// LZO1X-1 compression in managed code, producing exactly the bytes of liblzo2 2.10's
+/// lzo1x_1_compress as Debian builds it for x86_64 (unaligned 64-bit loads, count-trailing-zeros
+/// match extension). Byte identity matters: makedumpfile -l calls that function, so equal bytes
+/// mean equal dump sizes, and liblzo2 stays the oracle in the tests.
+/// <para>
+/// The format facts it follows (from lzo's lzo1x_1.c and lzo1x_c.ch): blocks of at most 49152
+/// bytes, each with a fresh 16384-entry dictionary of positions that reads as position 0 where
+/// nothing was stored; the hash of the little-endian 32-bit word v at ip is
+/// (0x1824429d * v mod 2^32) >> 18; a miss advances ip by 1 + (literal run so far) / 32; the
+/// search stops 20 bytes before the block end; literal runs shorter than 4 bytes ride in the low
+/// bits of the previous match's second-last byte; M2 (length 3..8, offset up to 0x800), M3
+/// (offset up to 0x4000) and M4 (offset up to 0xbfff) match codes; the tail is one literal run
+/// (code 17 + n when it is the whole output) and the end marker 0x11 0 0.
+/// </para>
+/// <para>
+/// Unlike liblzo2 it does not clear 32 KiB of dictionary per call: entries are 32-bit, the low
+/// 16 bits a position and the high 16 bits the number of the block that wrote it, so an entry
+/// from an earlier block reads as position 0, just as a cleared one would. The table is cleared
+/// once every 65535 blocks, when that number wraps.
+/// </para>
+/// Not thread-safe: one instance per worker. Compressing allocates nothing once the instance has
+/// seen its largest input.
+/// </summary>
+internal sealed unsafe class Lzo1xCompressor
+{
+    /// <summary>lzo1x_1_compress compresses its input in independent blocks of this many bytes.</summary>
+    public const int BlockSize = 49152;
+
+    private const int HashBits = 14;
+
+    private const uint HashMultiplier = 0x1824429d;
+
+    // Pinned for the object's lifetime, so the hot loop can hold a plain pointer to it.
+    private readonly uint[] _dictionary = GC.AllocateArray<uint>(1 << HashBits, pinned: true);
+
+    // High 16 bits of every entry written by the current block; never 0, so a cleared entry is stale.
+    private uint _tag;
+
+    // For destinations too small for the worst case: compress here, then copy if it fits.
+    private byte[] _scratch = [];
+
+    /// <summary>
+    /// The most output LZO1X-1 can give for <paramref name="length"/> input bytes: lzo's documented
+    /// n + n/16 + 64 + 3. With at least this much room the compressor writes straight into the
+    /// destination, including the up-to-15-byte over-copies of literals (see <see cref="CompressBlock"/>).
+    /// </summary>
+    public static int WorstCase(int length) => length + (length / 16) + 64 + 3;
+
+    /// <summary>
+    /// Compresses <paramref name="input"/> into <paramref name="destination"/>, as lzo1x_1_compress
+    /// would. Returns false, with nothing written past the span, when the result does not fit.
+    /// Bytes of the destination after <paramref name="written"/> may be overwritten.
+    /// </summary>
+    public bool TryCompress(ReadOnlySpan<byte> input, Span<byte> destination, out int written)
+    {
+        var worstCase = WorstCase(input.Length);
+        if (destination.Length >= worstCase)
+        {
+            written = Compress(input, destination);
+            return true;
+        }
+
+        if (_scratch.Length < worstCase)
+        {
+            _scratch = new byte[worstCase];
+        }
+
+        written = Compress(input, _scratch);
+        if (written > destination.Length)
+        {
+            written = 0;
+            return false;
+        }
+
+        _scratch.AsSpan(0, written).CopyTo(destination);
+        return true;
+    }
+
+    /// <summary>Compresses into a destination of at least <see cref="WorstCase"/> bytes; returns the length.</summary>
+    private int Compress(ReadOnlySpan<byte> input, Span<byte> destination)
+    {
+        fixed (byte* inStart = input)
+        fixed (byte* outStart = destination)
+        {
+            var ip = inStart;
+            var op = outStart;
+            var dictionary = (uint*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_dictionary));
+
+            // Literals not yet written: carried from block to block, like liblzo2's "t".
+            nuint pending = 0;
+            nuint left = (nuint)input.Length;
+            while (left > 20)
+            {
+                // liblzo2 guards against pointer overflow with "end + (t + ll) / 32 <= end", which also
+                // holds when fewer than 32 bytes (pending ones included) are left: those stay literals.
+                var blockLength = left < BlockSize ? left : BlockSize;
+                if (pending + blockLength < 32)
+                {
+                    break;
+                }
+
+                op = CompressBlock(ip, blockLength, op, ref pending, dictionary, NextTag());
+                ip += blockLength;
+                left -= blockLength;
+            }
+
+            pending += left;
+            if (pending > 0)
+            {
+                op = WriteFinalLiterals(inStart + input.Length - pending, pending, outStart, op);
+            }
+
+            // End of stream: an M4 code with offset 0.
+            op[0] = 0x11;
+            op[1] = 0;
+            op[2] = 0;
+            op += 3;
+            return (int)(op - outStart);
+        }
+    }
+
+    /// <summary>A fresh block tag; clears the dictionary when the 16-bit block number wraps.</summary>
+    private uint NextTag()
+    {
+        _tag += 1u << 16;
+        if (_tag == 0)
+        {
+            Array.Clear(_dictionary);
+            _tag = 1u << 16;
+        }
+
+        return _tag;
+    }
+
+    /// <summary>
+    /// One block (up to 49152 bytes, at least 32 with the pending ones) of lzo1x_1_compress_core: emits every match found with the
+    /// literals before it; leaves in <paramref name="pending"/> the literals after the last match
+    /// (counting the <paramref name="pending"/> carried in from the blocks before).
+    /// <para>
+    /// Writes past the final output by up to 15 bytes (literal runs are copied 16 bytes at a time).
+    /// That stays within <see cref="WorstCase"/>: each literal run of t bytes costs at most
+    /// t + 2 + t/255 bytes and is followed by a match of m ≥ 4 input bytes costing at most m - 1,
+    /// so the output never runs ahead of the input consumed by more than 1/16 of it, and a copy
+    /// that starts before the last 20 input bytes ends at least 50 bytes short of the bound.
+    /// Reads stay inside the block (and the pending bytes before it): the search stops 20 bytes
+    /// before the end and the 8-byte match compares stop as soon as they pass that point.
+    /// </para>
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static byte* CompressBlock(byte* input, nuint length, byte* op, ref nuint pending, uint* dictionary, uint tag)
+    {
+        var ipEnd = input + length - 20;
+        var ip = input;
+        var ii = input;
+        var carried = pending;
+        ip += carried < 4 ? 4 - carried : 0;
+        ip += 1;
+
+        while (true)
+        {
+            // Find the next 4-byte match at ip through the hash of its first 4 bytes.
+            byte* match;
+            while (true)
+            {
+                if (ip >= ipEnd)
+                {
+                    pending = (nuint)(input + length - (ii - carried));
+                    return op;
+                }
+
+                var word = Unsafe.ReadUnaligned<uint>(ip);
+                var hash = (word * HashMultiplier) >> (32 - HashBits);
+                var entry = dictionary[hash] ^ tag;
+                dictionary[hash] = tag | (uint)(ip - input);
+
+                // A stale entry (another block's, or never written) is position 0.
+                match = input + (entry <= 0xffff ? entry : 0);
+                if (Unsafe.ReadUnaligned<uint>(match) == word)
+                {
+                    break;
+                }
+
+                ip += 1 + ((nuint)(ip - ii) >> 5);
+            }
+
+            ii -= carried;
+            carried = 0;
+            op = WriteLiterals(ii, (nuint)(ip - ii), op);
+
+            // Extend the match 8 bytes at a time; like liblzo2, give up counting once past ipEnd.
+            nuint matchLength = 4;
+            var difference = Unsafe.ReadUnaligned<ulong>(ip + 4) ^ Unsafe.ReadUnaligned<ulong>(match + 4);
+            if (difference == 0)
+            {
+                do
+                {
+                    matchLength += 8;
+                    difference = Unsafe.ReadUnaligned<ulong>(ip + matchLength) ^ Unsafe.ReadUnaligned<ulong>(match + matchLength);
+                    if (ip + matchLength >= ipEnd)
+                    {
+                        goto LengthKnown;
+                    }
+                }
+                while (difference == 0);
+            }
+
+            matchLength += (nuint)BitOperations.TrailingZeroCount(difference) >> 3;
+
+        LengthKnown:
+            var offset = (nuint)(ip - match);
+            ip += matchLength;
+            ii = ip;
+            op = WriteMatch(op, matchLength, offset);
+        }
+    }
+
+    /// <summary>The literal run of <paramref name="count"/> bytes before a match.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static byte* WriteLiterals(byte* source, nuint count, byte* op)
+    {
+        if (count == 0)
+        {
+            return op;
+        }
+
+        if (count <= 3)
+        {
+            // Carried in the low 2 bits of the previous match's second-last byte.
+            op[-2] |= (byte)count;
+            Unsafe.WriteUnaligned(op, Unsafe.ReadUnaligned<uint>(source));
+            return op + count;
+        }
+
+        if (count <= 16)
+        {
+            *op++ = (byte)(count - 3);
+            Copy16(op, source);
+            return op + count;
+        }
+
+        op = WriteRunLength(op, count, 18, 0, 3);
+        var end = op + count;
+        do
+        {
+            Copy16(op, source);
+            op += 16;
+            source += 16;
+        }
+        while (op < end);
+
+        return end;
+    }
+
+    /// <summary>The tail literal run, copied exactly (nothing after it may be overwritten).</summary>
+    private static byte* WriteFinalLiterals(byte* source, nuint count, byte* outStart, byte* op)
+    {
+        if (op == outStart && count <= 238)
+        {
+            *op++ = (byte)(17 + count);
+        }
+        else if (count <= 3)
+        {
+            op[-2] |= (byte)count;
+        }
+        else
+        {
+            op = WriteRunLength(op, count, 18, 0, 3);
+        }
+
+        Buffer.MemoryCopy(source, op, count, count);
+        return op + count;
+    }
+
+    /// <summary>
+    /// A length in a code byte: count - <paramref name="bias"/> when count ≤ <paramref name="shortMax"/>;
+    /// otherwise the code byte with a zero length field, a zero byte per 255, and the remainder (1..255).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static byte* WriteRunLength(byte* op, nuint count, nuint shortMax, byte marker, nuint bias)
+    {
+        if (count <= shortMax)
+        {
+            *op++ = (byte)(marker | (count - bias));
+            return op;
+        }
+
+        *op++ = marker;
+        var rest = count - shortMax;
+        while (rest > 255)
+        {
+            rest -= 255;
+            *op++ = 0;
+        }
+
+        *op++ = (byte)rest;
+        return op;
+    }
+
+    /// <summary>A match of <paramref name="length"/> ≥ 4 bytes at distance <paramref name="offset"/> (1..0xbfff).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static byte* WriteMatch(byte* op, nuint length, nuint offset)
+    {
+        if (length <= 8 && offset <= 0x800)
+        {
+            // M2: 3 bits of length - 1, 11 bits of offset - 1.
+            offset -= 1;
+            op[0] = (byte)(((length - 1) << 5) | ((offset & 7) << 2));
+            op[1] = (byte)(offset >> 3);
+            return op + 2;
+        }
+
+        if (offset <= 0x4000)
+        {
+            // M3: marker 32, length - 2 in 5 bits (or extended), 14 bits of offset - 1.
+            offset -= 1;
+            op = WriteRunLength(op, length, 33, 32, 2);
+        }
+        else
+        {
+            // M4: marker 16, bit 14 of offset - 0x4000 in bit 3, length - 2 in 3 bits (or extended).
+            offset -= 0x4000;
+            op = WriteRunLength(op, length, 9, (byte)(16 | ((offset >> 11) & 8)), 2);
+        }
+
+        op[0] = (byte)(offset << 2);
+        op[1] = (byte)(offset >> 6);
+        return op + 2;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Copy16(byte* destination, byte* source) =>
+        Unsafe.WriteUnaligned(destination, Unsafe.ReadUnaligned<Vector128<byte>>(source));
+}
