@@ -21,10 +21,10 @@ namespace Nkdump.Formats.Codecs;
 /// (code 17 + n when it is the whole output) and the end marker 0x11 0 0.
 /// </para>
 /// <para>
-/// Unlike liblzo2 it does not clear 32 KiB of dictionary per call: entries are 32-bit, the low
-/// 16 bits a position and the high 16 bits the number of the block that wrote it, so an entry
-/// from an earlier block reads as position 0, just as a cleared one would. The table is cleared
-/// once every 65535 blocks, when that number wraps.
+/// Unlike liblzo2 it does not clear its 32 KiB dictionary for every page: a 4 KiB page's positions
+/// need 12 of an entry's 16 bits, and the other 4 hold the number of the block that wrote it, so an
+/// entry from an earlier block reads as position 0, just as a cleared one would. The table is
+/// cleared once every 15 pages, when that number runs out (for blocks over 32 KiB, every time).
 /// </para>
 /// Not thread-safe: one instance per worker. Compressing allocates nothing once the instance has
 /// seen its largest input.
@@ -38,11 +38,15 @@ internal sealed unsafe class Lzo1xCompressor
 
     private const uint HashMultiplier = 0x1824429d;
 
-    // Pinned for the object's lifetime, so the hot loop can hold a plain pointer to it.
-    private readonly uint[] _dictionary = GC.AllocateArray<uint>(1 << HashBits, pinned: true);
+    // 16-bit entries as in liblzo2 (32 KiB, so the table stays in L1 next to the page), pinned for
+    // the object's lifetime so the hot loop can hold a plain pointer to it.
+    private readonly ushort[] _dictionary = GC.AllocateArray<ushort>(1 << HashBits, pinned: true);
 
-    // High 16 bits of every entry written by the current block; never 0, so a cleared entry is stale.
-    private uint _tag;
+    // Entries are laid out as the low _positionBits bits a position, the bits above them the number
+    // of the block that wrote it (_generation: never 0, a cleared entry's, while there are bits to
+    // spare; with none, every block clears the table).
+    private int _positionBits;
+    private uint _generation;
 
     // For destinations too small for the worst case: compress here, then copy if it fits.
     private byte[] _scratch = [];
@@ -92,7 +96,7 @@ internal sealed unsafe class Lzo1xCompressor
         {
             var ip = inStart;
             var op = outStart;
-            var dictionary = (uint*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_dictionary));
+            var dictionary = (ushort*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_dictionary));
 
             // Literals not yet written: carried from block to block, like liblzo2's "t".
             nuint pending = 0;
@@ -107,7 +111,9 @@ internal sealed unsafe class Lzo1xCompressor
                     break;
                 }
 
-                op = CompressBlock(ip, blockLength, op, ref pending, dictionary, NextTag());
+                var positionBits = 32 - BitOperations.LeadingZeroCount((uint)blockLength - 1);
+                var tag = NextTag(positionBits);
+                op = CompressBlock(ip, blockLength, op, ref pending, dictionary, tag, positionBits);
                 ip += blockLength;
                 left -= blockLength;
             }
@@ -127,23 +133,30 @@ internal sealed unsafe class Lzo1xCompressor
         }
     }
 
-    /// <summary>A fresh block tag; clears the dictionary when the 16-bit block number wraps.</summary>
-    private uint NextTag()
+    /// <summary>
+    /// The high bits for the entries of a new block whose positions need <paramref name="positionBits"/>
+    /// bits. The dictionary is cleared when the block number runs out of the bits left (every 15
+    /// blocks of 4 KiB; every block of more than 32 KiB, as liblzo2 does) or the layout changes.
+    /// </summary>
+    private uint NextTag(int positionBits)
     {
-        _tag += 1u << 16;
-        if (_tag == 0)
+        _generation++;
+        if (positionBits != _positionBits || _generation >= 1u << (16 - positionBits))
         {
             Array.Clear(_dictionary);
-            _tag = 1u << 16;
+            _positionBits = positionBits;
+
+            // With no bits to spare every entry is current: a cleared one is position 0.
+            _generation = positionBits == 16 ? 0u : 1u;
         }
 
-        return _tag;
+        return _generation << positionBits;
     }
 
     /// <summary>
-    /// One block (up to 49152 bytes, at least 32 with the pending ones) of lzo1x_1_compress_core: emits every match found with the
-    /// literals before it; leaves in <paramref name="pending"/> the literals after the last match
-    /// (counting the <paramref name="pending"/> carried in from the blocks before).
+    /// One block (up to 49152 bytes, at least 32 with the pending ones) of lzo1x_1_compress_core:
+    /// emits every match found with the literals before it; leaves in <paramref name="pending"/>
+    /// the literals after the last match (counting the <paramref name="pending"/> carried in).
     /// <para>
     /// Writes past the final output by up to 15 bytes (literal runs are copied 16 bytes at a time).
     /// That stays within <see cref="WorstCase"/>: each literal run of t bytes costs at most
@@ -155,7 +168,7 @@ internal sealed unsafe class Lzo1xCompressor
     /// </para>
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static byte* CompressBlock(byte* input, nuint length, byte* op, ref nuint pending, uint* dictionary, uint tag)
+    private static byte* CompressBlock(byte* input, nuint length, byte* op, ref nuint pending, ushort* dictionary, uint tag, int positionBits)
     {
         var ipEnd = input + length - 20;
         var ip = input;
@@ -164,33 +177,54 @@ internal sealed unsafe class Lzo1xCompressor
         ip += carried < 4 ? 4 - carried : 0;
         ip += 1;
 
-        while (true)
+        var limit = 1u << positionBits;
+
+        // An entry is the tag plus the position: (ushort)(ip + entryBias) writes it in one addition.
+        var entryBias = tag - (nuint)input;
+
+        while (ip < ipEnd)
         {
-            // Find the next 4-byte match at ip through the hash of its first 4 bytes.
+            // Find the next 4-byte match at ip through the hash of its first 4 bytes. A miss moves
+            // ip on by 1 + (ip - ii) / 32: the same step for each stretch of 32 bytes, so the loop
+            // runs stretch by stretch and each probe needs one bound check and no step arithmetic.
             byte* match;
             while (true)
             {
+                var step = 1 + ((nuint)(ip - ii) >> 5);
+                var stretchEnd = ii + ((nuint)(ip - ii) | 31) + 1;
+                if (stretchEnd > ipEnd)
+                {
+                    stretchEnd = ipEnd;
+                }
+
+                do
+                {
+                    var word = Unsafe.ReadUnaligned<uint>(ip);
+                    var hash = (word * HashMultiplier) >> (32 - HashBits);
+                    uint entry = dictionary[hash];
+                    dictionary[hash] = (ushort)((nuint)ip + entryBias);
+
+                    // An entry from another block (or a cleared one) has other high bits and means
+                    // position 0. Sorted out without a branch: entry ^ tag and limit are below 2^16,
+                    // so the subtraction is negative just when the entry is this block's.
+                    var position = entry ^ tag;
+                    match = input + (position & (uint)((int)(position - limit) >> 31));
+                    if (Unsafe.ReadUnaligned<uint>(match) == word)
+                    {
+                        goto Found;
+                    }
+
+                    ip += step;
+                }
+                while (ip < stretchEnd);
+
                 if (ip >= ipEnd)
                 {
-                    pending = (nuint)(input + length - (ii - carried));
-                    return op;
+                    goto BlockDone;
                 }
-
-                var word = Unsafe.ReadUnaligned<uint>(ip);
-                var hash = (word * HashMultiplier) >> (32 - HashBits);
-                var entry = dictionary[hash] ^ tag;
-                dictionary[hash] = tag | (uint)(ip - input);
-
-                // A stale entry (another block's, or never written) is position 0.
-                match = input + (entry <= 0xffff ? entry : 0);
-                if (Unsafe.ReadUnaligned<uint>(match) == word)
-                {
-                    break;
-                }
-
-                ip += 1 + ((nuint)(ip - ii) >> 5);
             }
 
+        Found:
             ii -= carried;
             carried = 0;
             op = WriteLiterals(ii, (nuint)(ip - ii), op);
@@ -220,30 +254,26 @@ internal sealed unsafe class Lzo1xCompressor
             ii = ip;
             op = WriteMatch(op, matchLength, offset);
         }
+
+    BlockDone:
+        pending = (nuint)(input + length - (ii - carried));
+        return op;
     }
 
     /// <summary>The literal run of <paramref name="count"/> bytes before a match.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static byte* WriteLiterals(byte* source, nuint count, byte* op)
     {
-        if (count == 0)
-        {
-            return op;
-        }
-
-        if (count <= 3)
-        {
-            // Carried in the low 2 bits of the previous match's second-last byte.
-            op[-2] |= (byte)count;
-            Unsafe.WriteUnaligned(op, Unsafe.ReadUnaligned<uint>(source));
-            return op + count;
-        }
-
         if (count <= 16)
         {
-            *op++ = (byte)(count - 3);
-            Copy16(op, source);
-            return op + count;
+            // Up to 3 literals ride in the low 2 bits of the previous match's second-last byte (a
+            // count of 0, only ever right after a match, changes nothing); 4 to 16 get a code byte
+            // of count - 3. Without branches between the two, which would mispredict often.
+            var coded = (count + 12) >> 4;
+            op[-2] |= (byte)(count & (coded - 1));
+            op[0] = (byte)(count - 3);
+            Copy16(op + coded, source);
+            return op + coded + count;
         }
 
         op = WriteRunLength(op, count, 18, 0, 3);
@@ -304,34 +334,48 @@ internal sealed unsafe class Lzo1xCompressor
         return op;
     }
 
-    /// <summary>A match of <paramref name="length"/> ≥ 4 bytes at distance <paramref name="offset"/> (1..0xbfff).</summary>
+    /// <summary>
+    /// A match of <paramref name="length"/> ≥ 4 bytes at distance <paramref name="offset"/> (1..0xbfff):
+    /// M2 (length up to 8, offset up to 0x800): 3 bits of length - 1 and 11 of offset - 1 in 2 bytes;
+    /// M3 (offset up to 0x4000): marker 32 | length - 2 (5 bits), then 14 bits of offset - 1 shifted
+    /// left by 2; M4: marker 16 | bit 14 of offset - 0x4000 in bit 3 | length - 2 (3 bits), then the
+    /// low 14 bits of offset - 0x4000 likewise. Lengths past 33 (M3) or 9 (M4) are extended.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static byte* WriteMatch(byte* op, nuint length, nuint offset)
     {
-        if (length <= 8 && offset <= 0x800)
+        // M2 or a short M3/M4 are chosen with arithmetic rather than branches, which would
+        // mispredict for about every other match: both codes are made, one is kept, and 4 bytes
+        // are stored (the 1 or 2 past the code are overwritten by what follows).
+        var far = (0x4000 - offset) >> 63;
+        var distance = offset - 1 - (far * 0x3fff);
+        var shortMax = 33 - (far * 24);
+        var isM2 = ((length - 9) & (offset - 0x801)) >> 63;
+        if (isM2 == 0 && length > shortMax)
         {
-            // M2: 3 bits of length - 1, 11 bits of offset - 1.
-            offset -= 1;
-            op[0] = (byte)(((length - 1) << 5) | ((offset & 7) << 2));
-            op[1] = (byte)(offset >> 3);
-            return op + 2;
+            return WriteLongMatch(op, length - shortMax, distance, (byte)(((nuint)32 >> (int)far) | ((distance >> 11) & 8)));
         }
 
-        if (offset <= 0x4000)
+        var m2 = (((length - 1) << 5) | (((offset - 1) & 7) << 2)) | (((offset - 1) >> 3) << 8);
+        var m3 = (((nuint)32 >> (int)far) | ((distance >> 11) & 8) | (length - 2)) | ((distance << 10) & 0xff00) | (((distance >> 6) & 0xff) << 16);
+        var code = m3 ^ ((m3 ^ m2) & (0 - isM2));
+        Unsafe.WriteUnaligned(op, (uint)code);
+        return op + 3 - isM2;
+    }
+
+    /// <summary>An M3 or M4 match with an extended length: <paramref name="extra"/> past the longest short one.</summary>
+    private static byte* WriteLongMatch(byte* op, nuint extra, nuint distance, byte marker)
+    {
+        *op++ = marker;
+        while (extra > 255)
         {
-            // M3: marker 32, length - 2 in 5 bits (or extended), 14 bits of offset - 1.
-            offset -= 1;
-            op = WriteRunLength(op, length, 33, 32, 2);
-        }
-        else
-        {
-            // M4: marker 16, bit 14 of offset - 0x4000 in bit 3, length - 2 in 3 bits (or extended).
-            offset -= 0x4000;
-            op = WriteRunLength(op, length, 9, (byte)(16 | ((offset >> 11) & 8)), 2);
+            extra -= 255;
+            *op++ = 0;
         }
 
-        op[0] = (byte)(offset << 2);
-        op[1] = (byte)(offset >> 6);
+        *op++ = (byte)extra;
+        op[0] = (byte)(distance << 2);
+        op[1] = (byte)(distance >> 6);
         return op + 2;
     }
 
