@@ -205,8 +205,8 @@ internal sealed unsafe class Lzo1xCompressor
                     dictionary[hash] = (ushort)((nuint)ip + entryBias);
 
                     // An entry from another block (or a cleared one) has other high bits and means
-                    // position 0. Sorted out without a branch: entry ^ tag and limit are below 2^16,
-                    // so the subtraction is negative just when the entry is this block's.
+                    // position 0. Sorted out without a branch: entry ^ tag is below 2^16, limit at most
+                    // 2^16, so the subtraction is negative just when the entry is this block's.
                     var position = entry ^ tag;
                     match = input + (position & (uint)((int)(position - limit) >> 31));
                     if (Unsafe.ReadUnaligned<uint>(match) == word)
@@ -264,19 +264,23 @@ internal sealed unsafe class Lzo1xCompressor
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static byte* WriteLiterals(byte* source, nuint count, byte* op)
     {
-        if (count <= 16)
+        if (count <= 3)
         {
-            // Up to 3 literals ride in the low 2 bits of the previous match's second-last byte (a
-            // count of 0, only ever right after a match, changes nothing); 4 to 16 get a code byte
-            // of count - 3. Without branches between the two, which would mispredict often.
-            var coded = (count + 12) >> 4;
-            op[-2] |= (byte)(count & (coded - 1));
-            op[0] = (byte)(count - 3);
-            Copy16(op + coded, source);
-            return op + coded + count;
+            // Carried in the low 2 bits of the previous match's second-last byte. A count of 0
+            // (only ever right after a match) changes nothing: the 4 bytes copied lie past op.
+            op[-2] |= (byte)count;
+            Unsafe.WriteUnaligned(op, Unsafe.ReadUnaligned<uint>(source));
+            return op + count;
         }
 
-        op = WriteRunLength(op, count, 18, 0, 3);
+        if (count <= 16)
+        {
+            *op++ = (byte)(count - 3);
+            Copy16(op, source);
+            return op + count;
+        }
+
+        op = WriteLiteralCode(op, count);
         var end = op + count;
         do
         {
@@ -302,7 +306,7 @@ internal sealed unsafe class Lzo1xCompressor
         }
         else
         {
-            op = WriteRunLength(op, count, 18, 0, 3);
+            op = WriteLiteralCode(op, count);
         }
 
         Buffer.MemoryCopy(source, op, count, count);
@@ -310,20 +314,25 @@ internal sealed unsafe class Lzo1xCompressor
     }
 
     /// <summary>
-    /// A length in a code byte: count - <paramref name="bias"/> when count ≤ <paramref name="shortMax"/>;
-    /// otherwise the code byte with a zero length field, a zero byte per 255, and the remainder (1..255).
+    /// The code byte of a literal run of <paramref name="count"/> ≥ 4: count - 3 up to 18; past that
+    /// 0, a zero byte per 255 more, and the remainder (1..255) of count - 18.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static byte* WriteRunLength(byte* op, nuint count, nuint shortMax, byte marker, nuint bias)
+    private static byte* WriteLiteralCode(byte* op, nuint count)
     {
-        if (count <= shortMax)
+        if (count <= 18)
         {
-            *op++ = (byte)(marker | (count - bias));
+            *op++ = (byte)(count - 3);
             return op;
         }
 
-        *op++ = marker;
-        var rest = count - shortMax;
+        *op++ = 0;
+        return WriteExtension(op, count - 18);
+    }
+
+    /// <summary>The extension of a length field: a zero byte per 255 in <paramref name="rest"/>, then the remainder (1..255).</summary>
+    private static byte* WriteExtension(byte* op, nuint rest)
+    {
         while (rest > 255)
         {
             rest -= 255;
@@ -344,36 +353,46 @@ internal sealed unsafe class Lzo1xCompressor
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static byte* WriteMatch(byte* op, nuint length, nuint offset)
     {
-        // M2 or a short M3/M4 are chosen with arithmetic rather than branches, which would
-        // mispredict for about every other match: both codes are made, one is kept, and 4 bytes
-        // are stored (the 1 or 2 past the code are overwritten by what follows).
-        var far = (0x4000 - offset) >> 63;
-        var distance = offset - 1 - (far * 0x3fff);
-        var shortMax = 33 - (far * 24);
-        var isM2 = ((length - 9) & (offset - 0x801)) >> 63;
-        if (isM2 == 0 && length > shortMax)
+        if (length <= 8 && offset <= 0x800)
         {
-            return WriteLongMatch(op, length - shortMax, distance, (byte)(((nuint)32 >> (int)far) | ((distance >> 11) & 8)));
+            offset -= 1;
+            op[0] = (byte)(((length - 1) << 5) | ((offset & 7) << 2));
+            op[1] = (byte)(offset >> 3);
+            return op + 2;
         }
 
-        var m2 = (((length - 1) << 5) | (((offset - 1) & 7) << 2)) | (((offset - 1) >> 3) << 8);
-        var m3 = (((nuint)32 >> (int)far) | ((distance >> 11) & 8) | (length - 2)) | ((distance << 10) & 0xff00) | (((distance >> 6) & 0xff) << 16);
-        var code = m3 ^ ((m3 ^ m2) & (0 - isM2));
-        Unsafe.WriteUnaligned(op, (uint)code);
-        return op + 3 - isM2;
+        if (offset <= 0x4000)
+        {
+            offset -= 1;
+            if (length <= 33)
+            {
+                op[0] = (byte)(32 | (length - 2));
+                op[1] = (byte)(offset << 2);
+                op[2] = (byte)(offset >> 6);
+                return op + 3;
+            }
+
+            return WriteLongMatch(op, length - 33, offset, 32);
+        }
+
+        offset -= 0x4000;
+        var marker = (byte)(16 | ((offset >> 11) & 8));
+        if (length <= 9)
+        {
+            op[0] = (byte)(marker | (length - 2));
+            op[1] = (byte)(offset << 2);
+            op[2] = (byte)(offset >> 6);
+            return op + 3;
+        }
+
+        return WriteLongMatch(op, length - 9, offset, marker);
     }
 
     /// <summary>An M3 or M4 match with an extended length: <paramref name="extra"/> past the longest short one.</summary>
     private static byte* WriteLongMatch(byte* op, nuint extra, nuint distance, byte marker)
     {
         *op++ = marker;
-        while (extra > 255)
-        {
-            extra -= 255;
-            *op++ = 0;
-        }
-
-        *op++ = (byte)extra;
+        op = WriteExtension(op, extra);
         op[0] = (byte)(distance << 2);
         op[1] = (byte)(distance >> 6);
         return op + 2;
