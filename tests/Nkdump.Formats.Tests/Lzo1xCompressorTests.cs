@@ -1,15 +1,16 @@
 using Nkdump.Formats.Codecs;
 using Nkdump.Formats.Elf;
+using Nkdump.Formats.Kdump;
 using Nkdump.Testing;
 
 namespace Nkdump.Formats.Tests;
 
 /// <summary>
 /// The managed LZO1X-1 compressor gives exactly liblzo2's lzo1x_1_compress bytes (what makedumpfile
-/// -l writes), which liblzo2's lzo1x_decompress_safe reads back; and it never writes past its
-/// destination. Inputs: every non-zero page of both fixtures' vmcores, and synthetic ones aimed at
-/// each code path (short inputs, literal and match lengths past 255, the M2/M3/M4 offset limits,
-/// several 49152-byte blocks, destinations one byte too small).
+/// -l writes: checked against its dumps too), which liblzo2's lzo1x_decompress_safe reads back; and
+/// it never writes past its destination. Inputs: every non-zero page of both fixtures' vmcores,
+/// and synthetic ones aimed at each code path (short inputs, literal and match lengths past 255,
+/// the M2/M3/M4 offset limits, several 49152-byte blocks, destinations one byte too small).
 /// </summary>
 public sealed class Lzo1xCompressorTests
 {
@@ -56,6 +57,43 @@ public sealed class Lzo1xCompressorTests
         }
 
         Assert.True(pages > 10000, $"only {pages} non-zero pages");
+    }
+
+    [Theory]
+    [MemberData(nameof(Fixtures.All), MemberType = typeof(Fixtures))]
+    public void EveryPageMakedumpfileCompressedWithLzoGetsTheSameBytes(string fixture)
+    {
+        // makedumpfile -l -d 31 from the fixture (the kdump fixture tests' variant): its LZO pages
+        // are ours byte for byte, and the pages it stored raw are those ours would not shrink.
+        using var dump = KdumpDump.Open(DerivedDumps.Makedumpfile(fixture, "lzo-d31", ["-l", "-d", "31"]));
+        var memory = dump.Memory;
+        var compressor = new LzoCodec(memory.PageSize);
+        var page = new byte[memory.PageSize];
+        var output = new byte[memory.PageSize - 1];
+        int compressed = 0, raw = 0;
+        for (ulong pfn = 0; pfn < memory.MaxPfn; pfn++)
+        {
+            if (memory.GetPageState(pfn) != PageState.Present || !dump.TryGetStored(pfn, out var stored, out var compression))
+            {
+                continue;
+            }
+
+            Assert.True(memory.TryRead(pfn * (ulong)page.Length, page, out _));
+            var fits = compressor.TryCompress(page, output, out var written) && written < page.Length;
+            if (compression == PageCompression.Lzo)
+            {
+                Assert.True(fits, $"{fixture} pfn {pfn:x}: makedumpfile compressed it, we did not");
+                Assert.True(output.AsSpan(0, written).SequenceEqual(stored), $"{fixture} pfn {pfn:x}: our {written} bytes differ from makedumpfile's {stored.Length}");
+                compressed++;
+            }
+            else
+            {
+                Assert.False(fits, $"{fixture} pfn {pfn:x}: makedumpfile stored it raw, we compressed it to {written} bytes");
+                raw++;
+            }
+        }
+
+        Assert.True(compressed > 10000, $"only {compressed} LZO pages ({raw} raw)");
     }
 
     [Fact]

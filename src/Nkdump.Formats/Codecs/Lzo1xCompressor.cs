@@ -27,7 +27,7 @@ namespace Nkdump.Formats.Codecs;
 /// cleared once every 15 pages, when that number runs out (for blocks over 32 KiB, every time).
 /// </para>
 /// Not thread-safe: one instance per worker. Compressing allocates nothing once the instance has
-/// seen its largest input.
+/// seen its largest input (or was made for it).
 /// </summary>
 internal sealed unsafe class Lzo1xCompressor
 {
@@ -49,7 +49,13 @@ internal sealed unsafe class Lzo1xCompressor
     private uint _generation;
 
     // For destinations too small for the worst case: compress here, then copy if it fits.
-    private byte[] _scratch = [];
+    private byte[] _scratch;
+
+    /// <summary>A compressor whose scratch buffer is ready for inputs of up to <paramref name="expectedLength"/> bytes.</summary>
+    public Lzo1xCompressor(int expectedLength = 0)
+    {
+        _scratch = new byte[expectedLength > 0 ? WorstCase(expectedLength) : 0];
+    }
 
     /// <summary>
     /// The most output LZO1X-1 can give for <paramref name="length"/> input bytes: lzo's documented
