@@ -23,23 +23,14 @@ public sealed class Lzo1xCompressorTests
         using var vmcore = ElfVmcore.Open(Fixtures.ElfVmcore(fixture));
         var memory = vmcore.Memory;
         var compressor = new Lzo1xCompressor();
-        var copy = new byte[memory.PageSize];
+        var page = new byte[memory.PageSize];
         var roomy = new byte[Lzo1xCompressor.WorstCase(memory.PageSize)];
         var smaller = new byte[memory.PageSize - 1];
         var pages = 0;
         for (ulong pfn = 0; pfn < memory.MaxPfn; pfn++)
         {
-            if (!memory.TryGetPage(pfn, out var page))
-            {
-                if (memory.GetPageState(pfn) != PageState.Present || !memory.TryRead(pfn * (ulong)copy.Length, copy, out _))
-                {
-                    continue;
-                }
-
-                page = copy;
-            }
-
-            if (!page.ContainsAnyExcept((byte)0))
+            if (memory.GetPageState(pfn) != PageState.Present || !memory.TryRead(pfn * (ulong)page.Length, page, out _)
+                || !page.AsSpan().ContainsAnyExcept((byte)0))
             {
                 continue;
             }
@@ -236,6 +227,30 @@ public sealed class Lzo1xCompressorTests
                 Assert.False(buffer.AsSpan(size).ContainsAnyExcept(Guard), $"wrote past a destination of {size} bytes for {input.Length} input bytes");
             }
         }
+    }
+
+    [Theory]
+    [InlineData(4096)]
+    [InlineData(49152)]
+    public void OutputLongerThanTheInputStaysInsideTheWorstCase(int length)
+    {
+        // The costliest pattern: 19 literals (a 2-byte length code) and a 4-byte M3 match (3 bytes),
+        // 24 bytes out for 23 in, with the 16-byte literal over-copies running ahead of the output.
+        var input = new byte[length];
+        var random = new Random(length);
+        for (var at = 0; at < length;)
+        {
+            var literals = Math.Min(19, length - at);
+            random.NextBytes(input.AsSpan(at, literals));
+            at += literals;
+            for (var i = 0; i < 4 && at < length && at >= 0x1000; i++, at++)
+            {
+                input[at] = input[at - 0x1000];
+            }
+        }
+
+        var ours = AssertSameAsLiblzo2(new Lzo1xCompressor(), input);
+        Assert.True(ours.Length > length, $"{ours.Length} bytes for {length}: not the expansion this test is after");
     }
 
     [Fact]
