@@ -133,8 +133,6 @@ stage_nkdump() {
   ldd "$NKDUMP" | awk '/=> \//{print $3} /^[ \t]*\/lib/{print $1}' | while read -r lib; do
     mkdir -p "$stage$(dirname "$lib")"; cp -L "$lib" "$stage$lib"
   done
-  mkdir -p "$stage/usr/lib/x86_64-linux-gnu"
-  cp -L /usr/lib/x86_64-linux-gnu/liblzo2.so.2 "$stage/usr/lib/x86_64-linux-gnu/"
   cp /bin/busybox "$stage/bin/busybox"; ln -s busybox "$stage/bin/sh"
   # the kernel's config as a Debian host has it: nkdump picks the initramfs compression from it
   cp "$KROOT/boot/vmlinuz-$KREL" "$KROOT/boot/config-$KREL" "$stage/boot/"

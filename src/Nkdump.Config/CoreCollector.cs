@@ -20,9 +20,6 @@ public sealed record CoreCollector(string Program, IReadOnlyList<string> Argumen
     /// <summary>True when the arguments ask for the flattened format (-F, possibly among bundled short flags).</summary>
     public bool WritesFlattened => IsMakedumpfile && Arguments.Any(a => a == "-F" || IsShortBundle(a, 'F'));
 
-    /// <summary>makedumpfile -l: LZO pages, which nkdump compresses with liblzo2 (loaded at run time).</summary>
-    public bool UsesLzo => IsMakedumpfile && Arguments.Any(a => a == "-l" || IsShortBundle(a, 'l'));
-
     /// <summary>The <c>-d N</c> / <c>-dN</c> / <c>--dump-level N</c> value; null when absent; -1 when unreadable.</summary>
     public int? DumpLevel
     {

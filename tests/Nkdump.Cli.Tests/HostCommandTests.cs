@@ -245,10 +245,6 @@ public class HostServiceCommandTests : IDisposable
 
         // A statically linked stand-in for the nkdump binary keeps the fake root small.
         Write("/build/nkdump", "#!/bin/sh\n");
-
-        // The default core collector (-l) needs liblzo2 in the capture initramfs, as Debian's liblzo2-2 installs it.
-        Directory.CreateDirectory(_root + "/usr/lib/x86_64-linux-gnu");
-        File.Copy("/usr/lib/x86_64-linux-gnu/liblzo2.so.2", _root + "/usr/lib/x86_64-linux-gnu/liblzo2.so.2");
     }
 
     public void Dispose() => Directory.Delete(_root, recursive: true);

@@ -159,19 +159,20 @@ public class CaptureInitramfsTests
     }
 
     [Fact]
-    public void LzoLibraryIsCarriedAndItsAbsenceRefusedWhenTheCollectorNeedsIt()
+    public void AnLzoCollectorNeedsNoLzoLibrary()
     {
-        using var t = new TempRoot();
-        FakeSystem.Populate(t);
-        var names = List(t, Build(t).ImagePath);
-        Assert.Contains(names, n => n.EndsWith("x86_64-linux-gnu/liblzo2.so.2", StringComparison.Ordinal));
-
+        // nkdump compresses LZO pages itself: an -l image builds on a root without liblzo2, and
+        // carries no liblzo2 when the root has one.
         using var without = new TempRoot();
         FakeSystem.Populate(without, "path /var/crash\ncore_collector makedumpfile -l -d 31\n");
-        File.Delete(without.Real("/usr/lib/x86_64-linux-gnu/liblzo2.so.2"));
-        var e = Assert.Throws<NkdumpException>(() => Build(without));
-        Assert.Contains("liblzo2.so.2", e.Message);
-        Assert.Contains("line 2", e.Message);
+        Assert.False(File.Exists(without.Real("/usr/lib/x86_64-linux-gnu/liblzo2.so.2")));
+        Assert.DoesNotContain(List(without, Build(without).ImagePath), n => n.Contains("liblzo2"));
+
+        using var with = new TempRoot();
+        FakeSystem.Populate(with, "path /var/crash\ncore_collector makedumpfile -l -d 31\n");
+        Directory.CreateDirectory(with.Real("/usr/lib/x86_64-linux-gnu"));
+        File.Copy("/usr/lib/x86_64-linux-gnu/liblzo2.so.2", with.Real("/usr/lib/x86_64-linux-gnu/liblzo2.so.2"));
+        Assert.DoesNotContain(List(with, Build(with).ImagePath), n => n.Contains("liblzo2"));
     }
 
     [Fact]

@@ -19,8 +19,6 @@ internal static class FakeSystem
         File.Copy("/usr/bin/true", t.Real("/usr/sbin/nkdump"));
         File.Copy(Real("/lib/x86_64-linux-gnu/libc.so.6"), t.Real("/usr/lib/x86_64-linux-gnu/libc.so.6"));
         File.Copy(Real("/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"), t.Real("/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"));
-        // The LZO codec's library, loaded at run time by the default core collector (-l).
-        File.Copy(Real("/lib/x86_64-linux-gnu/liblzo2.so.2"), t.Real("/usr/lib/x86_64-linux-gnu/liblzo2.so.2"));
         // As on Debian: an absolute link, which must be followed inside the root.
         File.CreateSymbolicLink(t.Real("/lib64/ld-linux-x86-64.so.2"), "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2");
 

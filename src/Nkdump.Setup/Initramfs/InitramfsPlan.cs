@@ -19,7 +19,6 @@ public sealed class InitramfsPlanner(HostRoot root)
 {
     public const string BinaryPath = "/usr/sbin/nkdump";
     public const string ModulesLoadPath = "/etc/nkdump/modules.load";
-    public const string LzoLibrary = "liblzo2.so.2";
 
     /// <summary>The libraries nkdump's zlib pages prefer, best first (Nkdump.Formats' ZlibCodec).</summary>
     public static readonly IReadOnlyList<string> ZlibLibraries = ["libdeflate.so.0", "libz.so.1"];
@@ -51,9 +50,10 @@ public sealed class InitramfsPlanner(HostRoot root)
 
         AddProgram(inputs.NkdumpBinary, BinaryPath);
 
-        // nkdump's codecs load these at run time (DT_NEEDED does not name them): carry the ones the
-        // host has. zlib pages use libdeflate, else the system zlib, else a built-in one; LZO has
-        // no fallback, so refuse to build an image whose core collector needs it without it.
+        // nkdump's zlib codec loads these at run time (DT_NEEDED does not name them): carry the ones
+        // the host has (libdeflate, else the system zlib; else a built-in one is used). LZO pages are
+        // compressed by nkdump itself, and the capture never reads a compressed dump, so liblzo2
+        // (which only reading LZO dumps needs) stays out of the image.
         foreach (var codecLibrary in ZlibLibraries)
         {
             if (libraries.FindLibrary(codecLibrary) is { } found)
@@ -62,15 +62,6 @@ public sealed class InitramfsPlanner(HostRoot root)
             }
         }
 
-        if (libraries.FindLibrary(LzoLibrary) is { } lzo)
-        {
-            Add(InitramfsEntry.FromFile(lzo.Path, root.Resolve(lzo.Source), 0x1ED));
-        }
-        else if (inputs.Config.CoreCollector.UsesLzo)
-        {
-            var collector = inputs.Config.CoreCollector.Line > 0 ? $"core_collector (line {inputs.Config.CoreCollector.Line})" : "the default core_collector";
-            throw new NkdumpException($"{collector} uses -l (LZO), but {LzoLibrary} is in none of {string.Join(", ", SharedLibraryResolver.SystemDirectories)} under {root}: install liblzo2-2 or choose -z, -p or -c");
-        }
         Add(InitramfsEntry.Link("/init", BinaryPath));
         Add(InitramfsEntry.Link("/usr/sbin/makedumpfile", "nkdump"));
         Add(InitramfsEntry.FromFile("/etc/kdump.conf", inputs.ConfigFile, 0x1A4));
