@@ -34,7 +34,7 @@ public sealed class KdumpCollector(IKernelDump dump, PfnBitmap present, PfnBitma
         };
         using var writer = new KdumpWriter(output, options);
         var sink = new KdumpWriterSink(writer);
-        var pipeline = new PipelineOptions(dump.Memory.PageSize, compression, DetectZeroPages: level.HasFlag(DumpLevel.Zero), workers);
+        var pipeline = new PipelineOptions(dump.Memory.PageSize, compression, DetectZeroPages: level.HasFlag(DumpLevel.Zero), workers, StoreIdenticalPagesOnce: true);
         var start = split?.StartPfn ?? 0;
         var end = split?.EndPfn ?? kept.Bits;
         var total = (ulong)writer.DescriptorCount;

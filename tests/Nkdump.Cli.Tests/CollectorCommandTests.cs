@@ -161,7 +161,7 @@ public class CollectorCommandTests
         var result = ExternalTool.Run(link, ["-l", "--message-level", "7", "-d", "31", Fixtures.ElfVmcore(Fixture), output]);
         Assert.True(result.ExitCode == 0, result.ToString());
         var reference = DerivedDumps.Makedumpfile(Fixture, "makedumpfile-l-d31", ["-l", "-d", "31"]);
-        Assert.True(File.ReadAllBytes(output).AsSpan().SequenceEqual(File.ReadAllBytes(reference)), "differs from makedumpfile 1.7.2's -l -d 31");
+        Assert.True(StoredPages.AssertSameAs(output, reference) > 10000);
 
         var usage = ExternalTool.Run(link, ["-X", Fixtures.ElfVmcore(Fixture), dir.File("x")]);
         Assert.Equal(2, usage.ExitCode);

@@ -228,6 +228,37 @@ public sealed class RoundTripTests
         Assert.Throws<InvalidOperationException>(() => writer.WritePage(11, new byte[4096]));
     }
 
+    [Fact]
+    public void A_copy_points_at_a_page_stored_earlier_and_reads_as_its_bytes()
+    {
+        var dumped = new PfnBitmap(100);
+        dumped[10] = true;
+        dumped[20] = true;
+        dumped[30] = true;
+        var page = new byte[4096];
+        new Random(7).NextBytes(page);
+        using var output = new MemoryStream();
+        using (var writer = new KdumpWriter(output, new KdumpWriterOptions { Compression = PageCompression.Lzo, MaxMapnr = 100, Present = dumped, Dumped = dumped }))
+        {
+            var stored = writer.WriteStored(10, page, compressed: false);
+            Assert.Throws<ArgumentException>(() => writer.WriteCopy(20, stored with { Offset = stored.Offset + 4096 }));
+            Assert.Throws<ArgumentException>(() => writer.WriteCopy(20, stored with { Offset = writer.DataOffset }));
+            writer.WriteCopy(20, stored);
+            writer.WriteCopy(30, stored);
+            writer.Complete();
+        }
+
+        using var dir = new TempDirectory();
+        using var dump = DumpOpener.Open(dir.Write("copies", output.ToArray()));
+        var back = new byte[4096];
+        foreach (var pfn in new ulong[] { 10, 20, 30 })
+        {
+            Assert.Equal(PageState.Present, dump.Memory.GetPageState(pfn));
+            Assert.True(dump.Memory.TryRead(pfn * 4096, back, out _));
+            Assert.Equal(page, back);
+        }
+    }
+
     internal static void AssertSameMemory(IPhysicalMemory expected, IPhysicalMemory actual)
     {
         var a = new byte[expected.PageSize];

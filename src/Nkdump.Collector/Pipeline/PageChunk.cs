@@ -15,6 +15,8 @@ internal sealed class PageChunk
         Encodings = new PageEncoding[chunkPages];
         Offsets = new int[chunkPages];
         Lengths = new int[chunkPages];
+        Hashes = new ulong[chunkPages];
+        Matches = new IdenticalPages.Entry?[chunkPages];
     }
 
     /// <summary>
@@ -36,6 +38,11 @@ internal sealed class PageChunk
     public PageEncoding[] Encodings { get; }
     public int[] Offsets { get; }
     public int[] Lengths { get; }
+
+    /// <summary>With <see cref="IdenticalPages"/>: each stored page's hash, and the earlier page a worker found equal to it.</summary>
+    public ulong[] Hashes { get; }
+    public IdenticalPages.Entry?[] Matches { get; }
+
     public int Count { get; set; }
 
     /// <summary>Set by the worker when the chunk is encoded (or failed).</summary>

@@ -36,6 +36,15 @@ public sealed class ParallelPageEncoder : IDisposable
     private readonly PageChunk? _inline;
     private readonly IPageCompressor? _inlineCompressor;
     private readonly IPageView? _inlineView;
+
+    // Identical pages stored once (null when off): the table, and the writer's buffers for the rare
+    // page a worker left unencoded as a duplicate whose earlier copy then left its slot.
+    private readonly IdenticalPages? _identical;
+    private readonly IdenticalPages.Lookahead? _inlineLookahead;
+    private byte[]? _writerPage;
+    private byte[]? _writerOther;
+    private byte[]? _writerOutput;
+    private IPageCompressor? _writerCompressor;
     private readonly CancellationTokenSource _failed = new();
     private PageChunk? _filling;
     private Exception? _writerFailure;
@@ -51,6 +60,7 @@ public sealed class ParallelPageEncoder : IDisposable
 
         _source = source;
         _sink = sink;
+        _identical = options.StoreIdenticalPagesOnce && source is not null && sink is IPageCopySink ? new IdenticalPages(source.Memory) : null;
         var workers = Math.Max(1, options.Workers);
         if (workers == 1)
         {
@@ -60,6 +70,7 @@ public sealed class ParallelPageEncoder : IDisposable
             _inline = new PageChunk(_options.ChunkPages, options.PageSize);
             _inlineCompressor = options.Compression == PageCompression.None ? null : PageCodecs.CreateCompressor(options.Compression, options.PageSize);
             _inlineView = source?.Memory.OpenPageView();
+            _inlineLookahead = _identical is null ? null : new IdenticalPages.Lookahead(_identical, options.PageSize);
             _workers = [];
             _writer = null;
             return;
@@ -186,7 +197,7 @@ public sealed class ParallelPageEncoder : IDisposable
         _filling = null;
         if (_inline is not null)
         {
-            Encode(chunk, _inlineCompressor, _inlineView);
+            Encode(chunk, _inlineCompressor, _inlineView, _inlineLookahead);
             Write(chunk);
             return;
         }
@@ -199,6 +210,7 @@ public sealed class ParallelPageEncoder : IDisposable
     {
         using var compressor = _options.Compression == PageCompression.None ? null : PageCodecs.CreateCompressor(_options.Compression, _options.PageSize);
         using var view = _source?.Memory.OpenPageView();
+        var lookahead = _identical is null ? null : new IdenticalPages.Lookahead(_identical, _options.PageSize);
         foreach (var chunk in _work.GetConsumingEnumerable())
         {
             try
@@ -206,7 +218,7 @@ public sealed class ParallelPageEncoder : IDisposable
                 // After a failure the run is being abandoned: touch no more pages.
                 if (!_failed.IsCancellationRequested)
                 {
-                    Encode(chunk, compressor, view);
+                    Encode(chunk, compressor, view, lookahead);
                 }
             }
             catch (Exception e)
@@ -221,7 +233,8 @@ public sealed class ParallelPageEncoder : IDisposable
     /// <param name="chunk">The pages to encode.</param>
     /// <param name="compressor">This thread's compressor, or null to store pages raw.</param>
     /// <param name="view">This thread's view of the source's pages in place, or null to copy them.</param>
-    private void Encode(PageChunk chunk, IPageCompressor? compressor, IPageView? view)
+    /// <param name="lookahead">This thread's search for earlier identical pages (with <see cref="IdenticalPages"/>).</param>
+    private void Encode(PageChunk chunk, IPageCompressor? compressor, IPageView? view, IdenticalPages.Lookahead? lookahead)
     {
         var pageSize = _options.PageSize;
         var outputOffset = 0;
@@ -248,6 +261,21 @@ public sealed class ParallelPageEncoder : IDisposable
                 chunk.Offsets[i] = outputOffset;
                 chunk.Lengths[i] = 0;
                 continue;
+            }
+
+            if (lookahead is not null)
+            {
+                // A page the writer will point at an identical earlier one needs no compressing.
+                var hash = IdenticalPages.Hash(page);
+                chunk.Hashes[i] = hash;
+                var found = lookahead.FindEarlier(hash, chunk.Pfns[i], page, out chunk.Matches[i]);
+                if (found)
+                {
+                    chunk.Encodings[i] = PageEncoding.Duplicate;
+                    chunk.Offsets[i] = outputOffset;
+                    chunk.Lengths[i] = 0;
+                    continue;
+                }
             }
 
             // A page that does not shrink is stored raw, as makedumpfile does. The codec may use
@@ -309,10 +337,66 @@ public sealed class ParallelPageEncoder : IDisposable
     {
         for (var i = 0; i < chunk.Count; i++)
         {
-            _sink.WritePage(chunk.Pfns[i], chunk.Encodings[i], chunk.Output.AsSpan(chunk.Offsets[i], chunk.Lengths[i]));
+            var bytes = chunk.Output.AsSpan(chunk.Offsets[i], chunk.Lengths[i]);
+            if (_identical is null || chunk.Encodings[i] == PageEncoding.Zero)
+            {
+                _sink.WritePage(chunk.Pfns[i], chunk.Encodings[i], bytes);
+            }
+            else
+            {
+                WriteOnce(chunk, i, bytes);
+            }
         }
 
         Interlocked.Add(ref _pagesWritten, chunk.Count);
+    }
+
+    /// <summary>
+    /// The writer's decision for a non-zero page, in PFN order (so the same input gives the same
+    /// file whatever the workers did): a copy of the page last stored in its hash's slot when the
+    /// bytes are the same, else stored and remembered.
+    /// </summary>
+    private void WriteOnce(PageChunk chunk, int i, ReadOnlySpan<byte> bytes)
+    {
+        var pfn = chunk.Pfns[i];
+        var hash = chunk.Hashes[i];
+        var sink = (IPageCopySink)_sink;
+        if (_identical!.Slot(hash) is { } earlier && earlier.Hash == hash
+            && (ReferenceEquals(earlier, chunk.Matches[i]) || SameBytes(pfn, earlier.Pfn)))
+        {
+            sink.WriteCopy(pfn, earlier.Location);
+            return;
+        }
+
+        var encoding = chunk.Encodings[i];
+        if (encoding == PageEncoding.Duplicate)
+        {
+            // The page a worker matched left its slot before this page's turn: encode it here after
+            // all, as a worker would have (same codec, same bytes).
+            var page = ReadOnWriter(pfn, ref _writerPage);
+            _writerOutput ??= new byte[_options.PageSize + PageChunk.SlackBytes(_options.PageSize)];
+            _writerCompressor ??= _options.Compression == PageCompression.None ? null : PageCodecs.CreateCompressor(_options.Compression, _options.PageSize);
+            var written = 0;
+            var compressed = _writerCompressor is not null && _writerCompressor.TryCompress(page, _writerOutput, out written) && written < page.Length;
+            encoding = compressed ? PageEncoding.Compressed : PageEncoding.Raw;
+            bytes = compressed ? _writerOutput.AsSpan(0, written) : page;
+        }
+
+        if (sink.WriteStoredPage(pfn, encoding, bytes) is { } location)
+        {
+            _identical.Remember(hash, pfn, location);
+        }
+    }
+
+    /// <summary>True when pages <paramref name="pfn"/> and <paramref name="other"/> of the source hold the same bytes.</summary>
+    private bool SameBytes(ulong pfn, ulong other) =>
+        _identical!.HasBytes(other, ReadOnWriter(pfn, ref _writerPage), _writerOther ??= new byte[_options.PageSize]);
+
+    private Span<byte> ReadOnWriter(ulong pfn, ref byte[]? buffer)
+    {
+        buffer ??= new byte[_options.PageSize];
+        _source!.Read(pfn, buffer);
+        return buffer;
     }
 
     private void ThrowIfFailed()
@@ -361,6 +445,7 @@ public sealed class ParallelPageEncoder : IDisposable
 
         _inlineCompressor?.Dispose();
         _inlineView?.Dispose();
+        _writerCompressor?.Dispose();
         _failed.Dispose();
     }
 }

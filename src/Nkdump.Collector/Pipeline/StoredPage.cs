@@ -1,5 +1,6 @@
 using Nkdump.Formats;
 using Nkdump.Formats.Codecs;
+using Nkdump.Formats.Writing;
 
 namespace Nkdump.Collector.Pipeline;
 
@@ -17,6 +18,9 @@ public enum PageEncoding : byte
 
     /// <summary>Queued by number only: a worker reads it from the shared source (never reaches a sink).</summary>
     Unread,
+
+    /// <summary>The same bytes as a page stored earlier (found by a worker; the writer decides, and never passes it to a sink).</summary>
+    Duplicate,
 }
 
 /// <summary>A dump's memory that the pipeline's workers read from directly (its reads must be thread-safe).</summary>
@@ -39,5 +43,22 @@ public interface IPageSink
     void WritePage(ulong pfn, PageEncoding encoding, ReadOnlySpan<byte> bytes);
 }
 
+/// <summary>
+/// A sink that can store a page as a pointer to the bytes of an identical page stored before it
+/// (<see cref="IdenticalPages"/>).
+/// </summary>
+public interface IPageCopySink : IPageSink
+{
+    /// <summary>Stores a page as <see cref="IPageSink.WritePage"/> does and says where its bytes went (null for a zero page).</summary>
+    StoredPageLocation? WriteStoredPage(ulong pfn, PageEncoding encoding, ReadOnlySpan<byte> bytes);
+
+    /// <summary>Stores <paramref name="pfn"/> as the bytes already at <paramref name="earlier"/>.</summary>
+    void WriteCopy(ulong pfn, StoredPageLocation earlier);
+}
+
 /// <summary>What the pipeline needs to know to encode pages.</summary>
-public sealed record PipelineOptions(int PageSize, PageCompression Compression, bool DetectZeroPages, int Workers, int ChunkPages = 256, int ChunksInFlightPerWorker = 4);
+/// <param name="StoreIdenticalPagesOnce">
+/// With a shared source and a copy sink, store a page whose bytes equal an earlier stored page's as a
+/// pointer to them (<see cref="IdenticalPages"/>).
+/// </param>
+public sealed record PipelineOptions(int PageSize, PageCompression Compression, bool DetectZeroPages, int Workers, int ChunkPages = 256, int ChunksInFlightPerWorker = 4, bool StoreIdenticalPagesOnce = false);

@@ -38,7 +38,7 @@ public sealed class KdumpDump : IKernelDump
     public IReadOnlyList<ElfNote> Notes { get; }
 
     /// <summary>See <see cref="KdumpPhysicalMemory.TryGetStored"/>.</summary>
-    internal bool TryGetStored(ulong pfn, out ReadOnlySpan<byte> stored, out Codecs.PageCompression compression) =>
+    public bool TryGetStored(ulong pfn, out ReadOnlySpan<byte> stored, out Codecs.PageCompression compression) =>
         _memory.TryGetStored(pfn, out stored, out compression);
 
     public static KdumpDump Open(params string[] paths) => Open(paths, DumpFormat.KdumpCompressed);

@@ -137,9 +137,10 @@ public sealed class KdumpWriter : IDisposable
 
     /// <summary>
     /// Writes a page a worker already prepared: <paramref name="compressed"/> bytes in the file's
-    /// compression, or the raw page (exactly one page long) when it did not shrink.
+    /// compression, or the raw page (exactly one page long) when it did not shrink. Returns where
+    /// the bytes went, for later identical pages (<see cref="WriteCopy"/>).
     /// </summary>
-    public void WriteStored(ulong pfn, ReadOnlySpan<byte> stored, bool compressed)
+    public StoredPageLocation WriteStored(ulong pfn, ReadOnlySpan<byte> stored, bool compressed)
     {
         if (!compressed && stored.Length != _pageSize)
         {
@@ -162,6 +163,23 @@ public sealed class KdumpWriter : IDisposable
         stored.CopyTo(_dataBuffer.AsSpan(_dataBuffered));
         _dataBuffered += stored.Length;
         AddDescriptor(offset, (uint)stored.Length, flags);
+        return new StoredPageLocation(offset, (uint)stored.Length, flags);
+    }
+
+    /// <summary>
+    /// Records <paramref name="pfn"/> as holding the same bytes as a page stored earlier in this
+    /// file: its descriptor points at that page's data, as every zero page's points at the shared
+    /// zero page (readers find a page's bytes through its descriptor alone).
+    /// </summary>
+    public void WriteCopy(ulong pfn, StoredPageLocation earlier)
+    {
+        if (earlier.Offset <= DataOffset || earlier.Offset + earlier.Size > _dataPosition + _dataBuffered || earlier.Size == 0 || earlier.Size > _pageSize)
+        {
+            throw new ArgumentException($"no page was stored at {earlier.Offset} ({earlier.Size} bytes) in this file", nameof(earlier));
+        }
+
+        Accept(pfn);
+        AddDescriptor(earlier.Offset, earlier.Size, earlier.Flags);
     }
 
     /// <summary>Records <paramref name="pfn"/> as an all-zero page (the shared zero page's descriptor).</summary>
@@ -377,3 +395,6 @@ public sealed class KdumpWriter : IDisposable
         _compressor?.Dispose();
     }
 }
+
+/// <summary>Where a stored page's bytes are in a kdump-compressed file: a descriptor's offset, size and flags.</summary>
+public readonly record struct StoredPageLocation(long Offset, uint Size, uint Flags);
