@@ -43,6 +43,8 @@ public sealed class ParallelPageEncoder : IDisposable
     private readonly IdenticalPages.Lookahead? _inlineLookahead;
     private byte[]? _writerPage;
     private byte[]? _writerOther;
+    private IPageView? _writerView;
+    private IPageView? _writerOtherView;
     private byte[]? _writerOutput;
     private IPageCompressor? _writerCompressor;
     private readonly CancellationTokenSource _failed = new();
@@ -210,7 +212,7 @@ public sealed class ParallelPageEncoder : IDisposable
     {
         using var compressor = _options.Compression == PageCompression.None ? null : PageCodecs.CreateCompressor(_options.Compression, _options.PageSize);
         using var view = _source?.Memory.OpenPageView();
-        var lookahead = _identical is null ? null : new IdenticalPages.Lookahead(_identical, _options.PageSize);
+        using var lookahead = _identical is null ? null : new IdenticalPages.Lookahead(_identical, _options.PageSize);
         foreach (var chunk in _work.GetConsumingEnumerable())
         {
             try
@@ -388,9 +390,14 @@ public sealed class ParallelPageEncoder : IDisposable
         }
     }
 
-    /// <summary>True when pages <paramref name="pfn"/> and <paramref name="other"/> of the source hold the same bytes.</summary>
-    private bool SameBytes(ulong pfn, ulong other) =>
-        _identical!.HasBytes(other, ReadOnWriter(pfn, ref _writerPage), _writerOther ??= new byte[_options.PageSize]);
+    /// <summary>True when pages <paramref name="pfn"/> and <paramref name="other"/> of the source hold the same bytes (compared where they lie when the source is mapped).</summary>
+    private bool SameBytes(ulong pfn, ulong other)
+    {
+        _writerView ??= _source!.Memory.OpenPageView();
+        _writerOtherView ??= _source!.Memory.OpenPageView();
+        var page = _writerView is not null && _writerView.TryGetPage(pfn, out var mapped) ? mapped : ReadOnWriter(pfn, ref _writerPage);
+        return _identical!.HasBytes(other, page, _writerOtherView, _writerOther ??= new byte[_options.PageSize]);
+    }
 
     private Span<byte> ReadOnWriter(ulong pfn, ref byte[]? buffer)
     {
@@ -445,7 +452,10 @@ public sealed class ParallelPageEncoder : IDisposable
 
         _inlineCompressor?.Dispose();
         _inlineView?.Dispose();
+        _inlineLookahead?.Dispose();
         _writerCompressor?.Dispose();
+        _writerView?.Dispose();
+        _writerOtherView?.Dispose();
         _failed.Dispose();
     }
 }
