@@ -434,7 +434,6 @@ public class HostNativeInitramfsTests : IDisposable
             }
         }
 
-        Copy("/usr/lib/x86_64-linux-gnu/liblzo2.so.2", "/usr/lib/x86_64-linux-gnu/liblzo2.so.2");
         Write("/proc/sys/kernel/osrelease", "6.1.0-native\n");
         Write("/etc/kdump.conf", "path /var/crash\n");
         var (code, output, error) = CliRunner.Run("rebuild", "--root", _root);
