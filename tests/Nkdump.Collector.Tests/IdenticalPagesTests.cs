@@ -50,17 +50,6 @@ public sealed class IdenticalPagesTests
         }
     }
 
-    /// <summary>SyntheticMemory's reads touch only a dictionary nobody writes: safe to share.</summary>
-    private sealed class SharedMemory(SyntheticMemory memory) : IPhysicalMemory
-    {
-        public int PageSize => memory.PageSize;
-        public ulong MaxPfn => memory.MaxPfn;
-        public IReadOnlyList<PfnRange> Ranges => memory.Ranges;
-        public bool ConcurrentReads => true;
-        public PageState GetPageState(ulong pfn) => memory.GetPageState(pfn);
-        public bool TryRead(ulong physicalAddress, Span<byte> destination, out PhysicalReadFailure failure) => memory.TryRead(physicalAddress, destination, out failure);
-    }
-
     private static CopyRecordingSink Run(IReadOnlyList<byte[]> pages, PageCompression compression, int workers, int chunkPages, bool once = true)
     {
         var memory = new SyntheticMemory((ulong)pages.Count);
@@ -71,7 +60,7 @@ public sealed class IdenticalPagesTests
 
         var sink = new CopyRecordingSink();
         var options = new PipelineOptions(PageSize, compression, DetectZeroPages: true, workers, ChunkPages: chunkPages, StoreIdenticalPagesOnce: once);
-        using (var encoder = new ParallelPageEncoder(options, sink, new SharedPageSource(new SharedMemory(memory), "shared")))
+        using (var encoder = new ParallelPageEncoder(options, sink, new SharedPageSource(new SharedSyntheticMemory(memory), "shared")))
         {
             for (var i = 0; i < pages.Count; i++)
             {

@@ -127,17 +127,6 @@ public class ParallelPageEncoderTests
         Assert.Contains("No space left", e.Message);
     }
 
-    /// <summary>SyntheticMemory's reads touch only a dictionary nobody writes: safe to share.</summary>
-    private sealed class SharedMemory(SyntheticMemory memory) : IPhysicalMemory
-    {
-        public int PageSize => memory.PageSize;
-        public ulong MaxPfn => memory.MaxPfn;
-        public IReadOnlyList<PfnRange> Ranges => memory.Ranges;
-        public bool ConcurrentReads => true;
-        public PageState GetPageState(ulong pfn) => memory.GetPageState(pfn);
-        public bool TryRead(ulong physicalAddress, Span<byte> destination, out PhysicalReadFailure failure) => memory.TryRead(physicalAddress, destination, out failure);
-    }
-
     [Theory]
     [InlineData(PageCompression.Lzo, 1)]
     [InlineData(PageCompression.Zlib, 3)]
@@ -153,7 +142,7 @@ public class ParallelPageEncoderTests
         }
 
         var sink = new RecordingSink();
-        using (var encoder = new ParallelPageEncoder(new PipelineOptions(PageSize, compression, DetectZeroPages: true, workers, ChunkPages: 16), sink, new SharedPageSource(new SharedMemory(memory), "shared")))
+        using (var encoder = new ParallelPageEncoder(new PipelineOptions(PageSize, compression, DetectZeroPages: true, workers, ChunkPages: 16), sink, new SharedPageSource(new SharedSyntheticMemory(memory), "shared")))
         {
             for (var i = 0; i < pages.Count; i++)
             {
@@ -177,7 +166,7 @@ public class ParallelPageEncoderTests
         }
 
         memory.Exclude(57);
-        using var encoder = new ParallelPageEncoder(new PipelineOptions(PageSize, PageCompression.Lzo, true, 2, ChunkPages: 8), new RecordingSink(), new SharedPageSource(new SharedMemory(memory), "/proc/vmcore"));
+        using var encoder = new ParallelPageEncoder(new PipelineOptions(PageSize, PageCompression.Lzo, true, 2, ChunkPages: 8), new RecordingSink(), new SharedPageSource(new SharedSyntheticMemory(memory), "/proc/vmcore"));
         var e = Assert.Throws<NkdumpException>(() =>
         {
             for (ulong pfn = 0; pfn < 100; pfn++)
