@@ -1,6 +1,6 @@
-using Xunit;
 using Nkdump.Formats;
 using Nkdump.Formats.Kdump;
+using Xunit;
 
 namespace Nkdump.Testing;
 

@@ -1,8 +1,8 @@
 using Nkdump.Collector;
 using Nkdump.Collector.Cli;
 using Nkdump.Formats;
-using Nkdump.Formats.IO;
 using Nkdump.Formats.Flattened;
+using Nkdump.Formats.IO;
 using Nkdump.Formats.Kdump;
 using Nkdump.Formats.Writing;
 using Nkdump.Kernel;
