@@ -37,16 +37,10 @@ public sealed class ParallelPageEncoder : IDisposable
     private readonly IPageCompressor? _inlineCompressor;
     private readonly IPageView? _inlineView;
 
-    // Identical pages stored once (null when off): the table, and the writer's buffers for the rare
-    // page a worker left unencoded as a duplicate whose earlier copy then left its slot.
+    // Identical pages stored once (null when off): the table, and the writer's side of it.
     private readonly IdenticalPages? _identical;
+    private readonly IdenticalPageWriter? _identicalWriter;
     private readonly IdenticalPages.Lookahead? _inlineLookahead;
-    private byte[]? _writerPage;
-    private byte[]? _writerOther;
-    private IPageView? _writerView;
-    private IPageView? _writerOtherView;
-    private byte[]? _writerOutput;
-    private IPageCompressor? _writerCompressor;
     private readonly CancellationTokenSource _failed = new();
     private PageChunk? _filling;
     private Exception? _writerFailure;
@@ -62,7 +56,12 @@ public sealed class ParallelPageEncoder : IDisposable
 
         _source = source;
         _sink = sink;
-        _identical = options.StoreIdenticalPagesOnce && source is not null && sink is IPageCopySink ? new IdenticalPages(source.Memory) : null;
+        if (options.StoreIdenticalPagesOnce && source is not null && sink is IPageCopySink copySink)
+        {
+            _identical = new IdenticalPages(source.Memory);
+            _identicalWriter = new IdenticalPageWriter(_identical, source, copySink, options);
+        }
+
         var workers = Math.Max(1, options.Workers);
         if (workers == 1)
         {
@@ -340,70 +339,17 @@ public sealed class ParallelPageEncoder : IDisposable
         for (var i = 0; i < chunk.Count; i++)
         {
             var bytes = chunk.Output.AsSpan(chunk.Offsets[i], chunk.Lengths[i]);
-            if (_identical is null || chunk.Encodings[i] == PageEncoding.Zero)
+            if (_identicalWriter is null || chunk.Encodings[i] == PageEncoding.Zero)
             {
                 _sink.WritePage(chunk.Pfns[i], chunk.Encodings[i], bytes);
             }
             else
             {
-                WriteOnce(chunk, i, bytes);
+                _identicalWriter.Write(chunk.Pfns[i], chunk.Encodings[i], bytes, chunk.Hashes[i], chunk.Matches[i]);
             }
         }
 
         Interlocked.Add(ref _pagesWritten, chunk.Count);
-    }
-
-    /// <summary>
-    /// The writer's decision for a non-zero page, in PFN order (so the same input gives the same
-    /// file whatever the workers did): a copy of the page last stored in its hash's slot when the
-    /// bytes are the same, else stored and remembered.
-    /// </summary>
-    private void WriteOnce(PageChunk chunk, int i, ReadOnlySpan<byte> bytes)
-    {
-        var pfn = chunk.Pfns[i];
-        var hash = chunk.Hashes[i];
-        var sink = (IPageCopySink)_sink;
-        if (_identical!.Slot(hash) is { } earlier && earlier.Hash == hash
-            && (ReferenceEquals(earlier, chunk.Matches[i]) || SameBytes(pfn, earlier.Pfn)))
-        {
-            sink.WriteCopy(pfn, earlier.Location);
-            return;
-        }
-
-        var encoding = chunk.Encodings[i];
-        if (encoding == PageEncoding.Duplicate)
-        {
-            // The page a worker matched left its slot before this page's turn: encode it here after
-            // all, as a worker would have (same codec, same bytes).
-            var page = ReadOnWriter(pfn, ref _writerPage);
-            _writerOutput ??= new byte[_options.PageSize + PageChunk.SlackBytes(_options.PageSize)];
-            _writerCompressor ??= _options.Compression == PageCompression.None ? null : PageCodecs.CreateCompressor(_options.Compression, _options.PageSize);
-            var written = 0;
-            var compressed = _writerCompressor is not null && _writerCompressor.TryCompress(page, _writerOutput, out written) && written < page.Length;
-            encoding = compressed ? PageEncoding.Compressed : PageEncoding.Raw;
-            bytes = compressed ? _writerOutput.AsSpan(0, written) : page;
-        }
-
-        if (sink.WriteStoredPage(pfn, encoding, bytes) is { } location)
-        {
-            _identical.Remember(hash, pfn, location);
-        }
-    }
-
-    /// <summary>True when pages <paramref name="pfn"/> and <paramref name="other"/> of the source hold the same bytes (compared where they lie when the source is mapped).</summary>
-    private bool SameBytes(ulong pfn, ulong other)
-    {
-        _writerView ??= _source!.Memory.OpenPageView();
-        _writerOtherView ??= _source!.Memory.OpenPageView();
-        var page = _writerView is not null && _writerView.TryGetPage(pfn, out var mapped) ? mapped : ReadOnWriter(pfn, ref _writerPage);
-        return _identical!.HasBytes(other, page, _writerOtherView, _writerOther ??= new byte[_options.PageSize]);
-    }
-
-    private Span<byte> ReadOnWriter(ulong pfn, ref byte[]? buffer)
-    {
-        buffer ??= new byte[_options.PageSize];
-        _source!.Read(pfn, buffer);
-        return buffer;
     }
 
     private void ThrowIfFailed()
@@ -453,9 +399,7 @@ public sealed class ParallelPageEncoder : IDisposable
         _inlineCompressor?.Dispose();
         _inlineView?.Dispose();
         _inlineLookahead?.Dispose();
-        _writerCompressor?.Dispose();
-        _writerView?.Dispose();
-        _writerOtherView?.Dispose();
+        _identicalWriter?.Dispose();
         _failed.Dispose();
     }
 }

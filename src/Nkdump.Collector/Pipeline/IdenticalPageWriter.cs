@@ -1,0 +1,76 @@
+using Nkdump.Formats;
+using Nkdump.Formats.Codecs;
+
+namespace Nkdump.Collector.Pipeline;
+
+/// <summary>
+/// The ordered writer's side of <see cref="IdenticalPages"/>: for each non-zero page, in PFN order (so
+/// the same input gives the same file whatever the workers did), a copy of the page last stored in its
+/// hash's slot when the bytes are the same, else the page stored and remembered. Used on the writer
+/// thread only; its views of the source are opened there on first use.
+/// </summary>
+internal sealed class IdenticalPageWriter(IdenticalPages table, SharedPageSource source, IPageCopySink sink, PipelineOptions options) : IDisposable
+{
+    private byte[]? _page;
+    private byte[]? _other;
+    private byte[]? _output;
+    private IPageView? _view;
+    private IPageView? _otherView;
+    private IPageCompressor? _compressor;
+
+    /// <param name="pfn">The page.</param>
+    /// <param name="encoding">What its worker made of it: compressed, raw, or left unencoded as a <see cref="PageEncoding.Duplicate"/>.</param>
+    /// <param name="bytes">The encoded bytes (none for a duplicate).</param>
+    /// <param name="hash">Its hash.</param>
+    /// <param name="match">The stored page its worker compared it with and found equal, if any.</param>
+    public void Write(ulong pfn, PageEncoding encoding, ReadOnlySpan<byte> bytes, ulong hash, IdenticalPages.Entry? match)
+    {
+        if (table.Slot(hash) is { } earlier && earlier.Hash == hash
+            && (ReferenceEquals(earlier, match) || SameBytes(pfn, earlier.Pfn)))
+        {
+            sink.WriteCopy(pfn, earlier.Location);
+            return;
+        }
+
+        if (encoding == PageEncoding.Duplicate)
+        {
+            // The page a worker matched left its slot before this page's turn: encode it here after
+            // all, as a worker would have (same codec, same bytes).
+            var page = Read(pfn, ref _page);
+            _output ??= new byte[options.PageSize + PageChunk.SlackBytes(options.PageSize)];
+            _compressor ??= options.Compression == PageCompression.None ? null : PageCodecs.CreateCompressor(options.Compression, options.PageSize);
+            var written = 0;
+            var compressed = _compressor is not null && _compressor.TryCompress(page, _output, out written) && written < page.Length;
+            encoding = compressed ? PageEncoding.Compressed : PageEncoding.Raw;
+            bytes = compressed ? _output.AsSpan(0, written) : page;
+        }
+
+        if (sink.WriteStoredPage(pfn, encoding, bytes) is { } location)
+        {
+            table.Remember(hash, pfn, location);
+        }
+    }
+
+    /// <summary>True when pages <paramref name="pfn"/> and <paramref name="other"/> hold the same bytes (compared where they lie when the source is mapped).</summary>
+    private bool SameBytes(ulong pfn, ulong other)
+    {
+        _view ??= source.Memory.OpenPageView();
+        _otherView ??= source.Memory.OpenPageView();
+        var page = _view is not null && _view.TryGetPage(pfn, out var mapped) ? mapped : Read(pfn, ref _page);
+        return table.HasBytes(other, page, _otherView, _other ??= new byte[options.PageSize]);
+    }
+
+    private Span<byte> Read(ulong pfn, ref byte[]? buffer)
+    {
+        buffer ??= new byte[options.PageSize];
+        source.Read(pfn, buffer);
+        return buffer;
+    }
+
+    public void Dispose()
+    {
+        _compressor?.Dispose();
+        _view?.Dispose();
+        _otherView?.Dispose();
+    }
+}
