@@ -17,7 +17,7 @@ namespace Nkdump.Collector.Pipeline;
 /// </para>
 /// <para>
 /// The ordered writer alone decides (<see cref="Slot"/>, <see cref="Remember"/>), in PFN order, so the
-/// output does not depend on the workers' timing; a worker only looks ahead (<see cref="FindEarlier"/>)
+/// output does not depend on the workers' timing; a worker only looks ahead (<see cref="Lookahead.FindEarlier"/>)
 /// to skip compressing a page the writer will point elsewhere. A hash match is never trusted: the
 /// bytes are compared with the earlier page read again from the source. The table has a fixed
 /// number of slots (a slot keeps the latest page stored with its hash bits), so memory is bounded
@@ -43,7 +43,7 @@ public sealed class IdenticalPages(IPhysicalMemory source)
     /// </summary>
     public static ulong Hash(ReadOnlySpan<byte> page)
     {
-        if (!Sse42.X64.IsSupported || page.Length % 24 != 16 && page.Length % 24 != 0 || page.Length < 48)
+        if (!Sse42.X64.IsSupported || page.Length % sizeof(ulong) != 0)
         {
             return XxHash3.HashToUInt64(page);
         }

@@ -7,9 +7,6 @@ public sealed class KdumpWriterSink(KdumpWriter writer) : IPageCopySink
 {
     public long ZeroPages { get; private set; }
 
-    /// <summary>Pages stored as a pointer to an identical earlier page.</summary>
-    public long CopiedPages { get; private set; }
-
     public void WritePage(ulong pfn, PageEncoding encoding, ReadOnlySpan<byte> bytes) => WriteStoredPage(pfn, encoding, bytes);
 
     public StoredPageLocation? WriteStoredPage(ulong pfn, PageEncoding encoding, ReadOnlySpan<byte> bytes)
@@ -24,9 +21,5 @@ public sealed class KdumpWriterSink(KdumpWriter writer) : IPageCopySink
         return writer.WriteStored(pfn, bytes, encoding == PageEncoding.Compressed);
     }
 
-    public void WriteCopy(ulong pfn, StoredPageLocation earlier)
-    {
-        writer.WriteCopy(pfn, earlier);
-        CopiedPages++;
-    }
+    public void WriteCopy(ulong pfn, StoredPageLocation earlier) => writer.WriteCopy(pfn, earlier);
 }

@@ -170,9 +170,9 @@ internal sealed class ElfPhysicalMemory : IPhysicalMemory
         // A page's state is that of the piece holding its first byte (or of the gap it starts in).
         var address = pfn * (ulong)PageSize;
         var index = Array.BinarySearch(_starts, address);
-        var next = index >= 0 ? index + 1 : ~index;
-        var runEnd = Find(address) is var piece and >= 0 ? _pieces[piece].End
-            : next < _starts.Length ? _starts[next] : MaxPfn * (ulong)PageSize;
+        var last = index >= 0 ? index : ~index - 1; // the piece starting last at or before the address
+        var runEnd = last >= 0 && address < _pieces[last].End ? _pieces[last].End
+            : last + 1 < _starts.Length ? _starts[last + 1] : MaxPfn * (ulong)PageSize;
         return Math.Max(pfn + 1, (runEnd + (ulong)PageSize - 1) / (ulong)PageSize);
     }
 
