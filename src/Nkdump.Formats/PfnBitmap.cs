@@ -62,6 +62,38 @@ public sealed class PfnBitmap
         }
     }
 
+    /// <summary>Clears every bit in [start, end); returns how many were set.</summary>
+    public long ClearRange(ulong start, ulong end)
+    {
+        end = Math.Min(end, Bits);
+        long cleared = 0;
+        var pfn = start;
+        for (; pfn < end && (pfn & 63) != 0; pfn++)
+        {
+            cleared += ClearOne(pfn);
+        }
+
+        for (; pfn + 64 <= end; pfn += 64)
+        {
+            cleared += BitOperations.PopCount(_words[pfn >> 6]);
+            _words[pfn >> 6] = 0;
+        }
+
+        for (; pfn < end; pfn++)
+        {
+            cleared += ClearOne(pfn);
+        }
+
+        return cleared;
+    }
+
+    private int ClearOne(ulong pfn)
+    {
+        var was = this[pfn];
+        this[pfn] = false;
+        return was ? 1 : 0;
+    }
+
     /// <summary>How many bits are set in [start, end).</summary>
     public long Count(ulong start, ulong end)
     {

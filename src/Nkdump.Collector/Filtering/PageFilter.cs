@@ -83,6 +83,14 @@ public sealed class PageFilter
             for (var batchStart = start; batchStart < end;)
             {
                 var batchEnd = Math.Min(end, (batchStart / BatchPages + 1) * BatchPages);
+                if (_excludedUntil >= batchEnd)
+                {
+                    // Inside a free block or compound page already excluded (order-10 buddy blocks
+                    // span two batches): nothing to classify, so the struct pages are not read.
+                    batchStart = batchEnd;
+                    continue;
+                }
+
                 var count = (int)(batchEnd - batchStart);
                 var pages = _batch.AsSpan(0, count * size);
                 var address = section.MemMap + (batchStart - section.StartPfn) * (ulong)size;
@@ -96,7 +104,14 @@ public sealed class PageFilter
                 for (var i = 0; i < count; i++)
                 {
                     var pfn = batchStart + (ulong)i;
-                    if (pfn < _excludedUntil || !keep[pfn])
+                    if (pfn < _excludedUntil)
+                    {
+                        // Jump over the rest of the block excluded last (the loop's i++ lands on its end).
+                        i = (int)Math.Min((ulong)count, _excludedUntil - batchStart) - 1;
+                        continue;
+                    }
+
+                    if (!keep[pfn])
                     {
                         continue;
                     }
@@ -143,20 +158,8 @@ public sealed class PageFilter
         }
     }
 
-    private static ulong Exclude(PfnBitmap keep, Window window, ulong start, ulong end)
-    {
-        ulong cleared = 0;
-        for (var pfn = start; pfn < end && pfn < window.End; pfn++)
-        {
-            if (keep[pfn])
-            {
-                keep[pfn] = false;
-                cleared++;
-            }
-        }
-
-        return cleared;
-    }
+    private static ulong Exclude(PfnBitmap keep, Window window, ulong start, ulong end) =>
+        (ulong)keep.ClearRange(start, Math.Min(end, window.End));
 
     private readonly record struct Window(ulong Start, ulong End);
 }
