@@ -259,6 +259,95 @@ public sealed class RoundTripTests
         }
     }
 
+    [Theory]
+    [InlineData(3)] // below the direct-write size: copied through the data buffer
+    [InlineData(600)] // past it (and past the whole buffer): written in one piece from the run
+    public void A_run_of_stored_pages_gives_the_bytes_of_writing_them_one_by_one(int pages)
+    {
+        // Every third page zero, every other one compressed (LZO), the rest raw.
+        var random = new Random(pages);
+        var dumped = new PfnBitmap((ulong)pages * 2);
+        var pfns = new ulong[pages];
+        var lengths = new int[pages];
+        var compressed = new bool[pages];
+        var stored = new List<byte[]>();
+        var lzo = PageCodecs.CreateCompressor(PageCompression.Lzo, 4096);
+        for (var i = 0; i < pages; i++)
+        {
+            pfns[i] = (ulong)i * 2;
+            dumped[pfns[i]] = true;
+            var page = new byte[4096];
+            if (i % 3 == 0)
+            {
+                stored.Add([]);
+                continue;
+            }
+
+            random.NextBytes(page.AsSpan(0, i % 2 == 0 ? 4096 : 300));
+            var buffer = new byte[8192];
+            var written = 0;
+            compressed[i] = i % 2 == 1 && lzo.TryCompress(page, buffer, out written) && written < 4096;
+            stored.Add(compressed[i] ? buffer[..written] : page);
+            lengths[i] = stored[i].Length;
+        }
+
+        byte[] Write(bool asRun)
+        {
+            using var output = new MemoryStream();
+            using (var writer = new KdumpWriter(output, new KdumpWriterOptions { Compression = PageCompression.Lzo, MaxMapnr = dumped.Bits, Present = dumped, Dumped = dumped }))
+            {
+                if (asRun)
+                {
+                    writer.WriteStoredRun(pfns, lengths, compressed, stored.SelectMany(b => b).ToArray());
+                    Assert.Equal(pages < 10, stored.Sum(b => b.Length) < writer.DirectRunBytes);
+                }
+                else
+                {
+                    for (var i = 0; i < pages; i++)
+                    {
+                        if (lengths[i] == 0)
+                        {
+                            writer.WriteZeroPage(pfns[i]);
+                        }
+                        else
+                        {
+                            writer.WriteStored(pfns[i], stored[i], compressed[i]);
+                        }
+                    }
+                }
+
+                writer.Complete();
+            }
+
+            return output.ToArray();
+        }
+
+        var oneByOne = Write(asRun: false);
+        Assert.Equal(oneByOne, Write(asRun: true));
+
+        // And the pages read back.
+        using var dir = new TempDirectory();
+        using var dump = DumpOpener.Open(dir.Write("run", oneByOne));
+        var back = new byte[4096];
+        for (var i = 0; i < pages; i++)
+        {
+            Assert.True(dump.Memory.TryRead(pfns[i] * 4096, back, out _));
+            Assert.Equal(lengths[i] == 0, !back.AsSpan().ContainsAnyExcept((byte)0));
+        }
+    }
+
+    [Fact]
+    public void A_run_whose_lengths_do_not_add_up_to_its_bytes_is_refused_before_anything_is_written()
+    {
+        var dumped = new PfnBitmap(10);
+        dumped.SetRange(0, 2);
+        using var output = new MemoryStream();
+        using var writer = new KdumpWriter(output, new KdumpWriterOptions { Compression = PageCompression.Lzo, MaxMapnr = 10, Present = dumped, Dumped = dumped });
+        Assert.Throws<ArgumentException>(() => writer.WriteStoredRun([0, 1], [4096, 4096], [false, false], new byte[4096]));
+        Assert.Throws<ArgumentException>(() => writer.WriteStoredRun([0, 1], [4096, 100], [false, false], new byte[4196]));
+        Assert.Equal(0, writer.PagesWritten);
+    }
+
     internal static void AssertSameMemory(IPhysicalMemory expected, IPhysicalMemory actual)
     {
         var a = new byte[expected.PageSize];

@@ -336,6 +336,16 @@ public sealed class ParallelPageEncoder : IDisposable
 
     private void Write(PageChunk chunk)
     {
+        if (_identicalWriter is null && _sink is IPageRunSink runSink)
+        {
+            // The chunk's stored bytes lie back to back in its output: hand them over in one piece.
+            var count = chunk.Count;
+            var bytes = count == 0 ? 0 : chunk.Offsets[count - 1] + chunk.Lengths[count - 1];
+            runSink.WriteRun(chunk.Pfns.AsSpan(0, count), chunk.Encodings.AsSpan(0, count), chunk.Lengths.AsSpan(0, count), chunk.Output.AsSpan(0, bytes));
+            Interlocked.Add(ref _pagesWritten, count);
+            return;
+        }
+
         for (var i = 0; i < chunk.Count; i++)
         {
             var bytes = chunk.Output.AsSpan(chunk.Offsets[i], chunk.Lengths[i]);

@@ -44,6 +44,16 @@ public interface IPageSink
 }
 
 /// <summary>
+/// A sink that takes a chunk of pages in one call, their stored bytes back to back in one span (zero
+/// pages take none), so it can write them without copying them one by one.
+/// </summary>
+public interface IPageRunSink : IPageSink
+{
+    /// <summary>Stores the pages as <see cref="IPageSink.WritePage"/> would, in order; encodings are Raw, Compressed or Zero.</summary>
+    void WriteRun(ReadOnlySpan<ulong> pfns, ReadOnlySpan<PageEncoding> encodings, ReadOnlySpan<int> lengths, ReadOnlySpan<byte> data);
+}
+
+/// <summary>
 /// A sink that can store a page as a pointer to the bytes of an identical page stored before it
 /// (<see cref="IdenticalPages"/>).
 /// </summary>

@@ -142,16 +142,7 @@ public sealed class KdumpWriter : IDisposable
     /// </summary>
     public StoredPageLocation WriteStored(ulong pfn, ReadOnlySpan<byte> stored, bool compressed)
     {
-        if (!compressed && stored.Length != _pageSize)
-        {
-            throw new ArgumentException($"a raw page is {_pageSize} bytes", nameof(stored));
-        }
-
-        if (stored.Length == 0 || stored.Length > _pageSize || (compressed && _options.Compression == PageCompression.None))
-        {
-            throw new ArgumentException("stored page size or compression does not fit this file", nameof(stored));
-        }
-
+        CheckStored(stored.Length, compressed, allowZero: false);
         Accept(pfn);
         var flags = compressed ? KdumpHeader.StatusFlag(_options.Compression) : 0;
         if (_dataBuffered + stored.Length > _dataBuffer.Length)
@@ -164,6 +155,111 @@ public sealed class KdumpWriter : IDisposable
         _dataBuffered += stored.Length;
         AddDescriptor(offset, (uint)stored.Length, flags);
         return new StoredPageLocation(offset, (uint)stored.Length, flags);
+    }
+
+    /// <summary>
+    /// Stores the next pages from bytes a worker laid back to back in <paramref name="data"/>, as
+    /// <see cref="WriteStored"/> and <see cref="WriteZeroPage"/> would one at a time: page i has
+    /// <paramref name="lengths"/>[i] bytes (0 for an all-zero page), compressed or raw as
+    /// <paramref name="compressed"/>[i] says. A run of at least <see cref="DirectRunBytes"/> goes to the
+    /// file in one write from <paramref name="data"/> itself, not copied through the data buffer first
+    /// (that copy was 2 % of a -l -d 31 run's CPU).
+    /// </summary>
+    public void WriteStoredRun(ReadOnlySpan<ulong> pfns, ReadOnlySpan<int> lengths, ReadOnlySpan<bool> compressed, ReadOnlySpan<byte> data)
+    {
+        if (lengths.Length != pfns.Length || compressed.Length != pfns.Length)
+        {
+            throw new ArgumentException("a run needs one length and one compressed flag per page", nameof(lengths));
+        }
+
+        var total = 0L;
+        foreach (var length in lengths)
+        {
+            total += length;
+        }
+
+        if (total != data.Length)
+        {
+            throw new ArgumentException($"the run's pages hold {total} bytes, not {data.Length}", nameof(data));
+        }
+
+        for (var i = 0; i < pfns.Length; i++)
+        {
+            CheckStored(lengths[i], compressed[i], allowZero: true);
+        }
+
+        if (data.Length < DirectRunBytes)
+        {
+            var at = 0;
+            for (var i = 0; i < pfns.Length; i++)
+            {
+                if (lengths[i] == 0)
+                {
+                    WriteZeroPage(pfns[i]);
+                }
+                else
+                {
+                    WriteStored(pfns[i], data.Slice(at, lengths[i]), compressed[i]);
+                    at += lengths[i];
+                }
+            }
+
+            return;
+        }
+
+        // Whatever is buffered lies before this run in the file.
+        FlushData();
+        var offset = _dataPosition;
+        if (_failed)
+        {
+            throw new InvalidOperationException("an earlier write failed; the file is left INCOMPLETE");
+        }
+
+        try
+        {
+            _output.Position = offset;
+            _output.Write(data);
+        }
+        catch (IOException)
+        {
+            Fail();
+            throw;
+        }
+
+        _dataPosition += data.Length;
+        for (var i = 0; i < pfns.Length; i++)
+        {
+            if (lengths[i] == 0)
+            {
+                WriteZeroPage(pfns[i]);
+                continue;
+            }
+
+            Accept(pfns[i]);
+            AddDescriptor(offset, (uint)lengths[i], compressed[i] ? KdumpHeader.StatusFlag(_options.Compression) : 0);
+            offset += lengths[i];
+        }
+    }
+
+    /// <summary>Runs of at least this many bytes bypass the data buffer (<see cref="WriteStoredRun"/>): a quarter of it.</summary>
+    public int DirectRunBytes => _dataBuffer.Length / 4;
+
+    private void CheckStored(int length, bool compressed, bool allowZero)
+    {
+        if (allowZero && length == 0)
+        {
+            return;
+        }
+
+        if (!compressed && length != _pageSize)
+        {
+            throw new ArgumentException($"a raw page is {_pageSize} bytes", nameof(length));
+        }
+
+        if (length == 0 || length > _pageSize || (compressed && _options.Compression == PageCompression.None))
+        {
+            throw new ArgumentException("stored page size or compression does not fit this file", nameof(length));
+        }
     }
 
     /// <summary>
