@@ -67,7 +67,8 @@ public interface IPhysicalMemory
     /// A view of the pages where they already lie in memory (a mapped ELF core), for one thread, or
     /// null when pages must be copied with <see cref="TryRead"/>. Each thread opens its own.
     /// </summary>
-    IPageView? OpenPageView() => null;
+    /// <param name="scattered">The pages asked for will be far apart (comparing with earlier pages), not in order.</param>
+    IPageView? OpenPageView(bool scattered = false) => null;
 
     /// <summary>
     /// Reads <paramref name="destination"/>.Length bytes at physical address <paramref name="physicalAddress"/>

@@ -98,6 +98,27 @@ public sealed class ElfPageSpanTests
         Assert.Equal(0, MappedBytes(path));
     }
 
+    [Fact]
+    public void AViewForScatteredReadsMapsASmallWindowAndReadsTheSameBytes()
+    {
+        // Comparing pages with earlier ones jumps about the file: those views map 256 KiB, not 4 MiB.
+        using var dir = new TempDirectory();
+        var data = new byte[2048 * 4096];
+        new Random(7).NextBytes(data);
+        var path = dir.Write("core", new ElfCoreBuilder().VmcoreInfo("PAGESIZE=4096\n").Load(0, data).Build());
+        using var file = WindowMappedFile.TryOpen(path, path, out _);
+        using var vmcore = ElfVmcore.Open(file!);
+        using var view = vmcore.Memory.OpenPageView(scattered: true)!;
+        var random = new Random(8);
+        for (var i = 0; i < 200; i++)
+        {
+            var pfn = (ulong)random.Next(2048);
+            Assert.True(view.TryGetPage(pfn, out var page));
+            Assert.True(page.SequenceEqual(data.AsSpan((int)pfn * 4096, 4096)), $"pfn {pfn}");
+            Assert.InRange(MappedBytes(path), 1, WindowMappedFile.ScatteredWindowBytes);
+        }
+    }
+
     /// <summary>The bytes of <paramref name="path"/> mapped into this process (/proc/self/maps).</summary>
     private static long MappedBytes(string path)
     {

@@ -54,8 +54,8 @@ internal sealed class IdenticalPageWriter(IdenticalPages table, SharedPageSource
     /// <summary>True when pages <paramref name="pfn"/> and <paramref name="other"/> hold the same bytes (compared where they lie when the source is mapped).</summary>
     private bool SameBytes(ulong pfn, ulong other)
     {
-        _view ??= source.Memory.OpenPageView();
-        _otherView ??= source.Memory.OpenPageView();
+        _view ??= source.Memory.OpenPageView(scattered: true);
+        _otherView ??= source.Memory.OpenPageView(scattered: true);
         var page = _view is not null && _view.TryGetPage(pfn, out var mapped) ? mapped : Read(pfn, ref _page);
         return table.HasBytes(other, page, _otherView, _other ??= new byte[options.PageSize]);
     }

@@ -87,7 +87,7 @@ public sealed class IdenticalPages(IPhysicalMemory source)
 
         // Earlier pages are compared where they lie, through a view of their own (the worker's view
         // holds the page being encoded); a pread per comparison cost more than the compressing saved.
-        private readonly IPageView? _earlierPages = table._source.OpenPageView();
+        private readonly IPageView? _earlierPages = table._source.OpenPageView(scattered: true);
 
         /// <summary>
         /// True when an earlier page holds the same bytes as page <paramref name="pfn"/>;

@@ -98,7 +98,7 @@ internal sealed class ElfPhysicalMemory : IPhysicalMemory
     /// <summary>Immutable pieces over a thread-safe file: reads need no lock.</summary>
     public bool ConcurrentReads => true;
 
-    public IPageView? OpenPageView() => _file.OpenWindow() is { } window ? new PageView(this, window) : null;
+    public IPageView? OpenPageView(bool scattered = false) => _file.OpenWindow(scattered) is { } window ? new PageView(this, window) : null;
 
     /// <summary>
     /// The file offset of page <paramref name="pfn"/> when all of it is plain file data, else -1.

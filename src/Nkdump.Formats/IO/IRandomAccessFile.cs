@@ -49,9 +49,10 @@ public interface IRandomAccessFile : IDisposable
 
     /// <summary>
     /// A mapped view of the file for one thread (<see cref="IFileWindow"/>), or null when the file is
-    /// read with pread(2) and has no mapping.
+    /// read with pread(2) and has no mapping. <paramref name="scattered"/>: the reads will jump about
+    /// the file rather than move along it, so a windowed file maps less at a time.
     /// </summary>
-    IFileWindow? OpenWindow() => null;
+    IFileWindow? OpenWindow(bool scattered = false) => null;
 }
 
 /// <summary>

@@ -130,7 +130,7 @@ public sealed unsafe partial class MappedFile : IRandomAccessFile
     }
 
     /// <summary>The whole mapping serves every window: spans stay valid until the file is disposed.</summary>
-    public IFileWindow OpenWindow() => new WholeMapping(this);
+    public IFileWindow OpenWindow(bool scattered = false) => new WholeMapping(this);
 
     private sealed class WholeMapping(MappedFile file) : IFileWindow
     {
