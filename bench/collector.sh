@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench/collector.sh - nkdump collect vs Debian's makedumpfile, side by side on the same input in
-# the same run: wall time (median of N runs), output size and peak RSS, for each fixture vmcore,
+# the same run: wall time (median of N interleaved runs), output size and peak RSS, for each fixture vmcore,
 # each compression and dump levels 31 and 1. Prints a Markdown table for docs/BENCHMARKS.md.
 #
 #   bench/collector.sh [RUNS] [EXTRA_VMCORE...]   (default 5 runs; needs ./build.sh first)
@@ -13,6 +13,9 @@
 # nkdump fsyncs the dump before it exits; makedumpfile does not (kdump-utils runs sync after it),
 # so makedumpfile is timed twice: alone, and followed by `sync FILE` (an fsync of the dump), which
 # is the time until the dump is safe on disk in a kdump flow. The speed ratio is against the latter.
+# The three runs alternate, round after round, and the speed ratio is the median of each round's
+# ratio: on a shared 2-CPU machine the speed drifts by 10-20 % over minutes, which timing all of
+# nkdump's runs before all of makedumpfile's turned into ratio swings of as much.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
@@ -28,22 +31,47 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$cache"
 
-# median wall seconds and max RSS (KiB) of a command run $runs times; output file removed between runs
-measure() {
+# One timed run: wall seconds (the shell's microsecond clock; time's %e has 10 ms steps, too coarse
+# for 0.1 s runs) and max RSS (KiB), the output file removed first.
+run_once() {
   local out=$1; shift
-  local times=() rss=0
-  for _ in $(seq "$runs"); do
-    rm -f "$out"
-    # Wall time from the shell's microsecond clock (time's %e has 10 ms steps, too coarse for 0.1 s runs).
-    local start=$EPOCHREALTIME
-    /usr/bin/time -f "%M" -o "$work/t" "$@" >/dev/null 2>&1
-    local end=$EPOCHREALTIME
-    read -r m <"$work/t"
-    times+=("$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.4f", e - s }')"); [ "$m" -gt "$rss" ] && rss=$m
+  rm -f "$out"
+  local start=$EPOCHREALTIME
+  /usr/bin/time -f "%M" -o "$work/t" "$@" >/dev/null 2>&1
+  local end=$EPOCHREALTIME
+  read -r m <"$work/t"
+  echo "$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.4f", e - s }') $m"
+}
+
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+# Runs each of the given commands (separated by --) once per round, $runs rounds, interleaved so
+# that a slow spell of the machine hits them alike. Prints per command the median wall time and max
+# RSS, then the median over rounds of (last command's time / first command's time).
+measure_interleaved() {
+  local -a cmds=() times=() rss=() ratios=()
+  local cmd="" n=0
+  for arg in "$@"; do
+    if [ "$arg" = -- ]; then cmds+=("$cmd"); cmd=""; else cmd+="$(printf '%q ' "$arg")"; fi
   done
-  local median
-  median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-  echo "$median $rss"
+  [ -n "$cmd" ] && cmds+=("$cmd")
+  n=${#cmds[@]}
+  for ((i = 0; i < n; i++)); do times[i]=""; rss[i]=0; done
+  for _ in $(seq "$runs"); do
+    local first="" last=""
+    for ((i = 0; i < n; i++)); do
+      read -r t m < <(eval "run_once ${cmds[i]}")
+      times[i]+="$t "; [ "$m" -gt "${rss[i]}" ] && rss[i]=$m
+      [ "$i" -eq 0 ] && first=$t
+      last=$t
+    done
+    ratios+=("$(awk -v f="$first" -v l="$last" 'BEGIN { printf "%.4f", (f > 0 ? l / f : 0) }')")
+  done
+  for ((i = 0; i < n; i++)); do
+    # shellcheck disable=SC2086
+    echo -n "$(median ${times[i]}) ${rss[i]} "
+  done
+  median "${ratios[@]}"
 }
 
 inputs=()
@@ -63,17 +91,21 @@ for input in "${inputs[@]}"; do
   cat "$elf" >/dev/null
   for level in 31 1; do
     for comp in ${BENCH_COMPRESSIONS:--l -c -p -z}; do
-      read -r nt nr < <(measure "$work/n" "$nkdump" collect "$comp" -d "$level" --message-level 0 "$elf" "$work/n")
-      "$nkdump" collect "$comp" -d "$level" --message-level 0 -f "$elf" "$work/n"
-      ns=$(stat -c %s "$work/n")
       if [ "$comp" = -l ] || [ "$comp" = -c ]; then
-        read -r mt mr < <(measure "$work/m" makedumpfile "$comp" -d "$level" --message-level 0 "$elf" "$work/m")
-        read -r mst _ < <(measure "$work/m" sh -c 'out=$1; shift; makedumpfile "$@" "$out" && sync "$out"' sh "$work/m" "$comp" -d "$level" --message-level 0 "$elf")
+        read -r nt nr mt mr mst _ ratio < <(measure_interleaved \
+          "$work/n" "$nkdump" collect "$comp" -d "$level" --message-level 0 "$elf" "$work/n" -- \
+          "$work/m" makedumpfile "$comp" -d "$level" --message-level 0 "$elf" "$work/m" -- \
+          "$work/m" sh -c 'out=$1; shift; makedumpfile "$@" "$out" && sync "$out"' sh "$work/m" "$comp" -d "$level" --message-level 0 "$elf")
+        "$nkdump" collect "$comp" -d "$level" --message-level 0 -f "$elf" "$work/n"
+        ns=$(stat -c %s "$work/n")
         rm -f "$work/m"; makedumpfile "$comp" -d "$level" --message-level 0 "$elf" "$work/m" >/dev/null 2>&1
         ms=$(stat -c %s "$work/m")
-        awk -v n="$name" -v o="$comp -d $level" -v nt="$nt" -v mt="$mt" -v mst="$mst" -v ns="$ns" -v ms="$ms" -v nr="$nr" -v mr="$mr" 'BEGIN {
-          printf "| %s | %s | %.3f | %.3f | %.3f | %.2fx | %.1f | %.1f | %.3f | %.1f | %.1f |\n", n, o, nt, mt, mst, (nt > 0 ? mst / nt : 0), ns / 1e6, ms / 1e6, ns / ms, nr / 1024, mr / 1024 }'
+        awk -v n="$name" -v o="$comp -d $level" -v nt="$nt" -v mt="$mt" -v mst="$mst" -v r="$ratio" -v ns="$ns" -v ms="$ms" -v nr="$nr" -v mr="$mr" 'BEGIN {
+          printf "| %s | %s | %.3f | %.3f | %.3f | %.2fx | %.1f | %.1f | %.3f | %.1f | %.1f |\n", n, o, nt, mt, mst, r, ns / 1e6, ms / 1e6, ns / ms, nr / 1024, mr / 1024 }'
       else
+        read -r nt nr _ < <(measure_interleaved "$work/n" "$nkdump" collect "$comp" -d "$level" --message-level 0 "$elf" "$work/n")
+        "$nkdump" collect "$comp" -d "$level" --message-level 0 -f "$elf" "$work/n"
+        ns=$(stat -c %s "$work/n")
         awk -v n="$name" -v o="$comp -d $level" -v nt="$nt" -v ns="$ns" -v nr="$nr" 'BEGIN {
           printf "| %s | %s | %.3f | (not built in) | - | - | %.1f | - | - | %.1f | - |\n", n, o, nt, ns / 1e6, nr / 1024 }'
       fi
