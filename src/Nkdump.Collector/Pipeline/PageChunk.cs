@@ -15,8 +15,6 @@ internal sealed class PageChunk
         Encodings = new PageEncoding[chunkPages];
         Offsets = new int[chunkPages];
         Lengths = new int[chunkPages];
-        Hashes = new ulong[chunkPages];
-        Matches = new IdenticalPages.Entry?[chunkPages];
     }
 
     /// <summary>
@@ -39,9 +37,11 @@ internal sealed class PageChunk
     public int[] Offsets { get; }
     public int[] Lengths { get; }
 
-    /// <summary>With <see cref="IdenticalPages"/>: each stored page's hash, and the earlier page a worker found equal to it.</summary>
-    public ulong[] Hashes { get; }
-    public IdenticalPages.Entry?[] Matches { get; }
+    /// <summary>With <see cref="IdenticalPages"/>: each stored page's hash, and the earlier page a worker found equal to it (allocated on first use).</summary>
+    public ulong[] Hashes => _hashes ??= new ulong[Pfns.Length];
+    public IdenticalPages.Entry?[] Matches => _matches ??= new IdenticalPages.Entry?[Pfns.Length];
+    private ulong[]? _hashes;
+    private IdenticalPages.Entry?[]? _matches;
 
     public int Count { get; set; }
 

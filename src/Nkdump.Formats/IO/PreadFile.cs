@@ -24,6 +24,9 @@ public sealed class PreadFile : IRandomAccessFile
 
     public string Path { get; }
 
+    /// <summary>The open file, for a mapping of the same file (<see cref="WindowMappedFile"/>) without opening it twice.</summary>
+    internal SafeFileHandle Handle => _handle;
+
     public long Length { get; }
 
     public bool IsMemoryMapped => false;

@@ -65,12 +65,11 @@ public sealed unsafe class WindowMappedFile : IRandomAccessFile
             return null;
         }
 
-        FileStream? stream = null;
         MemoryMappedFile? map = null;
         try
         {
-            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.None);
-            map = MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
+            // The pread file's handle serves the mapping too (it stays open until the pread file is disposed).
+            map = MemoryMappedFile.CreateFromFile(reads.Handle, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
             using (map.CreateViewAccessor(0, Math.Min(reads.Length, Environment.SystemPageSize), MemoryMappedFileAccess.Read))
             {
             }
@@ -79,15 +78,7 @@ public sealed unsafe class WindowMappedFile : IRandomAccessFile
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
         {
-            if (map is not null)
-            {
-                map.Dispose();
-            }
-            else
-            {
-                stream?.Dispose();
-            }
-
+            map?.Dispose();
             reads.Dispose();
             refusal = e.Message;
             return null;
