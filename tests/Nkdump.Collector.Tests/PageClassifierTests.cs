@@ -143,6 +143,23 @@ public class PageClassifierTests
         Assert.Equal(PageClass.CompoundTail, classifier.Classify(pages, 1, 513, out _));
     }
 
+    [Theory]
+    [InlineData(31)]
+    [InlineData(40)]
+    [InlineData(63)]
+    public void ACompoundOrderPastWhatACountHoldsIsNoCompoundPage(byte order)
+    {
+        // A hostile struct page at pfn 0 (aligned to any order) claiming 2^31 frames or more must not
+        // exclude the rest of memory: it is taken as a single page.
+        var pages = Pages(2);
+        Set64(pages, 0, 0, 65536);
+        pages[64 + 16] = 2; // compound_dtor = HUGETLB_PAGE_DTOR
+        pages[64 + 17] = order;
+        var classifier = new PageClassifier(Layout(Linux61), DumpLevel.User);
+        Assert.Equal(PageClass.User, classifier.Classify(pages, 0, 0, out var count));
+        Assert.Equal(1, count);
+    }
+
     [Fact]
     public void Hugetlb61ByDestructorId()
     {

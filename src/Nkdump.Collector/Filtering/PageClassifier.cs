@@ -50,7 +50,10 @@ public sealed class PageClassifier(StructPageLayout layout, DumpLevel level)
             (order, dtor) = CompoundOrderAndDtor(pages.Slice(next, size), mapcount);
 
             // An order that does not fit or a head that is not aligned to it is not a real compound head.
-            if (order >= 64 || (pfn & ((1UL << order) - 1)) != 0)
+            // makedumpfile's bound is 64, but its 1 << order is an int, as our count is: from 31 on it
+            // wraps (order 31 at pfn 0 would read as minus 2^31 frames and exclude everything after).
+            // No kernel makes compound pages anywhere near 2^31 frames (8 TiB); x86's largest is order 18.
+            if (order >= 31 || (pfn & ((1UL << order) - 1)) != 0)
             {
                 order = 0;
             }
