@@ -215,17 +215,7 @@ public sealed class KdumpWriter : IDisposable
             throw new InvalidOperationException("an earlier write failed; the file is left INCOMPLETE");
         }
 
-        try
-        {
-            _output.Position = offset;
-            _output.Write(data);
-        }
-        catch (IOException)
-        {
-            Fail();
-            throw;
-        }
-
+        WriteAt(offset, data);
         _dataPosition += data.Length;
         for (var i = 0; i < pfns.Length; i++)
         {
@@ -425,6 +415,24 @@ public sealed class KdumpWriter : IDisposable
         }
 
         return buffer.ToArray();
+    }
+
+    /// <summary>
+    /// Writes <paramref name="data"/> at <paramref name="at"/> as <see cref="Guard"/> would (whose
+    /// lambda cannot capture a span): an I/O error marks the writer failed, saves what it can, rethrows.
+    /// </summary>
+    private void WriteAt(long at, ReadOnlySpan<byte> data)
+    {
+        try
+        {
+            _output.Position = at;
+            _output.Write(data);
+        }
+        catch (IOException) when (!_failed)
+        {
+            Fail();
+            throw;
+        }
     }
 
     /// <summary>Runs a write; on an I/O error marks the writer failed, saves what it can, and rethrows.</summary>
