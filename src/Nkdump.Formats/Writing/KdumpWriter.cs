@@ -231,8 +231,12 @@ public sealed class KdumpWriter : IDisposable
         }
     }
 
-    /// <summary>Runs of at least this many bytes bypass the data buffer (<see cref="WriteStoredRun"/>): a quarter of it.</summary>
-    public int DirectRunBytes => _dataBuffer.Length / 4;
+    /// <summary>
+    /// Runs of at least this many bytes (64 KiB) bypass the data buffer (<see cref="WriteStoredRun"/>):
+    /// a one-CPU capture's chunks of 64 pages hold 100-250 KiB, and one write of that costs less than
+    /// copying it; smaller runs are gathered in the buffer so that writes stay large.
+    /// </summary>
+    public int DirectRunBytes => 64 << 10;
 
     private void CheckStored(int length, bool compressed, bool allowZero)
     {
