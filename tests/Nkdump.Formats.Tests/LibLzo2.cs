@@ -4,7 +4,8 @@ namespace Nkdump.Formats.Tests;
 
 /// <summary>
 /// Debian's liblzo2 2.10, the library makedumpfile -l calls: the oracle our managed LZO1X-1
-/// compressor must match byte for byte, and the decompressor that must read its output back.
+/// compressor must match byte for byte, and whose lzo1x_decompress_safe our managed decompressor
+/// must agree with on every input, valid or not.
 /// </summary>
 internal static unsafe partial class LibLzo2
 {
@@ -37,6 +38,24 @@ internal static unsafe partial class LibLzo2
         {
             return Lzo1xDecompressSafe(src, (nuint)compressed.Length, dst, ref length, null) == 0 ? output[..(int)length] : null;
         }
+    }
+
+    /// <summary>
+    /// lzo1x_decompress_safe of <paramref name="compressed"/> with <paramref name="capacity"/> bytes of
+    /// room: its status (LZO_E_*) and the out_len bytes it wrote (also on failure: how far it got).
+    /// </summary>
+    public static (int Status, byte[] Output) DecompressSafe(ReadOnlySpan<byte> compressed, int capacity)
+    {
+        var output = new byte[capacity];
+        nuint length = (nuint)capacity;
+        int status;
+        fixed (byte* src = compressed)
+        fixed (byte* dst = output)
+        {
+            status = Lzo1xDecompressSafe(src, (nuint)compressed.Length, dst, ref length, null);
+        }
+
+        return (status, output[..(int)length]);
     }
 
     // int lzo1x_1_compress(const lzo_bytep src, lzo_uint src_len, lzo_bytep dst, lzo_uintp dst_len, lzo_voidp wrkmem);

@@ -37,7 +37,7 @@ internal static class DumpFileCommands
 
             Every page IN holds is written with the same bytes; excluded pages stay excluded.
             OUT may be '-' (standard output) with --format flat or elf. Several INs are the
-            parts of a --split set. Reading lzo pages needs liblzo2.so.2.
+            parts of a --split set.
             """,
             Convert),
         new Command(

@@ -1,18 +1,14 @@
-using System.Runtime.InteropServices;
-
 namespace Nkdump.Formats.Codecs;
 
 /// <summary>
-/// LZO1X pages. Compression is LZO1X-1 in managed code (<see cref="Lzo1xCompressor"/>: the very
-/// bytes of liblzo2's lzo1x_1_compress, which makedumpfile -l calls, without clearing 32 KiB of
-/// dictionary per page), so writing -l dumps needs no native library. Decompression is liblzo2's
-/// bounds-checked lzo1x_decompress_safe, through the system's liblzo2.so.2 (Debian: liblzo2-2),
-/// loaded on first use, so nkdump runs without it until LZO pages are read.
+/// LZO1X pages, in managed code both ways, so nkdump writes and reads -l dumps without liblzo2.
+/// Compression is LZO1X-1 (<see cref="Lzo1xCompressor"/>: the very bytes of liblzo2's
+/// lzo1x_1_compress, which makedumpfile -l calls, without clearing 32 KiB of dictionary per page).
+/// Decompression is <see cref="Lzo1xDecompressor"/>, bounds-checked with the outcome of liblzo2's
+/// lzo1x_decompress_safe for any input, hostile ones included.
 /// </summary>
-internal sealed unsafe partial class LzoCodec(int pageSize) : IPageCompressor, IPageDecompressor
+internal sealed class LzoCodec(int pageSize) : IPageCompressor, IPageDecompressor
 {
-    private const string Library = "liblzo2.so.2";
-
     // Made on first compression: a codec that only decompresses needs no dictionary.
     private Lzo1xCompressor? _compressor;
 
@@ -21,36 +17,14 @@ internal sealed unsafe partial class LzoCodec(int pageSize) : IPageCompressor, I
     public bool TryCompress(ReadOnlySpan<byte> page, Span<byte> destination, out int written) =>
         (_compressor ??= new Lzo1xCompressor(pageSize)).TryCompress(page, destination, out written);
 
-    public bool TryDecompress(ReadOnlySpan<byte> source, Span<byte> page)
-    {
-        nuint outLength = (nuint)page.Length;
-        int result;
-        fixed (byte* src = source)
-        fixed (byte* dst = page)
-        {
-            try
-            {
-                result = Lzo1xDecompressSafe(src, (nuint)source.Length, dst, ref outLength, null);
-            }
-            catch (DllNotFoundException e)
-            {
-                throw Missing(e);
-            }
-        }
-
-        // LZO_E_OK = 0; LZO_E_OUTPUT_OVERRUN (-5) means more than a page.
-        return result == 0 && outLength == (nuint)page.Length;
-    }
+    /// <summary>
+    /// True only for a whole stream (end marker, no trailing bytes) that gives exactly one page:
+    /// less is a damaged page, more does not fit (liblzo2's output overrun).
+    /// </summary>
+    public bool TryDecompress(ReadOnlySpan<byte> source, Span<byte> page) =>
+        Lzo1xDecompressor.Decompress(source, page, out var written) == Lzo1xStatus.Ok && written == page.Length;
 
     public void Dispose()
     {
     }
-
-    /// <summary>Turns a missing liblzo2 into an error a person can act on.</summary>
-    private static NkdumpException Missing(DllNotFoundException e) =>
-        new($"LZO pages need {Library} (Debian: liblzo2-2), which cannot be loaded: {e.Message}", e);
-
-    // int lzo1x_decompress_safe(const lzo_bytep src, lzo_uint src_len, lzo_bytep dst, lzo_uintp dst_len, lzo_voidp wrkmem);
-    [LibraryImport(Library, EntryPoint = "lzo1x_decompress_safe")]
-    private static partial int Lzo1xDecompressSafe(byte* src, nuint srcLength, byte* dst, ref nuint dstLength, byte* workMemory);
 }

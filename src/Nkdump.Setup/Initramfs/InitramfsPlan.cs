@@ -52,8 +52,7 @@ public sealed class InitramfsPlanner(HostRoot root)
 
         // nkdump's zlib codec loads these at run time (DT_NEEDED does not name them): carry the ones
         // the host has (libdeflate, else the system zlib; else a built-in one is used). LZO pages are
-        // compressed by nkdump itself, and the capture never reads a compressed dump, so liblzo2
-        // (which only reading LZO dumps needs) stays out of the image.
+        // compressed and decompressed by nkdump's own code, so no LZO library goes in.
         foreach (var codecLibrary in ZlibLibraries)
         {
             if (libraries.FindLibrary(codecLibrary) is { } found)
