@@ -8,7 +8,7 @@ namespace Nkdump.Bench;
 /// <summary>
 /// Page codecs over the non-zero pages of a vmcore, one thread: compress and decompress MB/s and the
 /// ratio, for the codecs nkdump ships (zlib from System.IO.Compression, LZO1X-1 in managed code
-/// with liblzo2 decompressing, Snappier, ZstdSharp.Port) and the native liblzo2 (makedumpfile's
+/// both ways, Snappier, ZstdSharp.Port) and the native liblzo2 (makedumpfile's
 /// compressor, whose bytes ours equal), libsnappy and libzstd they were chosen against.
 /// </summary>
 internal static unsafe partial class CodecSuite
@@ -29,7 +29,7 @@ internal static unsafe partial class CodecSuite
             var name = kind switch
             {
                 PageCompression.Zlib => "System.IO.Compression (zlib-ng), level 1",
-                PageCompression.Lzo => "managed LZO1X-1 (liblzo2's bytes); liblzo2 decompresses",
+                PageCompression.Lzo => "managed LZO1X-1 (liblzo2's bytes), managed decompression",
                 PageCompression.Snappy => "Snappier 1.3.1 (managed)",
                 _ => "ZstdSharp.Port 0.8.8 (managed), level 1",
             };
