@@ -92,20 +92,7 @@ internal static unsafe class Lzo1xDecompressor
                     goto CarriedLiterals;
                 }
 
-                if ((nuint)(opEnd - op) < t)
-                {
-                    goto OutputOverrun;
-                }
-
-                if ((nuint)(ipEnd - ip) < t + 3)
-                {
-                    goto InputOverrun;
-                }
-
-                CopyLiterals(op, ip, t, opEnd, ipEnd);
-                op += t;
-                ip += t;
-                goto AfterLiteralRun;
+                goto LiteralRun;
             }
 
         NextCode:
@@ -139,6 +126,8 @@ internal static unsafe class Lzo1xDecompressor
 
             // A literal run of t + 3 bytes, which a code of at least 3 bytes must follow.
             t += 3;
+
+        LiteralRun:
             if ((nuint)(opEnd - op) < t)
             {
                 goto OutputOverrun;
@@ -153,7 +142,6 @@ internal static unsafe class Lzo1xDecompressor
             op += t;
             ip += t;
 
-        AfterLiteralRun:
             // Three input bytes are known to be left. A code below 16 here is a 3-byte M1 match
             // beyond M2's reach.
             t = *ip++;
