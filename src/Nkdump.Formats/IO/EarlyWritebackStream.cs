@@ -17,8 +17,12 @@ namespace Nkdump.Formats.IO;
 /// </summary>
 public sealed partial class EarlyWritebackStream(FileStream file) : Stream
 {
-    /// <summary>4 MiB: large enough that the system call costs nothing, small enough that the tail is short.</summary>
-    public const long WritebackEveryBytes = 4L << 20;
+    /// <summary>
+    /// 1 MiB: the system call costs next to nothing (the same block allocation and I/O, only sooner),
+    /// and the tail left for the final fsync is short. With 4 MiB the fixture's final fsync took a
+    /// median of about 4 ms (1.8-9.5 ms in 6 runs), with 1 MiB about 1 ms (0.7-1.6 ms).
+    /// </summary>
+    public const long WritebackEveryBytes = 1L << 20;
 
     private const uint SyncFileRangeWrite = 2;
 
