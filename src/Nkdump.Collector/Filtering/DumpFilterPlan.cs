@@ -11,11 +11,13 @@ public sealed class DumpFilterPlan
 {
     private readonly PageFilter? _filter;
     private readonly IPhysicalMemory _memory;
+    private readonly WindowedPhysicalMemory? _filterMemory;
     private readonly bool _zeroHasNoData;
 
-    private DumpFilterPlan(IPhysicalMemory memory, PageFilter? filter, bool zeroHasNoData, DumpLevel level)
+    private DumpFilterPlan(IPhysicalMemory memory, PageFilter? filter, bool zeroHasNoData, DumpLevel level, WindowedPhysicalMemory? filterMemory = null)
     {
         _memory = memory;
+        _filterMemory = filterMemory;
         _filter = filter;
         _zeroHasNoData = zeroHasNoData;
         Level = level;
@@ -44,10 +46,14 @@ public sealed class DumpFilterPlan
             return new DumpFilterPlan(dump.Memory, null, zeroHasNoData, level);
         }
 
-        var kernel = KernelContext.Open(dump.Memory, info);
+        // Kernel structures (page tables, mem_map sections, struct pages) are read through a mapped
+        // window, not with read(2) page by page (see WindowedPhysicalMemory).
+        var filterMemory = new WindowedPhysicalMemory(dump.Memory);
+        var kernel = KernelContext.Open(filterMemory, info);
         var sections = MemMapLocator.Locate(kernel.Memory, info, dump.Memory.MaxPfn);
+        filterMemory.CloseView();
         var classifier = new PageClassifier(StructPageLayout.FromVmcoreInfo(info), level);
-        return new DumpFilterPlan(dump.Memory, new PageFilter(kernel.Memory, sections, classifier, zeroHasNoData), zeroHasNoData, level);
+        return new DumpFilterPlan(dump.Memory, new PageFilter(kernel.Memory, sections, classifier, zeroHasNoData), zeroHasNoData, level, filterMemory);
     }
 
     /// <summary>The frames that exist in the crashed machine (the first kdump bitmap).</summary>
@@ -73,9 +79,16 @@ public sealed class DumpFilterPlan
         }
 
         windowPages = Math.Max(PageFilter.BatchPages, windowPages / PageFilter.BatchPages * PageFilter.BatchPages);
-        for (ulong start = 0; start < kept.Bits; start += windowPages)
+        try
         {
-            _filter.Fill(kept, start, start + windowPages);
+            for (ulong start = 0; start < kept.Bits; start += windowPages)
+            {
+                _filter.Fill(kept, start, start + windowPages);
+            }
+        }
+        finally
+        {
+            _filterMemory?.CloseView();
         }
 
         return kept;
