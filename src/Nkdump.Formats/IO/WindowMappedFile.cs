@@ -23,7 +23,7 @@ public sealed unsafe class WindowMappedFile : IRandomAccessFile
     /// <summary>
     /// The window of a view whose reads jump about (comparing a page with an earlier identical one):
     /// 256 KiB. With 4 MiB, the four such views of a -d 1 run held up to 16 MiB of the file mapped
-    /// (peak RSS 39-42 MiB on the 6.12 fixture, against 30 MiB now), and were no faster.
+    /// (peak RSS 38-41 MiB on the 6.12 fixture, against 29-30 MiB now), and were no faster.
     /// </summary>
     public const long ScatteredWindowBytes = 256L << 10;
 
