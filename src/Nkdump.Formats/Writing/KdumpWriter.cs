@@ -172,20 +172,17 @@ public sealed class KdumpWriter : IDisposable
             throw new ArgumentException("a run needs one length and one compressed flag per page", nameof(lengths));
         }
 
+        // Every page checked before anything is written.
         var total = 0L;
-        foreach (var length in lengths)
+        for (var i = 0; i < pfns.Length; i++)
         {
-            total += length;
+            CheckStored(lengths[i], compressed[i], allowZero: true);
+            total += lengths[i];
         }
 
         if (total != data.Length)
         {
             throw new ArgumentException($"the run's pages hold {total} bytes, not {data.Length}", nameof(data));
-        }
-
-        for (var i = 0; i < pfns.Length; i++)
-        {
-            CheckStored(lengths[i], compressed[i], allowZero: true);
         }
 
         if (data.Length < DirectRunBytes)
