@@ -3,15 +3,16 @@ namespace Nkdump.Collector.Pipeline;
 /// <summary>
 /// A run of up to ChunkPages pages travelling through the pipeline: the producer fills the
 /// input, a worker encodes it into the output, the writer hands it to the sink in order.
-/// Buffers are reused from chunk to chunk so steady state allocates nothing.
+/// Buffers are reused from chunk to chunk so steady state allocates nothing. The output lies
+/// outside the GC heap (<see cref="NativeBuffer"/>) and is freed by <see cref="Dispose"/>.
 /// </summary>
-internal sealed class PageChunk
+internal sealed class PageChunk : IDisposable
 {
     public PageChunk(int chunkPages, int pageSize)
     {
         Pfns = new ulong[chunkPages];
         _inputBytes = chunkPages * pageSize;
-        Output = new byte[(chunkPages * pageSize) + SlackBytes(pageSize)];
+        _output = new NativeBuffer((chunkPages * pageSize) + SlackBytes(pageSize));
         Encodings = new PageEncoding[chunkPages];
         Offsets = new int[chunkPages];
         Lengths = new int[chunkPages];
@@ -32,7 +33,9 @@ internal sealed class PageChunk
     /// lies). Allocated on first use: pages compressed straight from a mapped vmcore never need it.
     /// </summary>
     public byte[] Input => _input ??= new byte[_inputBytes];
-    public byte[] Output { get; }
+    /// <summary>The encoded pages, back to back, with <see cref="SlackBytes"/> of room past the last.</summary>
+    public Span<byte> Output => _output.Span;
+    private readonly NativeBuffer _output;
     public PageEncoding[] Encodings { get; }
     public int[] Offsets { get; }
     public int[] Lengths { get; }
@@ -49,4 +52,10 @@ internal sealed class PageChunk
     public ManualResetEventSlim Done { get; } = new(false);
 
     public Exception? Failure { get; set; }
+
+    public void Dispose()
+    {
+        _output.Dispose();
+        Done.Dispose();
+    }
 }

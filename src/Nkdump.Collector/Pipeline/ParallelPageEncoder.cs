@@ -34,6 +34,9 @@ public sealed class ParallelPageEncoder : IDisposable
     private const int InlineChunkPages = 64;
 
     private readonly PageChunk? _inline;
+
+    // Every chunk made, to free their buffers once no thread uses them (Dispose).
+    private readonly List<PageChunk> _chunks = [];
     private readonly IPageCompressor? _inlineCompressor;
     private readonly IPageView? _inlineView;
 
@@ -69,6 +72,7 @@ public sealed class ParallelPageEncoder : IDisposable
             // and buffers. Encode and write each chunk on the caller's thread, from one small chunk.
             _options = options with { ChunkPages = Math.Min(options.ChunkPages, InlineChunkPages) };
             _inline = new PageChunk(_options.ChunkPages, options.PageSize);
+            _chunks.Add(_inline);
             _inlineCompressor = options.Compression == PageCompression.None ? null : PageCodecs.CreateCompressor(options.Compression, options.PageSize);
             _inlineView = source?.Memory.OpenPageView();
             _inlineLookahead = _identical is null ? null : new IdenticalPages.Lookahead(_identical, options.PageSize);
@@ -80,7 +84,9 @@ public sealed class ParallelPageEncoder : IDisposable
         _options = options;
         for (var i = 0; i < workers * options.ChunksInFlightPerWorker; i++)
         {
-            _free.Add(new PageChunk(options.ChunkPages, options.PageSize));
+            var chunk = new PageChunk(options.ChunkPages, options.PageSize);
+            _chunks.Add(chunk);
+            _free.Add(chunk);
         }
 
         _workers = new Thread[workers];
@@ -241,11 +247,12 @@ public sealed class ParallelPageEncoder : IDisposable
         var outputOffset = 0;
         for (var i = 0; i < chunk.Count; i++)
         {
-            ReadOnlySpan<byte> page = chunk.Input.AsSpan(i * pageSize, pageSize);
+            ReadOnlySpan<byte> page;
             if (chunk.Encodings[i] == PageEncoding.Unread)
             {
                 // A mapped vmcore's page is compressed where it lies (the span lasts until the next
-                // page is asked for); others are copied in first.
+                // page is asked for); others are copied in first. Only then is chunk.Input touched:
+                // allocating it for every chunk (1 MiB each) was what made the GC run twice per dump.
                 if (view is null || !view.TryGetPage(chunk.Pfns[i], out page))
                 {
                     var buffer = chunk.Input.AsSpan(i * pageSize, pageSize);
@@ -254,6 +261,11 @@ public sealed class ParallelPageEncoder : IDisposable
                 }
 
                 chunk.Encodings[i] = PageEncoding.Raw;
+            }
+            else
+            {
+                // Filled by the caller through NextPage.
+                page = chunk.Input.AsSpan(i * pageSize, pageSize);
             }
 
             if (chunk.Encodings[i] == PageEncoding.Zero || (_options.DetectZeroPages && !page.ContainsAnyExcept((byte)0)))
@@ -282,8 +294,8 @@ public sealed class ParallelPageEncoder : IDisposable
             // A page that does not shrink is stored raw, as makedumpfile does. The codec may use
             // the chunk's slack past this page (a codec like LZO then compresses in place, with no
             // scratch copy); what it wrote there is overwritten by the pages after it.
-            var room = chunk.Output.AsSpan(outputOffset, pageSize);
-            var compressRoom = chunk.Output.AsSpan(outputOffset, Math.Min(chunk.Output.Length - outputOffset, pageSize + PageChunk.SlackBytes(pageSize)));
+            var room = chunk.Output.Slice(outputOffset, pageSize);
+            var compressRoom = chunk.Output.Slice(outputOffset, Math.Min(chunk.Output.Length - outputOffset, pageSize + PageChunk.SlackBytes(pageSize)));
             if (compressor is not null && compressor.TryCompress(page, compressRoom, out var written) && written < pageSize)
             {
                 chunk.Encodings[i] = PageEncoding.Compressed;
@@ -341,14 +353,14 @@ public sealed class ParallelPageEncoder : IDisposable
             // The chunk's stored bytes lie back to back in its output: hand them over in one piece.
             var count = chunk.Count;
             var bytes = count == 0 ? 0 : chunk.Offsets[count - 1] + chunk.Lengths[count - 1];
-            runSink.WriteRun(chunk.Pfns.AsSpan(0, count), chunk.Encodings.AsSpan(0, count), chunk.Lengths.AsSpan(0, count), chunk.Output.AsSpan(0, bytes));
+            runSink.WriteRun(chunk.Pfns.AsSpan(0, count), chunk.Encodings.AsSpan(0, count), chunk.Lengths.AsSpan(0, count), chunk.Output.Slice(0, bytes));
             Interlocked.Add(ref _pagesWritten, count);
             return;
         }
 
         for (var i = 0; i < chunk.Count; i++)
         {
-            var bytes = chunk.Output.AsSpan(chunk.Offsets[i], chunk.Lengths[i]);
+            var bytes = chunk.Output.Slice(chunk.Offsets[i], chunk.Lengths[i]);
             if (_identicalWriter is null || chunk.Encodings[i] == PageEncoding.Zero)
             {
                 _sink.WritePage(chunk.Pfns[i], chunk.Encodings[i], bytes);
@@ -404,6 +416,12 @@ public sealed class ParallelPageEncoder : IDisposable
             }
 
             _writer?.Join();
+        }
+
+        // Every thread has stopped: no page view or chunk buffer is in use any more.
+        foreach (var chunk in _chunks)
+        {
+            chunk.Dispose();
         }
 
         _inlineCompressor?.Dispose();
