@@ -254,14 +254,15 @@ public sealed class Lzo1xCompressorTests
     }
 
     [Fact]
-    public void TheDictionaryIsClearedWhenTheBlockNumberWraps()
+    public void NothingAnEarlierInputLeftInTheDictionaryReachesALaterOutput()
     {
         var compressor = new Lzo1xCompressor();
         var page = Mixed(4096, 7, 30, 30);
         AssertSameAsLiblzo2(compressor, page);
 
-        // The 16-bit block number has 65535 values: after 65534 more blocks the next one gets the
-        // first one's number again, and the first one's entries must be gone.
+        // Many more blocks through the same compressor (the dictionary is cleared for each; earlier
+        // versions tagged entries with a 16-bit block number that wrapped after 65535 blocks), then
+        // the first input again: the bytes of a fresh compressor, as liblzo2 gives them.
         var tiny = new byte[32];
         var output = new byte[Lzo1xCompressor.WorstCase(tiny.Length)];
         for (var i = 0; i < 65534; i++)

@@ -339,11 +339,7 @@ public sealed class KdumpWriter : IDisposable
 
         var at = _dataPosition;
         var count = _dataBuffered;
-        Guard(() =>
-        {
-            _output.Position = at;
-            _output.Write(_dataBuffer, 0, count);
-        });
+        WriteAt(at, _dataBuffer.AsSpan(0, count));
         _dataPosition += count;
         _dataBuffered = 0;
     }
@@ -357,11 +353,7 @@ public sealed class KdumpWriter : IDisposable
 
         var at = DescriptorTableOffset + (_batchFirstIndex * KdumpLayout.DescriptorSize);
         var count = _batchCount;
-        Guard(() =>
-        {
-            _output.Position = at;
-            _output.Write(_descriptors, 0, count * KdumpLayout.DescriptorSize);
-        });
+        WriteAt(at, _descriptors.AsSpan(0, count * KdumpLayout.DescriptorSize));
         _batchFirstIndex += _batchCount;
         _batchCount = 0;
     }
