@@ -31,7 +31,7 @@ public sealed record DumpFacts(string? Dmesg, string? DmesgProblem, long Minimum
                 problem = string.Join("; ", log.Problems);
             }
         }
-        catch (Exception e) when (e is NkdumpException or DumpFormatException or IOException or InvalidOperationException)
+        catch (Exception e) when (e is NkdumpException or IOException or InvalidOperationException)
         {
             problem = e.Message;
         }

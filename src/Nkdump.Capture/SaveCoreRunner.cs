@@ -127,7 +127,7 @@ public sealed class SaveCoreRunner(CaptureRoot root, string configFile, TimeProv
             DirectoryDump.WriteSynced(Path.Combine(directory, DirectoryDump.DmesgFile), Encoding.UTF8.GetBytes(facts.Dmesg));
             log.Info($"saving {DirectoryDump.DmesgFile} complete");
         }
-        catch (Exception e) when (e is IOException or NkdumpException or DumpFormatException)
+        catch (Exception e) when (e is IOException or NkdumpException)
         {
             log.Error($"no {DirectoryDump.DmesgFile}: {e.Message}");
         }

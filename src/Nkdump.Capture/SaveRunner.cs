@@ -136,7 +136,7 @@ public sealed class SaveRunner(SaveSettings settings, ICaptureMachine machine, C
         {
             return DumpFacts.Read(settings.VmcorePath);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NkdumpException or DumpFormatException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NkdumpException)
         {
             throw new CaptureFailedException($"cannot read {settings.VmcorePath}: {e.Message}", e);
         }

@@ -4,7 +4,7 @@ namespace Nkdump.Formats;
 /// A dump file is malformed. Carries the file and the byte offset where the problem was found,
 /// so that the message alone tells a person where to look.
 /// </summary>
-public sealed class DumpFormatException : Exception
+public sealed class DumpFormatException : NkdumpException
 {
     public DumpFormatException(string path, long offset, string problem)
         : base($"{path}: at byte offset {offset} (0x{offset:x}): {problem}")

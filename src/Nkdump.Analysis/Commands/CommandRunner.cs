@@ -63,10 +63,6 @@ public sealed partial class CommandRunner(AnalysisSession session)
         {
             return Error(line, e.Message);
         }
-        catch (DumpFormatException e)
-        {
-            return Error(line, e.Message);
-        }
     }
 
     internal CommandOutput Output<T>(bool ok, string text, T value, JsonTypeInfo<T> type) =>

@@ -150,10 +150,6 @@ public sealed class AnalysisSession : IDisposable
             {
                 return new Facet<T>(null, e.Message);
             }
-            catch (DumpFormatException e)
-            {
-                return new Facet<T>(null, e.Message);
-            }
         }
     }
 }

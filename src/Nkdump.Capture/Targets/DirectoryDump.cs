@@ -83,7 +83,7 @@ public sealed class DirectoryDump(CaptureLog log, ICaptureMachine machine)
         {
             CoreCollectorRun.ToFile(collector, vmcore, incomplete, log.Console);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NkdumpException or DumpFormatException or CaptureFailedException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NkdumpException or CaptureFailedException)
         {
             log.Error($"saving vmcore failed: {e.Message}");
             if (File.Exists(incomplete))

@@ -21,7 +21,7 @@ public sealed class RawDump(CaptureLog log)
             using var sync = new FileStream(device, FileMode.Open, FileAccess.Write, FileShare.None, 1);
             sync.Flush(flushToDisk: true);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NkdumpException or DumpFormatException or CaptureFailedException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NkdumpException or CaptureFailedException)
         {
             log.Error($"saving vmcore to {device} failed: {e.Message}");
             return false;

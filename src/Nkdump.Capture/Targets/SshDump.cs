@@ -114,7 +114,7 @@ public sealed class SshDump(CaptureLog log, Machine.ICaptureMachine machine, str
                 feed?.Invoke(stdin);
                 stdin.Flush();
             }
-            catch (Exception e) when (e is IOException or NkdumpException or DumpFormatException or CaptureFailedException)
+            catch (Exception e) when (e is IOException or NkdumpException or CaptureFailedException)
             {
                 log.Error($"sending to {destination} failed: {e.Message}");
                 fed = false;

@@ -89,7 +89,7 @@ internal static class KernelCommands
 
             return (CrashSummaryReader.Read(kernel, dump.Cpus, log), null);
         }
-        catch (Exception e) when (e is NkdumpException or DumpFormatException)
+        catch (Exception e) when (e is NkdumpException)
         {
             // `info` describes the file even when its kernel cannot be read.
             return (null, e.Message);

@@ -325,7 +325,7 @@ public sealed class ParallelPageEncoder : IDisposable
                     break;
                 }
 
-                if (chunk.Failure is NkdumpException or DumpFormatException)
+                if (chunk.Failure is NkdumpException)
                 {
                     ExceptionDispatchInfo.Throw(chunk.Failure);
                 }
@@ -384,14 +384,14 @@ public sealed class ParallelPageEncoder : IDisposable
                 throw new IOException(io.Message, io);
             }
 
-            if (failure is NkdumpException nkdump)
-            {
-                throw new NkdumpException(nkdump.Message, nkdump);
-            }
-
             if (failure is DumpFormatException format)
             {
                 throw new DumpFormatException(format.FilePath, format.Offset, format.Problem);
+            }
+
+            if (failure is NkdumpException nkdump)
+            {
+                throw new NkdumpException(nkdump.Message, nkdump);
             }
 
             throw new InvalidOperationException(failure.Message, failure);
