@@ -1,4 +1,5 @@
 using Nkdump.Formats;
+using Nkdump.Formats.Elf;
 using Nkdump.Kernel.Btf;
 using Nkdump.Kernel.Symbols;
 
@@ -11,11 +12,12 @@ namespace Nkdump.Collector.Debuginfo;
 /// </summary>
 public sealed class VmlinuxDebuginfo
 {
-    private VmlinuxDebuginfo(string path, BtfTypes types, SymbolTable symbols)
+    private VmlinuxDebuginfo(string path, BtfTypes types, SymbolTable symbols, string? buildId)
     {
         Path = path;
         Types = types;
         Symbols = symbols;
+        BuildId = buildId;
     }
 
     public string Path { get; }
@@ -25,6 +27,13 @@ public sealed class VmlinuxDebuginfo
     /// <summary>Link-time addresses (not relocated by KASLR).</summary>
     public SymbolTable Symbols { get; }
 
+    /// <summary>
+    /// The GNU build ID (its NT_GNU_BUILD_ID note, in the .notes section that stripping keeps) as
+    /// lower-case hex, or null: it checks that -x was given the crashed kernel's own vmlinux, since
+    /// offsets taken from another build would filter the wrong pages without any error.
+    /// </summary>
+    public string? BuildId { get; }
+
     public static VmlinuxDebuginfo Open(string path)
     {
         if (!File.Exists(path))
@@ -32,25 +41,31 @@ public sealed class VmlinuxDebuginfo
             throw new NkdumpException($"{path}: no such vmlinux");
         }
 
+        ElfFile? elf = null;
         BtfTypes types;
         try
         {
-            types = BtfLoader.FromVmlinux(path);
+            elf = ElfFile.Open(path);
+            types = BtfLoader.FromVmlinux(elf);
         }
         catch (NkdumpException e)
         {
+            elf?.Dispose();
             throw new NkdumpException($"-x {path}: nkdump reads a vmlinux's BTF, not its DWARF, and this one has none usable ({e.Message})", e);
         }
 
-        return new VmlinuxDebuginfo(path, types, ReadSymbols(path));
+        using (elf)
+        {
+            return new VmlinuxDebuginfo(path, types, ReadSymbols(elf, path), elf.ReadBuildId());
+        }
     }
 
     /// <summary>The vmlinux's .symtab, or else the one System.map beside it (System.map or System.map-RELEASE).</summary>
-    private static SymbolTable ReadSymbols(string path)
+    private static SymbolTable ReadSymbols(ElfFile elf, string path)
     {
         try
         {
-            return VmlinuxSymbolReader.Read(path);
+            return VmlinuxSymbolReader.Read(elf);
         }
         catch (NkdumpException symtabProblem)
         {
