@@ -16,6 +16,9 @@ public sealed class ElfCoreBuilder
     /// <summary>Writes e_phnum = PN_XNUM and the real count in section header 0, whatever the count.</summary>
     public bool ForceExtendedNumbering { get; set; }
 
+    /// <summary>e_machine: 62 (EM_X86_64) unless a test wants a core of another machine (183 is EM_AARCH64).</summary>
+    public ushort Machine { get; set; } = 62;
+
     public ElfCoreBuilder Load(ulong paddr, byte[] data, ulong? memSize = null, ulong vaddr = 0)
     {
         _loads.Add((paddr, vaddr, data, memSize ?? (ulong)data.Length));
@@ -73,7 +76,7 @@ public sealed class ElfCoreBuilder
         ehdr[5] = 1;
         ehdr[6] = 1;
         BinaryPrimitives.WriteUInt16LittleEndian(ehdr.AsSpan(16), 4);
-        BinaryPrimitives.WriteUInt16LittleEndian(ehdr.AsSpan(18), 62);
+        BinaryPrimitives.WriteUInt16LittleEndian(ehdr.AsSpan(18), Machine);
         BinaryPrimitives.WriteUInt32LittleEndian(ehdr.AsSpan(20), 1);
         BinaryPrimitives.WriteUInt64LittleEndian(ehdr.AsSpan(32), (ulong)phoff);
         BinaryPrimitives.WriteUInt64LittleEndian(ehdr.AsSpan(40), (ulong)shoff);
