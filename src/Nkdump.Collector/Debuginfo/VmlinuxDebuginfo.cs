@@ -10,30 +10,16 @@ namespace Nkdump.Collector.Debuginfo;
 /// (CONFIG_DEBUG_INFO_BTF) and the link-time symbol addresses from its .symtab, or, for the
 /// stripped vmlinux inside a distribution's vmlinuz, from the System.map next to it.
 /// </summary>
-public sealed class VmlinuxDebuginfo
+/// <param name="Path">The vmlinux.</param>
+/// <param name="Types">Its BTF.</param>
+/// <param name="Symbols">Link-time addresses (not relocated by KASLR).</param>
+/// <param name="BuildId">
+/// The GNU build ID (its NT_GNU_BUILD_ID note, in the .notes section that stripping keeps) as
+/// lower-case hex, or null: it checks that -x was given the crashed kernel's own vmlinux, since
+/// offsets taken from another build would filter the wrong pages without any error.
+/// </param>
+public sealed record VmlinuxDebuginfo(string Path, BtfTypes Types, SymbolTable Symbols, string? BuildId)
 {
-    private VmlinuxDebuginfo(string path, BtfTypes types, SymbolTable symbols, string? buildId)
-    {
-        Path = path;
-        Types = types;
-        Symbols = symbols;
-        BuildId = buildId;
-    }
-
-    public string Path { get; }
-
-    public BtfTypes Types { get; }
-
-    /// <summary>Link-time addresses (not relocated by KASLR).</summary>
-    public SymbolTable Symbols { get; }
-
-    /// <summary>
-    /// The GNU build ID (its NT_GNU_BUILD_ID note, in the .notes section that stripping keeps) as
-    /// lower-case hex, or null: it checks that -x was given the crashed kernel's own vmlinux, since
-    /// offsets taken from another build would filter the wrong pages without any error.
-    /// </summary>
-    public string? BuildId { get; }
-
     public static VmlinuxDebuginfo Open(string path)
     {
         if (!File.Exists(path))

@@ -9,7 +9,7 @@ public sealed partial class ElfFile
     /// The notes of every PT_NOTE segment, in file order (a core's CPU registers and VMCOREINFO).
     /// Together they may hold at most <see cref="ElfNote.MaxNotesSize"/> bytes.
     /// </summary>
-    public List<ElfNote> ReadSegmentNotes()
+    internal List<ElfNote> ReadSegmentNotes()
     {
         var notes = new List<ElfNote>();
         long total = 0;
@@ -36,7 +36,7 @@ public sealed partial class ElfFile
     }
 
     /// <summary>The notes of every SHT_NOTE section (.notes, .note.gnu.build-id, .note.Linux...), in section order.</summary>
-    public List<ElfNote> ReadSectionNotes()
+    internal List<ElfNote> ReadSectionNotes()
     {
         var notes = new List<ElfNote>();
         long total = 0;
@@ -64,7 +64,7 @@ public sealed partial class ElfFile
     /// The notes of the file: those of its note sections when it has any (a vmlinux's .notes is also
     /// a PT_NOTE: reading both would list each note twice), else those of its PT_NOTE segments.
     /// </summary>
-    public List<ElfNote> ReadNotes()
+    public IReadOnlyList<ElfNote> ReadNotes()
     {
         var fromSections = ReadSectionNotes();
         return fromSections.Count > 0 ? fromSections : ReadSegmentNotes();

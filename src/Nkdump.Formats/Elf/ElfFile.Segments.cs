@@ -16,7 +16,7 @@ public sealed partial class ElfFile
     public IReadOnlyList<ElfSegment> Segments => _segments.Value;
 
     /// <summary>The file offset of program header <paramref name="index"/>, for error messages.</summary>
-    public long ProgramHeaderOffset(int index) => (long)Header.ProgramHeaderOffset + ((long)index * ElfLayout.PhdrSize);
+    internal long ProgramHeaderOffset(int index) => (long)Header.ProgramHeaderOffset + ((long)index * ElfLayout.PhdrSize);
 
     /// <summary>PT_INTERP: the program interpreter's path (ld.so), or null when there is none.</summary>
     public string? ReadInterpreter()
@@ -56,7 +56,7 @@ public sealed partial class ElfFile
     /// The file offset of the <paramref name="size"/> bytes at virtual address <paramref name="address"/>,
     /// from the PT_LOAD that holds them whole, or null when none does.
     /// </summary>
-    public ulong? FileOffsetOf(ulong address, ulong size)
+    internal ulong? FileOffsetOf(ulong address, ulong size)
     {
         foreach (var segment in Segments)
         {

@@ -49,24 +49,13 @@ public sealed partial class ElfFile : IDisposable
         Open(RandomAccessFile.Open(path, displayPath, mode));
 
     /// <summary>Reads the ELF header of an opened file; takes ownership of <paramref name="file"/> (also when it throws).</summary>
-    public static ElfFile Open(IRandomAccessFile file)
-    {
-        try
-        {
-            return new ElfFile(file, ReadHeader(file));
-        }
-        catch
-        {
-            file.Dispose();
-            throw;
-        }
-    }
+    public static ElfFile Open(IRandomAccessFile file) => Ownership.Take(file, f => new ElfFile(f, ReadHeader(f)));
 
     /// <summary>An ELF file already in memory; <paramref name="path"/> names it in errors.</summary>
     public static ElfFile Open(ReadOnlyMemory<byte> bytes, string path) => Open(new MemoryFile(bytes, path));
 
     /// <summary>True when <paramref name="head"/> (a file's first bytes) starts with the ELF magic.</summary>
-    public static bool HasMagic(ReadOnlySpan<byte> head) => head.StartsWith(ElfLayout.Magic);
+    internal static bool HasMagic(ReadOnlySpan<byte> head) => head.StartsWith(ElfLayout.Magic);
 
     /// <summary>True when the file at <paramref name="path"/> starts with the ELF magic.</summary>
     public static bool IsElf(string path)

@@ -69,22 +69,11 @@ public sealed class ElfVmcore : IKernelDump
     }
 
     /// <summary>Reads the headers of an already opened file; takes ownership of <paramref name="file"/> (also when it throws).</summary>
-    public static ElfVmcore Open(IRandomAccessFile file)
-    {
-        try
-        {
-            return Parse(file);
-        }
-        catch
-        {
-            file.Dispose();
-            throw;
-        }
-    }
+    public static ElfVmcore Open(IRandomAccessFile file) => Ownership.Take(ElfFile.Open(file), Parse);
 
-    private static ElfVmcore Parse(IRandomAccessFile file)
+    private static ElfVmcore Parse(ElfFile elf)
     {
-        var elf = ElfFile.Open(file);
+        var file = elf.File;
         var path = elf.Path;
         var header = elf.Header;
         if (!header.IsCore)

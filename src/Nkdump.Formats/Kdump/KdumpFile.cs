@@ -58,19 +58,7 @@ public sealed class KdumpFile : IDisposable
     /// <summary>The erase information (makedumpfile --config), or null.</summary>
     public string? EraseInfo { get; private set; }
 
-    public static KdumpFile Open(string path, string? displayPath = null)
-    {
-        var file = MappedFile.Open(path, displayPath);
-        try
-        {
-            return Open(file);
-        }
-        catch
-        {
-            file.Dispose();
-            throw;
-        }
-    }
+    public static KdumpFile Open(string path, string? displayPath = null) => Ownership.Take(MappedFile.Open(path, displayPath), Open);
 
     internal static KdumpFile Open(MappedFile file)
     {

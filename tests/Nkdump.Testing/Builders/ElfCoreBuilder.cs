@@ -48,21 +48,7 @@ public sealed class ElfCoreBuilder
 
     public byte[] Build()
     {
-        var notes = new MemoryStream();
-        foreach (var (name, type, desc) in _notes)
-        {
-            var nameBytes = Encoding.ASCII.GetBytes(name + "\0");
-            var header = new byte[12];
-            BinaryPrimitives.WriteUInt32LittleEndian(header, (uint)nameBytes.Length);
-            BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(4), (uint)desc.Length);
-            BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(8), type);
-            notes.Write(header);
-            notes.Write(nameBytes);
-            notes.Write(new byte[Pad4(nameBytes.Length)]);
-            notes.Write(desc);
-            notes.Write(new byte[Pad4(desc.Length)]);
-        }
-
+        var notes = new MemoryStream(ElfFileBuilder.Notes([.. _notes]));
         var phnum = _loads.Count + 1;
         var extended = ForceExtendedNumbering || phnum >= 0xffff;
         var phoff = 64L;
@@ -125,6 +111,4 @@ public sealed class ElfCoreBuilder
         BinaryPrimitives.WriteUInt64LittleEndian(ph.AsSpan(40), memsz);
         return ph;
     }
-
-    private static int Pad4(int length) => (4 - (length & 3)) & 3;
 }
