@@ -115,20 +115,15 @@ public sealed class CollectRunner(CollectArguments arguments, TextWriter message
         var mode = arguments.NonMmap ? FileReadMode.Read : FileReadMode.MapWindowsOrRead;
         if (OpenForReading(path, mode) is { } file)
         {
-            Span<byte> magic = stackalloc byte[4];
-            if (file.Length >= magic.Length)
+            if (DumpOpener.Probe(file) == DumpFormat.Elf)
             {
-                file.Read(0, magic);
-                if (magic.SequenceEqual((ReadOnlySpan<byte>)[0x7f, (byte)'E', (byte)'L', (byte)'F']))
+                var elf = ElfVmcore.Open(file);
+                if (elf is { IsMemoryMapped: false, ReadReason: { } reason } && !arguments.NonMmap)
                 {
-                    var elf = ElfVmcore.Open(file);
-                    if (elf is { IsMemoryMapped: false, ReadReason: { } reason } && !arguments.NonMmap)
-                    {
-                        Report($"{path}: {reason}");
-                    }
-
-                    return elf;
+                    Report($"{path}: {reason}");
                 }
+
+                return elf;
             }
 
             file.Dispose();

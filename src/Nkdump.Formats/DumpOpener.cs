@@ -1,5 +1,6 @@
 using Nkdump.Formats.Elf;
 using Nkdump.Formats.Flattened;
+using Nkdump.Formats.IO;
 using Nkdump.Formats.Kdump;
 
 namespace Nkdump.Formats;
@@ -98,10 +99,19 @@ public static class DumpOpener
         }
     }
 
+    /// <summary>The format of an opened file from its first bytes, or null when they name none.</summary>
+    public static DumpFormat? Probe(IRandomAccessFile file)
+    {
+        Span<byte> head = stackalloc byte[16];
+        var length = (int)Math.Min(file.Length, head.Length);
+        file.Read(0, head[..length]);
+        return Probe(head[..length]);
+    }
+
     /// <summary>The format the first 16 bytes of a file say, or null.</summary>
     public static DumpFormat? Probe(ReadOnlySpan<byte> head)
     {
-        if (head.Length >= 4 && head[..4].SequenceEqual(ElfLayout.Magic))
+        if (ElfFile.HasMagic(head))
         {
             return DumpFormat.Elf;
         }

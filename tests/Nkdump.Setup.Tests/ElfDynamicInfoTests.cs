@@ -26,15 +26,20 @@ public class ElfDynamicInfoTests
     {
         using var t = new TempRoot();
         var bytes = File.ReadAllBytes("/usr/bin/true");
+        // DumpFormatException is the NkdumpException that also names the file and the offset.
         var cut = t.Write("/cut", bytes[..100]);
-        Assert.Contains("/cut", Assert.Throws<NkdumpException>(() => ElfDynamicInfo.Read(cut)).Message);
+        var cutError = Assert.Throws<DumpFormatException>(() => ElfDynamicInfo.Read(cut));
+        Assert.Contains("/cut", cutError.Message);
+        Assert.Equal(cut, cutError.FilePath);
         var text = t.Write("/text", "#!/bin/sh\n");
-        Assert.Contains("not an ELF file", Assert.Throws<NkdumpException>(() => ElfDynamicInfo.Read(text)).Message);
+        Assert.Contains("not an ELF file", Assert.Throws<DumpFormatException>(() => ElfDynamicInfo.Read(text)).Message);
         var bad = (byte[])bytes.Clone();
         bad[32] = 0xff; // e_phoff far beyond the file
         bad[39] = 0x7f;
         var badPath = t.Write("/bad", bad);
-        Assert.Contains("program headers", Assert.Throws<NkdumpException>(() => ElfDynamicInfo.Read(badPath)).Message);
+        var badError = Assert.Throws<DumpFormatException>(() => ElfDynamicInfo.Read(badPath));
+        Assert.Contains("program headers", badError.Message);
+        Assert.Equal(32, badError.Offset);
     }
 
     [Fact]

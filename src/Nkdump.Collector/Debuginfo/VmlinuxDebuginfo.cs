@@ -1,4 +1,5 @@
 using Nkdump.Formats;
+using Nkdump.Formats.Elf;
 using Nkdump.Kernel.Btf;
 using Nkdump.Kernel.Symbols;
 
@@ -9,22 +10,16 @@ namespace Nkdump.Collector.Debuginfo;
 /// (CONFIG_DEBUG_INFO_BTF) and the link-time symbol addresses from its .symtab, or, for the
 /// stripped vmlinux inside a distribution's vmlinuz, from the System.map next to it.
 /// </summary>
-public sealed class VmlinuxDebuginfo
+/// <param name="Path">The vmlinux.</param>
+/// <param name="Types">Its BTF.</param>
+/// <param name="Symbols">Link-time addresses (not relocated by KASLR).</param>
+/// <param name="BuildId">
+/// The GNU build ID (its NT_GNU_BUILD_ID note, in the .notes section that stripping keeps) as
+/// lower-case hex, or null: it checks that -x was given the crashed kernel's own vmlinux, since
+/// offsets taken from another build would filter the wrong pages without any error.
+/// </param>
+public sealed record VmlinuxDebuginfo(string Path, BtfTypes Types, SymbolTable Symbols, string? BuildId)
 {
-    private VmlinuxDebuginfo(string path, BtfTypes types, SymbolTable symbols)
-    {
-        Path = path;
-        Types = types;
-        Symbols = symbols;
-    }
-
-    public string Path { get; }
-
-    public BtfTypes Types { get; }
-
-    /// <summary>Link-time addresses (not relocated by KASLR).</summary>
-    public SymbolTable Symbols { get; }
-
     public static VmlinuxDebuginfo Open(string path)
     {
         if (!File.Exists(path))
@@ -32,25 +27,31 @@ public sealed class VmlinuxDebuginfo
             throw new NkdumpException($"{path}: no such vmlinux");
         }
 
+        ElfFile? elf = null;
         BtfTypes types;
         try
         {
-            types = BtfLoader.FromVmlinux(path);
+            elf = ElfFile.Open(path);
+            types = BtfLoader.FromVmlinux(elf);
         }
         catch (NkdumpException e)
         {
+            elf?.Dispose();
             throw new NkdumpException($"-x {path}: nkdump reads a vmlinux's BTF, not its DWARF, and this one has none usable ({e.Message})", e);
         }
 
-        return new VmlinuxDebuginfo(path, types, ReadSymbols(path));
+        using (elf)
+        {
+            return new VmlinuxDebuginfo(path, types, ReadSymbols(elf, path), elf.ReadBuildId());
+        }
     }
 
     /// <summary>The vmlinux's .symtab, or else the one System.map beside it (System.map or System.map-RELEASE).</summary>
-    private static SymbolTable ReadSymbols(string path)
+    private static SymbolTable ReadSymbols(ElfFile elf, string path)
     {
         try
         {
-            return VmlinuxSymbolReader.Read(path);
+            return VmlinuxSymbolReader.Read(elf);
         }
         catch (NkdumpException symtabProblem)
         {

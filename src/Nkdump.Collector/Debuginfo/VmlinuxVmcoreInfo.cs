@@ -28,7 +28,7 @@ public static class VmlinuxVmcoreInfo
     public static VmcoreInfo Build(VmlinuxDebuginfo vmlinux, IKernelDump dump)
     {
         var fromDump = dump.VmcoreInfo;
-        var buildId = VmlinuxBuildId.Read(vmlinux.Path);
+        var buildId = vmlinux.BuildId;
         CheckBuildId(buildId, vmlinux, fromDump?.BuildId);
         var kernelOffset = KernelOffset(vmlinux, dump);
         var symbols = Relocated(vmlinux.Symbols, kernelOffset);

@@ -1,8 +1,8 @@
 namespace Nkdump.Formats.Elf;
 
 /// <summary>
-/// Field offsets of the ELF64 structures a core file uses (include/uapi/linux/elf.h), shared by
-/// the reader and the writer. Little-endian only: x86_64 cores.
+/// Field offsets of the ELF64 structures (include/uapi/linux/elf.h, the gABI) and the values nkdump
+/// reads, shared by the reader (<see cref="ElfFile"/>) and the core writer. Little-endian only.
 /// </summary>
 internal static class ElfLayout
 {
@@ -46,21 +46,83 @@ internal static class ElfLayout
     //   Elf64_Addr sh_addr; Elf64_Off sh_offset; Elf64_Xword sh_size; Elf64_Word sh_link;
     //   Elf64_Word sh_info; Elf64_Xword sh_addralign; Elf64_Xword sh_entsize; } Elf64_Shdr;
     public const int ShdrSize = 64;
+    public const int ShName = 0;
+    public const int ShType = 4;
+    public const int ShFlags = 8;
+    public const int ShAddr = 16;
+    public const int ShOffset = 24;
     public const int ShSize = 32;
     public const int ShLink = 40;
     public const int ShInfo = 44;
+    public const int ShAddralign = 48;
+    public const int ShEntsize = 56;
 
     // typedef struct elf64_note { Elf64_Word n_namesz; Elf64_Word n_descsz; Elf64_Word n_type; } Elf64_Nhdr;
     public const int NhdrSize = 12;
+    public const int NNamesz = 0;
+    public const int NDescsz = 4;
+    public const int NType = 8;
+
+    // typedef struct elf64_sym { Elf64_Word st_name; unsigned char st_info; unsigned char st_other;
+    //   Elf64_Half st_shndx; Elf64_Addr st_value; Elf64_Xword st_size; } Elf64_Sym;
+    public const int SymSize = 24;
+    public const int StName = 0;
+    public const int StInfo = 4;
+    public const int StOther = 5;
+    public const int StShndx = 6;
+    public const int StValue = 8;
+    public const int StSize = 16;
+
+    // typedef struct { Elf64_Sxword d_tag; union { Elf64_Xword d_val; Elf64_Addr d_ptr; } d_un; } Elf64_Dyn;
+    public const int DynSize = 16;
+    public const int DTag = 0;
+    public const int DVal = 8;
 
     public static ReadOnlySpan<byte> Magic => [0x7f, (byte)'E', (byte)'L', (byte)'F'];
 
     public const byte ElfClass64 = 2;
     public const byte ElfData2Lsb = 1;
+    public const ushort EtRel = 1;
+    public const ushort EtExec = 2;
+    public const ushort EtDyn = 3;
     public const ushort EtCore = 4;
     public const ushort EmX86_64 = 62;
     public const uint PtLoad = 1;
+    public const uint PtDynamic = 2;
+    public const uint PtInterp = 3;
     public const uint PtNote = 4;
+
+    // sh_type values.
+    public const uint ShtNull = 0;
+    public const uint ShtSymtab = 2;
+    public const uint ShtStrtab = 3;
+    public const uint ShtNote = 7;
+    public const uint ShtNobits = 8;
+    public const uint ShtDynsym = 11;
+
+    // sh_flags bits.
+    public const ulong ShfWrite = 0x1;
+    public const ulong ShfAlloc = 0x2;
+    public const ulong ShfExecinstr = 0x4;
+
+    // Special section indexes: st_shndx values that name no section, and the escapes of e_shstrndx.
+    public const ushort ShnUndef = 0;
+    public const ushort ShnLoreserve = 0xff00;
+    public const ushort ShnAbs = 0xfff1;
+    public const ushort ShnCommon = 0xfff2;
+    public const ushort ShnXindex = 0xffff;
+
+    // d_tag values (Elf64_Dyn).
+    public const long DtNull = 0;
+    public const long DtNeeded = 1;
+    public const long DtStrtab = 5;
+    public const long DtStrsz = 10;
+    public const long DtSoname = 14;
+    public const long DtRpath = 15;
+    public const long DtRunpath = 29;
+
+    /// <summary>NT_GNU_BUILD_ID, in a note owned by "GNU" (include/uapi/linux/elf.h, binutils' elf/common.h).</summary>
+    public const uint NtGnuBuildId = 3;
 
     /// <summary>e_phnum's escape value: the real count is in section header 0's sh_info.</summary>
     public const ushort PnXnum = 0xffff;

@@ -15,6 +15,9 @@ public sealed class KdumpFile : IDisposable
     /// <summary>More PFNs than 52-bit physical addresses with 4 KiB pages can have is not a real dump.</summary>
     public const ulong MaxPfnLimit = 1UL << 40;
 
+    /// <summary>new_utsname's machine, the fifth of its six fields.</summary>
+    private const int MachineField = 4;
+
     private KdumpFile(MappedFile file, KdumpHeader header)
     {
         File = file;
@@ -55,19 +58,7 @@ public sealed class KdumpFile : IDisposable
     /// <summary>The erase information (makedumpfile --config), or null.</summary>
     public string? EraseInfo { get; private set; }
 
-    public static KdumpFile Open(string path, string? displayPath = null)
-    {
-        var file = MappedFile.Open(path, displayPath);
-        try
-        {
-            return Open(file);
-        }
-        catch
-        {
-            file.Dispose();
-            throw;
-        }
-    }
+    public static KdumpFile Open(string path, string? displayPath = null) => Ownership.Take(MappedFile.Open(path, displayPath), Open);
 
     internal static KdumpFile Open(MappedFile file)
     {
@@ -84,6 +75,14 @@ public sealed class KdumpFile : IDisposable
         }
 
         var header = KdumpHeader.ReadMain(raw);
+
+        // makedumpfile copies the crashed kernel's uname machine here, QEMU its target's; before the
+        // other fields, whose byte order is the dumped machine's.
+        if (header.Utsname[MachineField] is { Length: > 0 } machine && machine != DumpMachine.Supported)
+        {
+            throw DumpMachine.Unsupported(path, KdumpLayout.Utsname + (MachineField * KdumpLayout.UtsFieldLength), $"{machine} dumps");
+        }
+
         var dump = new KdumpFile(file, header);
         dump.Validate();
         return dump;

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using Nkdump.Formats.Elf;
 
 namespace Nkdump.Formats.Notes;
 
@@ -16,27 +17,30 @@ public sealed record ElfNote(string Name, uint Type, ReadOnlyMemory<byte> Descri
     public const int MaxNotesSize = 64 << 20;
 
     /// <summary>
-    /// Parses a PT_NOTE body (or the notes copy in a kdump-compressed file). <paramref name="baseOffset"/>
-    /// is the file offset of <paramref name="bytes"/>, for error messages. Zero padding after the last
-    /// note (the kernel reserves note buffers larger than their content) ends the list.
+    /// Parses a PT_NOTE body, an SHT_NOTE section, or the notes copy in a kdump-compressed file.
+    /// <paramref name="baseOffset"/> is the file offset of <paramref name="bytes"/>, for error messages.
+    /// Zero padding after the last note (the kernel reserves note buffers larger than their content)
+    /// ends the list. <paramref name="alignment"/> is 4, or 8 for notes in a segment or section
+    /// aligned to 8 (.note.gnu.property): the name and the descriptor are each padded to it.
     /// </summary>
-    public static List<ElfNote> ParseAll(ReadOnlySpan<byte> bytes, string path, long baseOffset)
+    public static List<ElfNote> ParseAll(ReadOnlySpan<byte> bytes, string path, long baseOffset, int alignment = 4)
     {
         var notes = new List<ElfNote>();
         var position = 0;
-        while (bytes.Length - position >= 12)
+        while (bytes.Length - position >= ElfLayout.NhdrSize)
         {
-            var nameSize = BinaryPrimitives.ReadUInt32LittleEndian(bytes[position..]);
-            var descSize = BinaryPrimitives.ReadUInt32LittleEndian(bytes[(position + 4)..]);
-            var type = BinaryPrimitives.ReadUInt32LittleEndian(bytes[(position + 8)..]);
+            var nameSize = BinaryPrimitives.ReadUInt32LittleEndian(bytes[(position + ElfLayout.NNamesz)..]);
+            var descSize = BinaryPrimitives.ReadUInt32LittleEndian(bytes[(position + ElfLayout.NDescsz)..]);
+            var type = BinaryPrimitives.ReadUInt32LittleEndian(bytes[(position + ElfLayout.NType)..]);
             if (nameSize == 0 && descSize == 0 && type == 0)
             {
                 break;
             }
 
-            var nameStart = (long)position + 12;
-            var descStart = nameStart + Align4(nameSize);
-            var end = descStart + Align4(descSize);
+            // In longs: 32-bit sizes near 4 GiB cannot overflow these sums.
+            var nameStart = (long)position + ElfLayout.NhdrSize;
+            var descStart = Align(nameStart + nameSize, alignment);
+            var end = Align(descStart + descSize, alignment);
             if (descStart + descSize > bytes.Length)
             {
                 throw new DumpFormatException(path, baseOffset + position, $"ELF note (name {nameSize} bytes, descriptor {descSize} bytes) runs past the end of the notes ({bytes.Length} bytes)");
@@ -52,16 +56,18 @@ public sealed record ElfNote(string Name, uint Type, ReadOnlyMemory<byte> Descri
         return notes;
     }
 
-    private static long Align4(uint value) => ((long)value + 3) & ~3L;
+    private static long Align(long value, int alignment) => (value + alignment - 1) & ~(long)(alignment - 1);
+
+    private static long Align4(uint value) => Align(value, 4);
 
     /// <summary>Writes one note (header, name, descriptor, each padded to 4 bytes) to <paramref name="output"/>.</summary>
     public void WriteTo(Stream output)
     {
         var name = Encoding.ASCII.GetBytes(Name + "\0");
-        Span<byte> header = stackalloc byte[12];
-        BinaryPrimitives.WriteUInt32LittleEndian(header, (uint)name.Length);
-        BinaryPrimitives.WriteUInt32LittleEndian(header[4..], (uint)Descriptor.Length);
-        BinaryPrimitives.WriteUInt32LittleEndian(header[8..], Type);
+        Span<byte> header = stackalloc byte[ElfLayout.NhdrSize];
+        BinaryPrimitives.WriteUInt32LittleEndian(header[ElfLayout.NNamesz..], (uint)name.Length);
+        BinaryPrimitives.WriteUInt32LittleEndian(header[ElfLayout.NDescsz..], (uint)Descriptor.Length);
+        BinaryPrimitives.WriteUInt32LittleEndian(header[ElfLayout.NType..], Type);
         output.Write(header);
         output.Write(name);
         output.Write(new byte[Align4((uint)name.Length) - name.Length]);
@@ -70,5 +76,5 @@ public sealed record ElfNote(string Name, uint Type, ReadOnlyMemory<byte> Descri
     }
 
     /// <summary>The size <see cref="WriteTo"/> writes.</summary>
-    public int EncodedSize => 12 + (int)Align4((uint)(Name.Length + 1)) + (int)Align4((uint)Descriptor.Length);
+    public int EncodedSize => ElfLayout.NhdrSize + (int)Align4((uint)(Name.Length + 1)) + (int)Align4((uint)Descriptor.Length);
 }

@@ -1,5 +1,6 @@
 using Nkdump.Config;
 using Nkdump.Formats;
+using Nkdump.Formats.Elf;
 
 namespace Nkdump.Setup.Initramfs;
 
@@ -39,7 +40,7 @@ public sealed class InitramfsPlanner(HostRoot root)
             var realOnDisk = root.Resolve(real);
             var mode = (uint)File.GetUnixFileMode(realOnDisk) & 0x1FF;
             Add(InitramfsEntry.FromFile(imagePath, realOnDisk, mode | 0x100 /* u+r */));
-            if (ElfDynamicInfo.IsElf(realOnDisk))
+            if (ElfFile.IsElf(realOnDisk))
             {
                 foreach (var (path, source) in libraries.Resolve(pathInRoot))
                 {

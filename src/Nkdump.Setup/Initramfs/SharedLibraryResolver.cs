@@ -1,4 +1,5 @@
 using Nkdump.Formats;
+using Nkdump.Formats.Elf;
 
 namespace Nkdump.Setup.Initramfs;
 
@@ -65,7 +66,7 @@ public sealed class SharedLibraryResolver(HostRoot root)
         foreach (var dir in runPath.Where(d => d.StartsWith('/')).Concat(SystemDirectories))
         {
             var candidate = $"{dir.TrimEnd('/')}/{name}";
-            if (RootPaths.Resolve(root, candidate) is { } source && File.Exists(root.Resolve(source)) && ElfDynamicInfo.IsElf(root.Resolve(source)))
+            if (RootPaths.Resolve(root, candidate) is { } source && File.Exists(root.Resolve(source)) && ElfFile.IsElf(root.Resolve(source)))
             {
                 return (candidate, source);
             }

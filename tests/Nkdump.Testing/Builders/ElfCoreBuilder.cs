@@ -16,6 +16,9 @@ public sealed class ElfCoreBuilder
     /// <summary>Writes e_phnum = PN_XNUM and the real count in section header 0, whatever the count.</summary>
     public bool ForceExtendedNumbering { get; set; }
 
+    /// <summary>e_machine: 62 (EM_X86_64) unless a test wants a core of another machine (183 is EM_AARCH64).</summary>
+    public ushort Machine { get; set; } = 62;
+
     public ElfCoreBuilder Load(ulong paddr, byte[] data, ulong? memSize = null, ulong vaddr = 0)
     {
         _loads.Add((paddr, vaddr, data, memSize ?? (ulong)data.Length));
@@ -45,21 +48,7 @@ public sealed class ElfCoreBuilder
 
     public byte[] Build()
     {
-        var notes = new MemoryStream();
-        foreach (var (name, type, desc) in _notes)
-        {
-            var nameBytes = Encoding.ASCII.GetBytes(name + "\0");
-            var header = new byte[12];
-            BinaryPrimitives.WriteUInt32LittleEndian(header, (uint)nameBytes.Length);
-            BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(4), (uint)desc.Length);
-            BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(8), type);
-            notes.Write(header);
-            notes.Write(nameBytes);
-            notes.Write(new byte[Pad4(nameBytes.Length)]);
-            notes.Write(desc);
-            notes.Write(new byte[Pad4(desc.Length)]);
-        }
-
+        var notes = new MemoryStream(ElfFileBuilder.Notes([.. _notes]));
         var phnum = _loads.Count + 1;
         var extended = ForceExtendedNumbering || phnum >= 0xffff;
         var phoff = 64L;
@@ -73,7 +62,7 @@ public sealed class ElfCoreBuilder
         ehdr[5] = 1;
         ehdr[6] = 1;
         BinaryPrimitives.WriteUInt16LittleEndian(ehdr.AsSpan(16), 4);
-        BinaryPrimitives.WriteUInt16LittleEndian(ehdr.AsSpan(18), 62);
+        BinaryPrimitives.WriteUInt16LittleEndian(ehdr.AsSpan(18), Machine);
         BinaryPrimitives.WriteUInt32LittleEndian(ehdr.AsSpan(20), 1);
         BinaryPrimitives.WriteUInt64LittleEndian(ehdr.AsSpan(32), (ulong)phoff);
         BinaryPrimitives.WriteUInt64LittleEndian(ehdr.AsSpan(40), (ulong)shoff);
@@ -122,6 +111,4 @@ public sealed class ElfCoreBuilder
         BinaryPrimitives.WriteUInt64LittleEndian(ph.AsSpan(40), memsz);
         return ph;
     }
-
-    private static int Pad4(int length) => (4 - (length & 3)) & 3;
 }
