@@ -34,6 +34,6 @@ public sealed partial class CommandRunner
         return Output(modules.Problems.Count == 0, text.ToString(), new ModJson(json, modules.Problems.ToList()), Json.ModJson);
     }
 
-    internal static ModuleJson ModuleToJson(Modules.KernelModule m) =>
+    internal static ModuleJson ModuleToJson(Nkdump.Kernel.Modules.KernelModule m) =>
         new(m.Name, Hex(m.Address), Hex(m.Base), m.Size.ToString(CultureInfo.InvariantCulture), m.State.Length == 0 ? null : m.State);
 }

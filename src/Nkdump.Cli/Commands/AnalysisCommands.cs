@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Nkdump.Analysis.Commands;
-using Nkdump.Analysis.Session;
+using Nkdump.Kernel;
 using Nkdump.Analysis.Shell;
 using Nkdump.Analysis.Triage;
 
@@ -46,8 +46,8 @@ internal static class AnalysisCommands
             Triage),
     ];
 
-    private static AnalysisSession OpenSession(ParsedArguments parsed) =>
-        AnalysisSession.Open(parsed.Positionals[0], new AnalysisOptions { SystemMap = parsed.Get("--system-map"), Vmlinux = parsed.Get("--vmlinux") });
+    private static KernelSession OpenSession(ParsedArguments parsed) =>
+        KernelSession.Open(parsed.Positionals[0], new KernelSessionOptions { SystemMap = parsed.Get("--system-map"), Vmlinux = parsed.Get("--vmlinux") });
 
     private static int Analyze(CommandContext ctx, string[] args)
     {
