@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using Nkdump.Kernel;
 using Nkdump.Formats;
+using Nkdump.Kernel;
 
 namespace Nkdump.Analysis.Commands;
 

@@ -1,5 +1,5 @@
-using Nkdump.Kernel;
 using Nkdump.Formats;
+using Nkdump.Kernel;
 using Nkdump.Kernel.Orc;
 using Nkdump.Kernel.Tasks;
 

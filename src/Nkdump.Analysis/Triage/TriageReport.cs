@@ -1,6 +1,6 @@
 using Nkdump.Analysis.Commands;
-using Nkdump.Kernel;
 using Nkdump.Analysis.Stacks;
+using Nkdump.Kernel;
 using Nkdump.Kernel.Orc;
 
 namespace Nkdump.Analysis.Triage;

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Nkdump.Analysis.Commands;
-using Nkdump.Kernel;
 using Nkdump.Analysis.Shell;
 using Nkdump.Analysis.Triage;
+using Nkdump.Kernel;
 
 namespace Nkdump.Cli.Commands;
 

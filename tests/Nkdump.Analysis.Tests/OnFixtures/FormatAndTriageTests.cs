@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Nkdump.Analysis.Commands;
-using Nkdump.Kernel;
 using Nkdump.Analysis.Shell;
 using Nkdump.Analysis.Triage;
+using Nkdump.Kernel;
 using Nkdump.Testing;
 
 namespace Nkdump.Analysis.Tests.OnFixtures;

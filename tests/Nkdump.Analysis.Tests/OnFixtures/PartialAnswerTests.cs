@@ -1,6 +1,6 @@
 using Nkdump.Analysis.Commands;
-using Nkdump.Kernel;
 using Nkdump.Formats;
+using Nkdump.Kernel;
 using Nkdump.Testing;
 using Nkdump.Testing.Builders;
 

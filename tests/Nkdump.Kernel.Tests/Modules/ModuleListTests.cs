@@ -1,8 +1,8 @@
 using System.Text;
-using Nkdump.Kernel.Modules;
 using Nkdump.Formats;
 using Nkdump.Kernel;
 using Nkdump.Kernel.Btf;
+using Nkdump.Kernel.Modules;
 using Nkdump.Testing;
 using Nkdump.Testing.Builders;
 
