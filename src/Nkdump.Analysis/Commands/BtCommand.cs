@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Text;
-using Nkdump.Analysis.Stacks;
 using Nkdump.Formats.Notes;
 using Nkdump.Kernel.Modules;
 using Nkdump.Kernel.Orc;
+using Nkdump.Kernel.Stacks;
 
 namespace Nkdump.Analysis.Commands;
 

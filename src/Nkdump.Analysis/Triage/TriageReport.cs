@@ -1,7 +1,7 @@
 using Nkdump.Analysis.Commands;
-using Nkdump.Analysis.Stacks;
 using Nkdump.Kernel;
 using Nkdump.Kernel.Orc;
+using Nkdump.Kernel.Stacks;
 
 namespace Nkdump.Analysis.Triage;
 

@@ -59,7 +59,7 @@ public class FormatAndTriageTests
         Assert.Empty(report.Modules);
 
         // The signature hashes the reason and the frames below panic: sysrq_handle_crash first.
-        var frames = TriageReport.SignatureFrames(new Stacks.StackReader(session).Panic().Trace!.Frames).ToList();
+        var frames = TriageReport.SignatureFrames(new Nkdump.Kernel.Stacks.StackReader(session).Panic().Trace!.Frames).ToList();
         Assert.StartsWith("sysrq_handle_crash", frames[0], StringComparison.Ordinal);
         Assert.Equal(CrashSignature.Compute("sysrq triggered crash", frames), report.Signature);
     }

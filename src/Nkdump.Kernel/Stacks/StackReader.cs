@@ -1,9 +1,8 @@
 using Nkdump.Formats;
-using Nkdump.Kernel;
 using Nkdump.Kernel.Orc;
 using Nkdump.Kernel.Tasks;
 
-namespace Nkdump.Analysis.Stacks;
+namespace Nkdump.Kernel.Stacks;
 
 /// <summary>
 /// Chooses where each stack starts and unwinds it: a task running on a CPU at the crash starts from
