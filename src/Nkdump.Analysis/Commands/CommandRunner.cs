@@ -110,6 +110,15 @@ public sealed partial class CommandRunner(KernelSession session)
 
     internal static string Hex(ulong value) => $"0x{value:x}";
 
+    /// <summary>Refuses arguments to a command that takes none.</summary>
+    internal static void NoArguments(string[] args, string command)
+    {
+        if (args.Length != 0)
+        {
+            throw new AnalysisUsageException($"{command} takes no arguments");
+        }
+    }
+
     private CommandOutput Help(string[] args)
     {
         var text = new System.Text.StringBuilder();

@@ -7,10 +7,7 @@ public sealed partial class CommandRunner
 {
     private CommandOutput Mod(string[] args)
     {
-        if (args.Length != 0)
-        {
-            throw new AnalysisUsageException("mod takes no arguments");
-        }
+        NoArguments(args, "mod");
 
         var modules = Session.Modules ?? throw new AnalysisUsageException($"mod needs the module list: {Session.ModulesProblem}");
         var text = new StringBuilder("     MODULE            NAME                         BASE          SIZE  STATE\n");

@@ -8,10 +8,7 @@ public sealed partial class CommandRunner
 {
     private CommandOutput Sys(string[] args)
     {
-        if (args.Length != 0)
-        {
-            throw new AnalysisUsageException("sys takes no arguments");
-        }
+        NoArguments(args, "sys");
 
         var kernel = Session.Kernel;
         var missing = new List<string>();
