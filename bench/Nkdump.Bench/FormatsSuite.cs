@@ -3,6 +3,7 @@ using System.Globalization;
 using Nkdump.Formats;
 using Nkdump.Formats.Codecs;
 using Nkdump.Formats.Writing;
+using Nkdump.Kernel;
 
 namespace Nkdump.Bench;
 
@@ -51,7 +52,8 @@ internal static class FormatsSuite
             {
                 using var dump = DumpOpener.Open(elf);
                 using var stream = new FileStream(output, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 0);
-                DumpConverter.Convert(dump, stream, OutputFormat.Kdump, compression);
+                var kernel = KernelSession.For(dump);
+                DumpConverter.Convert(dump, stream, OutputFormat.Kdump, compression, kernel.KdumpHeaderFacts(), kernel.ElfVirtualLayout());
             });
             Row("nkdump convert", PageCodecs.Name(compression), inputMb, new FileInfo(output).Length / 1e6, seconds);
             File.Delete(output);
@@ -89,7 +91,8 @@ internal static class FormatsSuite
         using (var dump = DumpOpener.Open(elf))
         using (var stream = new FileStream(flat, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
         {
-            DumpConverter.Convert(dump, stream, OutputFormat.Flat, PageCompression.Lzo);
+            var kernel = KernelSession.For(dump);
+            DumpConverter.Convert(dump, stream, OutputFormat.Flat, PageCompression.Lzo, kernel.KdumpHeaderFacts(), kernel.ElfVirtualLayout());
         }
 
         var mb = new FileInfo(flat).Length / 1e6;

@@ -24,14 +24,21 @@ public sealed record DumpFacts(string? Dmesg, string? DmesgProblem, long Minimum
         string? dmesg = null, problem = null;
         try
         {
-            var log = KernelLogReader.Read(KernelContext.Open(dump.Memory, dump.VmcoreInfo));
-            dmesg = DmesgTextFormatter.Format(log.Records, caller: false);
-            if (log.Problems.Count > 0)
+            var kernel = KernelSession.For(dump);
+            if (kernel.Log is { } log)
             {
-                problem = string.Join("; ", log.Problems);
+                dmesg = DmesgTextFormatter.Format(log.Records, caller: false);
+                if (log.Problems.Count > 0)
+                {
+                    problem = string.Join("; ", log.Problems);
+                }
+            }
+            else
+            {
+                problem = kernel.LogProblem;
             }
         }
-        catch (Exception e) when (e is NkdumpException or IOException or InvalidOperationException)
+        catch (Exception e) when (e is IOException or InvalidOperationException)
         {
             problem = e.Message;
         }

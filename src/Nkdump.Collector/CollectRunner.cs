@@ -8,6 +8,7 @@ using Nkdump.Formats.Elf;
 using Nkdump.Formats.Flattened;
 using Nkdump.Formats.IO;
 using Nkdump.Formats.Writing;
+using Nkdump.Kernel;
 
 namespace Nkdump.Collector;
 
@@ -150,7 +151,7 @@ public sealed class CollectRunner(CollectArguments arguments, TextWriter message
         var filtered = new FilteredMemory(dump.Memory, kept, arguments.DumpLevel.HasFlag(DumpLevel.Zero));
 
         // Like makedumpfile -E, keep the vmcore's virtual addresses (direct map, kernel text map): drgn needs them.
-        var layout = ElfVirtualLayouts.From(dump);
+        var layout = KernelSession.For(dump).ElfVirtualLayout();
         if (arguments.Flatten)
         {
             using var stdout = openStandardOutput();

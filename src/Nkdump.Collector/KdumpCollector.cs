@@ -3,6 +3,7 @@ using Nkdump.Collector.Pipeline;
 using Nkdump.Formats;
 using Nkdump.Formats.Codecs;
 using Nkdump.Formats.Writing;
+using Nkdump.Kernel;
 
 namespace Nkdump.Collector;
 
@@ -17,7 +18,7 @@ public sealed class KdumpCollector(IKernelDump dump, PfnBitmap present, PfnBitma
 {
     public CollectOutcome Write(Stream output, (ulong StartPfn, ulong EndPfn)? split, FilterStatistics statistics)
     {
-        var facts = KdumpHeaderFacts.From(dump);
+        var facts = KernelSession.For(dump).KdumpHeaderFacts();
         var options = new KdumpWriterOptions
         {
             Compression = compression,

@@ -5,9 +5,10 @@ using Nkdump.Kernel.Symbols;
 namespace Nkdump.Kernel;
 
 /// <summary>
-/// One crashed kernel as a dump shows it: physical memory, VMCOREINFO, the address-space layout,
-/// virtual memory reads and (on demand) symbols. The session object every kernel-level reader
-/// takes — there is no global state. Not thread-safe; open one per worker.
+/// A crashed kernel's address space: physical memory, VMCOREINFO, the layout, virtual memory reads
+/// and (on demand) symbols. What every kernel-level reader takes. A <see cref="KernelSession"/>
+/// holds the one of its dump (with BTF, tasks, modules, ORC, the log and the kernel facts); the
+/// collector opens one over its own view of memory. No global state. Not thread-safe; one per worker.
 /// </summary>
 public sealed class KernelContext
 {
@@ -15,8 +16,11 @@ public sealed class KernelContext
     private string? _symbolsProblem;
     private bool _symbolsTried;
 
+    private readonly PhysBaseFact _physBase;
+
     private KernelContext(IPhysicalMemory physical, VmcoreInfo info, X86_64Layout layout, ISymbolTable? symbols)
     {
+        _physBase = new PhysBaseFact(layout.PhysBase, layout.PhysBaseSource);
         Physical = physical;
         VmcoreInfo = info;
         SetLayout(layout);
@@ -37,16 +41,17 @@ public sealed class KernelContext
     /// <summary>
     /// Opens the kernel in <paramref name="physical"/>. <paramref name="info"/> is required: without
     /// VMCOREINFO nothing says where the kernel's page tables are. Pass <paramref name="symbols"/> to
-    /// use a System.map or vmlinux instead of the dump's own kallsyms.
+    /// use a System.map or vmlinux instead of the dump's own kallsyms, and <paramref name="physBase"/>
+    /// when it is known already (a <see cref="KernelSession"/> works it out once).
     /// </summary>
-    public static KernelContext Open(IPhysicalMemory physical, VmcoreInfo? info, ISymbolTable? symbols = null)
+    public static KernelContext Open(IPhysicalMemory physical, VmcoreInfo? info, ISymbolTable? symbols = null, PhysBaseFact? physBase = null)
     {
         if (info is null)
         {
             throw new NkdumpException("the dump has no VMCOREINFO note: the kernel's layout, symbols and log cannot be located");
         }
 
-        var layout = X86_64LayoutDetector.Detect(physical, info, symbols);
+        var layout = X86_64LayoutDetector.Detect(physical, info, symbols, physBase);
         return new KernelContext(physical, info, layout, symbols);
     }
 
@@ -65,7 +70,7 @@ public sealed class KernelContext
                 try
                 {
                     _symbols = KallsymsReader.Read(Memory, VmcoreInfo, Layout);
-                    SetLayout(X86_64LayoutDetector.Detect(Physical, VmcoreInfo, _symbols));
+                    SetLayout(X86_64LayoutDetector.Detect(Physical, VmcoreInfo, _symbols, _physBase));
                 }
                 catch (NkdumpException e)
                 {

@@ -171,7 +171,7 @@ public partial class KernelCommandTests : IDisposable
         var path = Path.Combine(_dir, "hole.kdump");
         using (var output = File.Create(path))
         {
-            DumpConverter.Convert(damaged, output, OutputFormat.Kdump, PageCompression.Lzo);
+            DumpConversion.Convert(damaged, output, OutputFormat.Kdump, PageCompression.Lzo);
         }
 
         var (code, output2, error) = CliRunner.Run("dmesg", path);

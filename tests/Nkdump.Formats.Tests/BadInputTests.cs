@@ -5,6 +5,7 @@ using Nkdump.Formats.Codecs;
 using Nkdump.Formats.Flattened;
 using Nkdump.Formats.Kdump;
 using Nkdump.Formats.Writing;
+using Nkdump.Testing;
 using Nkdump.Testing.Builders;
 
 namespace Nkdump.Formats.Tests;
@@ -22,7 +23,7 @@ public sealed class BadInputTests : IDisposable
         var path = _dir.File("good");
         using (var output = new FileStream(path, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 0))
         {
-            DumpConverter.Convert(new SyntheticDump(memory), output, OutputFormat.Kdump, PageCompression.Zlib);
+            DumpConversion.Convert(new SyntheticDump(memory), output, OutputFormat.Kdump, PageCompression.Zlib);
         }
 
         _good = File.ReadAllBytes(path);

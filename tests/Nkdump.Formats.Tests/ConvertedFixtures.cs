@@ -29,7 +29,7 @@ public sealed class ConvertedFixtures : IDisposable
         var path = Path.Combine(Directory, key);
         using var input = DumpOpener.Open(source);
         using var output = new FileStream(path, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 0);
-        DumpConverter.Convert(input, output, format, compression);
+        DumpConversion.Convert(input, output, format, compression);
         return path;
     }
 

@@ -4,6 +4,7 @@ using Nkdump.Formats;
 using Nkdump.Formats.Codecs;
 using Nkdump.Formats.Kdump;
 using Nkdump.Formats.Writing;
+using Nkdump.Testing;
 using Nkdump.Testing.Builders;
 
 namespace Nkdump.Formats.Tests;
@@ -20,7 +21,7 @@ public sealed class KdumpVersionTests : IDisposable
         var path = _dir.File("v6");
         using (var output = new FileStream(path, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 0))
         {
-            DumpConverter.Convert(_source, output, OutputFormat.Kdump, PageCompression.Snappy);
+            DumpConversion.Convert(_source, output, OutputFormat.Kdump, PageCompression.Snappy);
         }
 
         _written = File.ReadAllBytes(path);

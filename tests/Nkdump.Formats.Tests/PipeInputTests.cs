@@ -20,7 +20,7 @@ public sealed class PipeInputTests
         var file = dir.File("dump");
         using (var output = new FileStream(file, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 0))
         {
-            DumpConverter.Convert(source, output, written, written == OutputFormat.Elf ? PageCompression.None : PageCompression.Zstd);
+            DumpConversion.Convert(source, output, written, written == OutputFormat.Elf ? PageCompression.None : PageCompression.Zstd);
         }
 
         var fifo = dir.File("fifo");

@@ -3,6 +3,7 @@ using Nkdump.Formats.Codecs;
 using Nkdump.Formats.Flattened;
 using Nkdump.Formats.Kdump;
 using Nkdump.Formats.Writing;
+using Nkdump.Testing;
 using Nkdump.Testing.Builders;
 
 namespace Nkdump.Formats.Tests;
@@ -36,7 +37,7 @@ public sealed class RoundTripTests
         var path = dir.File("dump");
         using (var output = new FileStream(path, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 0))
         {
-            DumpConverter.Convert(source, output, OutputFormat.Kdump, compression);
+            DumpConversion.Convert(source, output, OutputFormat.Kdump, compression);
         }
 
         using var dump = (KdumpDump)DumpOpener.Open(path);
@@ -124,7 +125,7 @@ public sealed class RoundTripTests
         var flatPath = dir.File("flat");
         using (var pipe = new NonSeekableStream(File.Create(flatPath)))
         {
-            DumpConverter.Convert(source, pipe, OutputFormat.Flat, compression);
+            DumpConversion.Convert(source, pipe, OutputFormat.Flat, compression);
         }
 
         Assert.Equal(DumpFormat.Flattened, DumpOpener.Probe(flatPath));
@@ -138,7 +139,7 @@ public sealed class RoundTripTests
         var normal = dir.File("normal");
         using (var output = new FileStream(normal, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 0))
         {
-            DumpConverter.Convert(source, output, OutputFormat.Kdump, compression);
+            DumpConversion.Convert(source, output, OutputFormat.Kdump, compression);
         }
 
         FlattenedReader.Reassemble(flatPath, dir.File("reassembled"));
@@ -156,7 +157,7 @@ public sealed class RoundTripTests
         using (var file = File.Create(path))
         using (var output = viaPipe ? (Stream)new NonSeekableStream(file) : file)
         {
-            DumpConverter.Convert(source, output, OutputFormat.Elf, PageCompression.None);
+            DumpConversion.Convert(source, output, OutputFormat.Elf, PageCompression.None);
         }
 
         using var dump = DumpOpener.Open(path);
@@ -191,13 +192,13 @@ public sealed class RoundTripTests
         var b = dir.File("b");
         using (var output = new FileStream(a, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 0))
         {
-            DumpConverter.Convert(source, output, OutputFormat.Kdump, first);
+            DumpConversion.Convert(source, output, OutputFormat.Kdump, first);
         }
 
         using (var input = DumpOpener.Open(a))
         using (var output = new FileStream(b, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 0))
         {
-            DumpConverter.Convert(input, output, OutputFormat.Kdump, second);
+            DumpConversion.Convert(input, output, OutputFormat.Kdump, second);
         }
 
         using var result = (KdumpDump)DumpOpener.Open(b);

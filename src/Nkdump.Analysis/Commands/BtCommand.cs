@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Text;
-using Nkdump.Analysis.Modules;
-using Nkdump.Analysis.Stacks;
+using Nkdump.Formats.Notes;
+using Nkdump.Kernel.Modules;
 using Nkdump.Kernel.Orc;
+using Nkdump.Kernel.Stacks;
 
 namespace Nkdump.Analysis.Commands;
 
@@ -58,9 +59,9 @@ public sealed partial class CommandRunner
         var ok = true;
         foreach (var stack in stacks)
         {
-            var frames = stack.Trace?.Frames.Select(f => FrameToJson(f, Session.Modules)).ToList() ?? [];
+            var frames = stack.Trace?.Frames ?? [];
             json.Add(new BacktraceJson(stack.Task?.Pid, stack.Task?.Comm, stack.Task is { } t ? Hex(t.Address) : null, stack.Cpu,
-                stack.StartedFrom, stack.Trace?.Complete ?? false, stack.Trace?.EndReason, frames, stack.Problem));
+                stack.StartedFrom, stack.Trace?.Complete ?? false, stack.Trace?.EndReason, frames.Select(f => FrameToJson(f, Session.Modules)).ToList(), stack.Problem));
             ok &= stack.Trace?.Complete ?? false;
 
             if (text.Length > 0)
@@ -75,20 +76,7 @@ public sealed partial class CommandRunner
             {
                 foreach (var frame in frames)
                 {
-                    var name = frame.Function is null ? "(unknown)" : frame.Offset is null ? frame.Function : $"{frame.Function}+{frame.Offset}";
-                    var module = frame.Module is null ? "" : $" [{frame.Module}]";
-                    var note = frame.Source switch
-                    {
-                        "user_space" => "  (user space)",
-                        "frame_pointer" => "  (frame pointer)",
-                        "stack_scan" => "  (stack scan)",
-                        _ => "",
-                    };
-                    text.Append(CultureInfo.InvariantCulture, $" #{frame.Index,-2} [{frame.Sp[2..],16}] {name}{module} at {frame.Ip[2..]}{note}\n");
-                    if (frame.PtRegs is { } regs)
-                    {
-                        AppendPtRegs(text, ParseHex(regs), frame.Source == "user_space");
-                    }
+                    AppendFrame(text, frame, ModuleOf(frame, Session.Modules));
                 }
 
                 if (!trace.Complete)
@@ -105,41 +93,59 @@ public sealed partial class CommandRunner
         return Output(ok, text.ToString(), new BtJson(json), Json.BtJson);
     }
 
-    // struct pt_regs (x86_64), named as the kernel's __show_regs() prints them (R08, EFLAGS).
-    private static readonly (string Name, int Offset)[] PtRegsLayout =
+    /// <summary>One frame as crash prints it, with the registers an exception or system call saved below it.</summary>
+    private static void AppendFrame(StringBuilder text, StackFrame frame, string? module)
+    {
+        var name = frame.Function is null ? "(unknown)" : $"{frame.Function}+{Hex(frame.Offset)}";
+        var inModule = module is null ? "" : $" [{module}]";
+        var note = frame.Source switch
+        {
+            FrameSource.UserSpace => "  (user space)",
+            FrameSource.FramePointer => "  (frame pointer)",
+            FrameSource.StackScan => "  (stack scan)",
+            _ => "",
+        };
+        text.Append(CultureInfo.InvariantCulture, $" #{frame.Index,-2} [{frame.Sp,16:x}] {name}{inModule} at {frame.Ip:x}{note}\n");
+        if (frame.PtRegs is { } address)
+        {
+            text.Append(CultureInfo.InvariantCulture,
+                $"     --- {(frame.Source == FrameSource.UserSpace ? "entered from user space" : "exception frame")}: pt_regs at {address:x} ---\n");
+            AppendRegisters(text, frame.Registers);
+        }
+    }
+
+    // struct pt_regs (x86_64) in the order and with the names the kernel's __show_regs() prints (R08, EFLAGS).
+    private static readonly (string Name, X86_64Register Register)[] PtRegsDisplay =
     [
-        ("RIP", 128), ("RSP", 152), ("EFLAGS", 144), ("RAX", 80), ("RBX", 40), ("RCX", 88), ("RDX", 96), ("RSI", 104),
-        ("RDI", 112), ("RBP", 32), ("R08", 72), ("R09", 64), ("R10", 56), ("R11", 48), ("R12", 24), ("R13", 16),
-        ("R14", 8), ("R15", 0), ("ORIG_RAX", 120), ("CS", 136), ("SS", 160),
+        ("RIP", X86_64Register.Rip), ("RSP", X86_64Register.Rsp), ("EFLAGS", X86_64Register.Eflags), ("RAX", X86_64Register.Rax),
+        ("RBX", X86_64Register.Rbx), ("RCX", X86_64Register.Rcx), ("RDX", X86_64Register.Rdx), ("RSI", X86_64Register.Rsi),
+        ("RDI", X86_64Register.Rdi), ("RBP", X86_64Register.Rbp), ("R08", X86_64Register.R8), ("R09", X86_64Register.R9),
+        ("R10", X86_64Register.R10), ("R11", X86_64Register.R11), ("R12", X86_64Register.R12), ("R13", X86_64Register.R13),
+        ("R14", X86_64Register.R14), ("R15", X86_64Register.R15), ("ORIG_RAX", X86_64Register.OrigRax), ("CS", X86_64Register.Cs),
+        ("SS", X86_64Register.Ss),
     ];
 
-    /// <summary>The registers saved at an exception or system-call entry, three per line like crash.</summary>
-    private void AppendPtRegs(StringBuilder text, ulong address, bool fromUser)
+    /// <summary>The saved registers, three per line like crash; a register the frame did not save (an iret frame's) is left out.</summary>
+    private static void AppendRegisters(StringBuilder text, X86_64Registers registers)
     {
-        var bytes = new byte[168];
-        if (!Session.Kernel.Memory.TryRead(address, bytes, out var failure))
-        {
-            text.Append(CultureInfo.InvariantCulture, $"     --- pt_regs at {address:x} not readable: {failure} ---\n");
-            return;
-        }
-
-        text.Append(CultureInfo.InvariantCulture, $"     --- {(fromUser ? "entered from user space" : "exception frame")}: pt_regs at {address:x} ---\n");
-        for (var i = 0; i < PtRegsLayout.Length; i += 3)
+        var known = PtRegsDisplay.Where(r => registers.IsKnown(r.Register)).ToArray();
+        for (var i = 0; i < known.Length; i += 3)
         {
             text.Append("    ");
-            foreach (var (name, offset) in PtRegsLayout.Skip(i).Take(3))
+            foreach (var (name, register) in known.Skip(i).Take(3))
             {
-                var value = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(offset));
-                text.Append(CultureInfo.InvariantCulture, $" {name + ":",-9} {value:x16}");
+                text.Append(CultureInfo.InvariantCulture, $" {name + ":",-9} {registers.Get(register)!.Value:x16}");
             }
 
             text.Append('\n');
         }
     }
 
+    private static string? ModuleOf(StackFrame frame, ModuleList? modules) =>
+        frame.Source == FrameSource.UserSpace ? null : modules?.Containing(frame.Ip)?.Name;
+
     internal static FrameJson FrameToJson(StackFrame frame, ModuleList? modules)
     {
-        var module = frame.Source == FrameSource.UserSpace ? null : modules?.Containing(frame.Ip)?.Name;
         var source = frame.Source switch
         {
             FrameSource.Registers => "registers",
@@ -148,7 +154,7 @@ public sealed partial class CommandRunner
             FrameSource.StackScan => "stack_scan",
             _ => "user_space",
         };
-        return new FrameJson(frame.Index, Hex(frame.Sp), Hex(frame.Ip), frame.Function, frame.Function is null ? null : Hex(frame.Offset), module, source,
+        return new FrameJson(frame.Index, Hex(frame.Sp), Hex(frame.Ip), frame.Function, frame.Function is null ? null : Hex(frame.Offset), ModuleOf(frame, modules), source,
             frame.PtRegs is { } regs ? Hex(regs) : null);
     }
 }

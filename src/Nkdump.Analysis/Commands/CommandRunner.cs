@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using Nkdump.Analysis.Session;
 using Nkdump.Formats;
+using Nkdump.Kernel;
 
 namespace Nkdump.Analysis.Commands;
 
@@ -14,12 +14,12 @@ public sealed record AnalysisCommand(string Name, string Usage, string Summary, 
 /// answers with text and JSON; a failure becomes an error answer, never an exception out of
 /// <see cref="Run"/>, so a prompt or a list of -c commands goes on.
 /// </summary>
-public sealed partial class CommandRunner(AnalysisSession session)
+public sealed partial class CommandRunner(KernelSession session)
 {
     private ILookup<string, Nkdump.Kernel.Symbols.KernelSymbol>? _symbolsByName;
     private Nkdump.Kernel.Symbols.ISymbolTable? _symbolsByNameSource;
 
-    public AnalysisSession Session { get; } = session;
+    public KernelSession Session { get; } = session;
 
     internal AnalysisJsonContext Json { get; } = AnalysisJsonContext.CreateReadable();
 
@@ -109,6 +109,15 @@ public sealed partial class CommandRunner(AnalysisSession session)
             : throw new AnalysisUsageException($"'{text}' is not a valid {what}");
 
     internal static string Hex(ulong value) => $"0x{value:x}";
+
+    /// <summary>Refuses arguments to a command that takes none.</summary>
+    internal static void NoArguments(string[] args, string command)
+    {
+        if (args.Length != 0)
+        {
+            throw new AnalysisUsageException($"{command} takes no arguments");
+        }
+    }
 
     private CommandOutput Help(string[] args)
     {

@@ -6,10 +6,7 @@ public sealed partial class CommandRunner
 {
     private CommandOutput Log(string[] args)
     {
-        if (args.Length != 0)
-        {
-            throw new AnalysisUsageException("log takes no arguments");
-        }
+        NoArguments(args, "log");
 
         var log = Session.Log ?? throw new AnalysisUsageException($"no log: {Session.LogProblem}");
         var text = DmesgTextFormatter.Format(log.Records, caller: false);

@@ -7,10 +7,7 @@ public sealed partial class CommandRunner
 {
     private CommandOutput Mod(string[] args)
     {
-        if (args.Length != 0)
-        {
-            throw new AnalysisUsageException("mod takes no arguments");
-        }
+        NoArguments(args, "mod");
 
         var modules = Session.Modules ?? throw new AnalysisUsageException($"mod needs the module list: {Session.ModulesProblem}");
         var text = new StringBuilder("     MODULE            NAME                         BASE          SIZE  STATE\n");
@@ -34,6 +31,6 @@ public sealed partial class CommandRunner
         return Output(modules.Problems.Count == 0, text.ToString(), new ModJson(json, modules.Problems.ToList()), Json.ModJson);
     }
 
-    internal static ModuleJson ModuleToJson(Modules.KernelModule m) =>
+    internal static ModuleJson ModuleToJson(Nkdump.Kernel.Modules.KernelModule m) =>
         new(m.Name, Hex(m.Address), Hex(m.Base), m.Size.ToString(CultureInfo.InvariantCulture), m.State.Length == 0 ? null : m.State);
 }

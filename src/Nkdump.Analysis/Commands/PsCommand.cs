@@ -7,10 +7,7 @@ public sealed partial class CommandRunner
 {
     private CommandOutput Ps(string[] args)
     {
-        if (args.Length != 0)
-        {
-            throw new AnalysisUsageException("ps takes no arguments");
-        }
+        NoArguments(args, "ps");
 
         var tasks = Session.Tasks ?? throw new AnalysisUsageException($"ps needs the task list: {Session.TasksProblem}");
         var all = tasks.All();

@@ -8,21 +8,17 @@ public sealed partial class CommandRunner
 {
     private CommandOutput Sys(string[] args)
     {
-        if (args.Length != 0)
-        {
-            throw new AnalysisUsageException("sys takes no arguments");
-        }
+        NoArguments(args, "sys");
 
         var kernel = Session.Kernel;
         var missing = new List<string>();
-        var (release, version, machine, node) = CrashFacts.Uname(kernel, Session.Btf);
+        var uts = Session.Utsname;
         if (Session.Btf is null)
         {
             missing.Add($"types (BTF): {Session.BtfProblem}");
         }
 
-        var panicCpu = Session.PanicCpu();
-        var stack = panicCpu is { } cpu ? new Stacks.StackReader(Session).ForCpu(cpu) : null;
+        var crashing = Session.CrashingCpu;
         var tasks = Session.Tasks?.All().Count;
         if (Session.Tasks is null)
         {
@@ -36,11 +32,10 @@ public sealed partial class CommandRunner
         }
 
         var total = Memory.MemorySummary.Read(kernel, Session.Btf).FirstOrDefault(l => l.Name == "TOTAL MEM")?.Pages;
-        var taint = CrashFacts.TaintMask(kernel);
-        var crashTime = kernel.VmcoreInfo.CrashTime is { } t ? DateTimeOffset.FromUnixTimeSeconds(t).ToString("u", CultureInfo.InvariantCulture) : null;
-        var json = new SysJson(release, version, machine, node, Session.Dump.Path, Session.Dump.Format.ToString(), Session.Dump.Cpus.Count, tasks,
-            total is { } pages ? Bytes(pages * kernel.Physical.PageSize) : null, reason, panicCpu, stack?.Task?.Pid ?? (panicCpu is { } pc ? Session.Dump.Cpus[pc].Pid : null),
-            stack?.Task?.Comm, crashTime, Hex(kernel.Layout.KernelOffset), kernel.VmcoreInfo.BuildId,
+        var taint = Session.TaintMask;
+        var json = new SysJson(Session.Release, uts?.Version, uts?.Machine, uts?.NodeName, Session.Dump.Path, Session.Dump.Format.ToString(), Session.Dump.Cpus.Count, tasks,
+            total is { } pages ? Bytes(pages * kernel.Physical.PageSize) : null, reason, crashing?.Cpu, crashing?.Pid,
+            crashing?.Comm, CrashFacts.CrashTimeText(Session.CrashTime), Hex(kernel.Layout.KernelOffset), kernel.VmcoreInfo.BuildId,
             taint is { } mask ? (mask == 0 ? "not tainted" : CrashFacts.TaintString(mask)) : null,
             Session.Symbols?.Source ?? $"none ({kernel.SymbolsProblem})", Session.Btf?.Source, missing);
 

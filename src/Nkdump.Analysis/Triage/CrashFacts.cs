@@ -1,11 +1,9 @@
-using Nkdump.Kernel;
-using Nkdump.Kernel.Btf;
 using Nkdump.Kernel.Crash;
 using Nkdump.Kernel.Printk;
 
 namespace Nkdump.Analysis.Triage;
 
-/// <summary>Facts about the crash read from kernel variables and the log: uname, panic line, taint.</summary>
+/// <summary>How the crash's facts read in answers: the panic line, the taint letters. The facts themselves are the kernel session's.</summary>
 public static class CrashFacts
 {
     /// <summary>
@@ -24,44 +22,10 @@ public static class CrashFacts
         return line.StartsWith(PanicReason.PanicMarker, StringComparison.Ordinal) ? line[PanicReason.PanicMarker.Length..].Trim() : line;
     }
 
-    /// <summary>tainted_mask, or null when unreadable.</summary>
-    public static ulong? TaintMask(KernelContext kernel) =>
-        kernel.Symbols is { } symbols && symbols.TryGetAddress("tainted_mask", out var address)
-            && kernel.Memory.TryReadUInt64(address, out var mask, out _) ? mask : null;
-
     /// <summary>The set taint letters ("" when not tainted), as the kernel layer spells them.</summary>
     public static string TaintString(ulong mask) => TaintFlags.Letters(mask);
 
-    /// <summary>
-    /// init_uts_ns.name (struct new_utsname: sysname, nodename, release, version, machine,
-    /// domainname, each char[65]) through BTF; null fields when unreadable.
-    /// </summary>
-    public static (string? Release, string? Version, string? Machine, string? NodeName) Uname(KernelContext kernel, BtfTypes? btf)
-    {
-        var release = kernel.VmcoreInfo.OsRelease;
-        if (btf is null || kernel.Symbols is not { } symbols || !symbols.TryGetAddress("init_uts_ns", out var uts)
-            || btf.FindPath("uts_namespace.name") is not { } name)
-        {
-            return (release, null, null, null);
-        }
-
-        string? Field(string member)
-        {
-            if (btf.FindPath(name.Type, [member]) is not { } field)
-            {
-                return null;
-            }
-
-            try
-            {
-                return kernel.Memory.ReadCString(uts + (ulong)name.ByteOffset + (ulong)field.ByteOffset, 65);
-            }
-            catch (Nkdump.Formats.NkdumpException)
-            {
-                return null;
-            }
-        }
-
-        return (Field("release") ?? release, Field("version"), Field("machine"), Field("nodename"));
-    }
+    /// <summary>A crash time as answers print it ("2026-11-26 07:12:20Z").</summary>
+    public static string? CrashTimeText(DateTimeOffset? time) =>
+        time?.ToString("u", System.Globalization.CultureInfo.InvariantCulture);
 }

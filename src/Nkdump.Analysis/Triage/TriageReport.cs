@@ -1,8 +1,7 @@
-using System.Globalization;
 using Nkdump.Analysis.Commands;
-using Nkdump.Analysis.Session;
-using Nkdump.Analysis.Stacks;
+using Nkdump.Kernel;
 using Nkdump.Kernel.Orc;
+using Nkdump.Kernel.Stacks;
 
 namespace Nkdump.Analysis.Triage;
 
@@ -21,7 +20,7 @@ public static class TriageReport
         "exc_page_fault", "asm_exc_page_fault", "no_context", "exc_general_protection", "asm_exc_general_protection",
     };
 
-    public static TriageJson Build(AnalysisSession session)
+    public static TriageJson Build(KernelSession session)
     {
         var kernel = session.Kernel;
         var missing = new List<string>();
@@ -53,28 +52,28 @@ public static class TriageReport
             missing.Add($"modules: {session.ModulesProblem}");
         }
 
-        var taint = CrashFacts.TaintMask(kernel);
+        var taint = session.TaintMask;
         if (taint is null)
         {
             missing.Add("taint: tainted_mask is not readable");
         }
 
-        var (release, _, _, _) = CrashFacts.Uname(kernel, session.Btf);
+        var crashing = session.CrashingCpu;
         var signature = CrashSignature.Compute(reason ?? "", SignatureFrames(frames));
         return new TriageJson(
             signature,
             reason,
-            release,
+            session.Release,
             kernel.VmcoreInfo.BuildId,
             taint is { } mask ? (mask == 0 ? "" : CrashFacts.TaintString(mask)) : null,
             taint is { } m ? Nkdump.Kernel.Crash.TaintFlags.Meanings(m).ToList() : [],
-            stack.Cpu,
-            stack.Task?.Pid,
-            stack.Task?.Comm,
+            crashing?.Cpu,
+            crashing?.Pid,
+            crashing?.Comm,
             callTrace,
             frames.Select(f => CommandRunner.FrameToJson(f, session.Modules)).ToList(),
             modules,
-            kernel.VmcoreInfo.CrashTime is { } t ? DateTimeOffset.FromUnixTimeSeconds(t).ToString("u", CultureInfo.InvariantCulture) : null,
+            CrashFacts.CrashTimeText(session.CrashTime),
             missing);
     }
 

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Nkdump.Analysis.Commands;
-using Nkdump.Analysis.Session;
 using Nkdump.Analysis.Shell;
 using Nkdump.Analysis.Triage;
+using Nkdump.Kernel;
 
 namespace Nkdump.Cli.Commands;
 
@@ -46,8 +46,8 @@ internal static class AnalysisCommands
             Triage),
     ];
 
-    private static AnalysisSession OpenSession(ParsedArguments parsed) =>
-        AnalysisSession.Open(parsed.Positionals[0], new AnalysisOptions { SystemMap = parsed.Get("--system-map"), Vmlinux = parsed.Get("--vmlinux") });
+    private static KernelSession OpenSession(ParsedArguments parsed) =>
+        KernelSession.Open(parsed.Positionals[0], new KernelSessionOptions { SystemMap = parsed.Get("--system-map"), Vmlinux = parsed.Get("--vmlinux") });
 
     private static int Analyze(CommandContext ctx, string[] args)
     {

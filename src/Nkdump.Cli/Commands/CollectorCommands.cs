@@ -116,7 +116,8 @@ internal static class CollectorCommands
         using var dump = DumpOpener.Open(parts);
         var compression = dump is KdumpDump kdump ? kdump.Header.Compression : Formats.Codecs.PageCompression.None;
         using var output = File.Open(arguments.Files[^1], arguments.Force ? FileMode.Create : FileMode.CreateNew, FileAccess.ReadWrite);
-        DumpConverter.Convert(dump, output, OutputFormat.Kdump, compression);
+        var kernel = KernelSession.For(dump);
+        DumpConverter.Convert(dump, output, OutputFormat.Kdump, compression, kernel.KdumpHeaderFacts(), kernel.ElfVirtualLayout());
         return ExitCodes.Success;
     }
 

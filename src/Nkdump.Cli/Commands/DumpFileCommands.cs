@@ -5,6 +5,7 @@ using Nkdump.Formats.Flattened;
 using Nkdump.Formats.Info;
 using Nkdump.Formats.IO;
 using Nkdump.Formats.Writing;
+using Nkdump.Kernel;
 
 namespace Nkdump.Cli.Commands;
 
@@ -111,13 +112,14 @@ internal static class DumpFileCommands
         }
 
         using var dump = DumpOpener.Open(inputs);
+        var kernel = KernelSession.For(dump);
         ConvertResult result;
         var report = ctx.Out;
         if (output == "-")
         {
             report = ctx.Error;
             using var stdout = ctx.OpenStandardOutput();
-            result = DumpConverter.Convert(dump, stdout, format, compression);
+            result = DumpConverter.Convert(dump, stdout, format, compression, kernel.KdumpHeaderFacts(), kernel.ElfVirtualLayout());
         }
         else
         {
@@ -129,7 +131,7 @@ internal static class DumpFileCommands
             try
             {
                 using var stream = PrivateFile.Create(output, bufferSize: 0);
-                result = DumpConverter.Convert(dump, stream, format, compression);
+                result = DumpConverter.Convert(dump, stream, format, compression, kernel.KdumpHeaderFacts(), kernel.ElfVirtualLayout());
             }
             catch
             {

@@ -40,8 +40,7 @@ internal static class KernelCommands
         }
 
         using var dump = DumpOpener.Open(parsed.Positionals);
-        var kernel = KernelContext.Open(dump.Memory, dump.VmcoreInfo);
-        var log = KernelLogReader.Read(kernel);
+        var log = KernelLogReader.Read(KernelSession.For(dump).Kernel);
 
         if (parsed.Has("--json"))
         {
@@ -76,20 +75,9 @@ internal static class KernelCommands
     {
         try
         {
-            var kernel = KernelContext.Open(dump.Memory, dump.VmcoreInfo);
-            KernelLog? log = null;
-            try
-            {
-                log = KernelLogReader.Read(kernel);
-            }
-            catch (NkdumpException)
-            {
-                // The summary still has everything but the panic line and uptime.
-            }
-
-            return (CrashSummaryReader.Read(kernel, dump.Cpus, log), null);
+            return (CrashSummaryReader.Read(KernelSession.For(dump)), null);
         }
-        catch (Exception e) when (e is NkdumpException)
+        catch (NkdumpException e)
         {
             // `info` describes the file even when its kernel cannot be read.
             return (null, e.Message);

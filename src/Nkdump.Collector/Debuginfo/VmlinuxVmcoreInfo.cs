@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
 using Nkdump.Formats;
-using Nkdump.Formats.Elf;
 using Nkdump.Kernel;
 using Nkdump.Kernel.Memory;
 using Nkdump.Kernel.Symbols;
@@ -47,10 +46,11 @@ public static class VmlinuxVmcoreInfo
             builder.Raw("NUMBER(KERNEL_IMAGE_SIZE)", KaslrKernelImageSize.ToString(CultureInfo.InvariantCulture));
         }
 
-        if (fromDump?.Number("phys_base") is null && TextSegment(dump) is { } text)
+        if (fromDump?.Number("phys_base") is null && DumpTextMap.First(dump) is { } text)
         {
-            // Where the text map's first byte is: phys_base = p_paddr - (p_vaddr - __START_KERNEL_map).
-            var physBase = unchecked((long)(text.PhysicalAddress - (text.VirtualAddress - X86_64Constants.StartKernelMap)));
+            // phys_base as the text map's PT_LOAD places it (the kernel layer's one formula); without
+            // that segment the layout searches memory for it (PhysBaseFinder).
+            var physBase = unchecked((long)DumpTextMap.PhysBaseOf(text));
             builder.Raw("NUMBER(phys_base)", physBase.ToString(CultureInfo.InvariantCulture));
         }
 
@@ -163,7 +163,7 @@ public static class VmlinuxVmcoreInfo
             throw new NkdumpException($"{vmlinux.Symbols.Source}: no _text symbol to place the kernel image");
         }
 
-        if (TextSegment(dump) is not { } textMap || textMap.VirtualAddress < text || ((textMap.VirtualAddress - text) & 0xfff) != 0
+        if (DumpTextMap.First(dump) is not { } textMap || textMap.VirtualAddress < text || ((textMap.VirtualAddress - text) & 0xfff) != 0
             || textMap.VirtualAddress - text >= KaslrKernelImageSize)
         {
             throw new NkdumpException($"{dump.Path}: neither VMCOREINFO's KERNELOFFSET nor a kernel-text PT_LOAD tells where KASLR put the kernel");
@@ -171,11 +171,6 @@ public static class VmlinuxVmcoreInfo
 
         return textMap.VirtualAddress - text;
     }
-
-    /// <summary>An ELF vmcore's PT_LOAD of the kernel text map (p_vaddr at or above __START_KERNEL_map).</summary>
-    private static ElfSegment? TextSegment(IKernelDump dump) =>
-        (dump as ElfVmcore)?.Segments.Where(s => s.IsLoad && s.VirtualAddress >= X86_64Constants.StartKernelMap)
-            .Select(s => (ElfSegment?)s).FirstOrDefault();
 
     private static SymbolTable Relocated(SymbolTable symbols, ulong kernelOffset) =>
         new(symbols.Source, symbols.Symbols.Select(s => s with { Address = SystemMapReader.Relocate(s.Address, kernelOffset) }));

@@ -18,36 +18,38 @@ public sealed record ConvertResult(long PagesWritten, long ZeroPages, long Exclu
 /// <summary>
 /// Rewrites an opened dump in another format or compression with page contents preserved:
 /// every page the input holds is in the output with the same bytes; excluded pages stay excluded.
-/// Pages the input has lost (incomplete or corrupt) are left out and counted.
+/// Pages the input has lost (incomplete or corrupt) are left out and counted. What the kernel says
+/// (the kdump header's facts, an ELF output's virtual addresses) comes from the caller: the kernel
+/// layer works it out (Nkdump.Kernel's KernelSession).
 /// </summary>
 public static class DumpConverter
 {
-    public static ConvertResult Convert(IKernelDump input, Stream output, OutputFormat format, PageCompression compression)
+    public static ConvertResult Convert(IKernelDump input, Stream output, OutputFormat format, PageCompression compression, KdumpHeaderFacts headerFacts, ElfVirtualLayout elfLayout)
     {
         if (format == OutputFormat.Elf)
         {
-            return ConvertToElf(input, output);
+            return ConvertToElf(input, output, elfLayout);
         }
 
         if (format == OutputFormat.Flat)
         {
             using var flat = new FlattenedWriteStream(output, leaveOpen: true);
-            var result = ConvertToKdump(input, flat, compression);
+            var result = ConvertToKdump(input, flat, compression, headerFacts);
             flat.Finish();
             return result;
         }
 
-        return ConvertToKdump(input, output, compression);
+        return ConvertToKdump(input, output, compression, headerFacts);
     }
 
-    private static ConvertResult ConvertToElf(IKernelDump input, Stream output)
+    private static ConvertResult ConvertToElf(IKernelDump input, Stream output, ElfVirtualLayout layout)
     {
         var counts = Count(input.Memory);
-        ElfWriter.Write(input.Memory, input.Notes, output, ElfVirtualLayouts.From(input));
+        ElfWriter.Write(input.Memory, input.Notes, output, layout);
         return counts;
     }
 
-    private static ConvertResult ConvertToKdump(IKernelDump input, Stream output, PageCompression compression)
+    private static ConvertResult ConvertToKdump(IKernelDump input, Stream output, PageCompression compression, KdumpHeaderFacts facts)
     {
         var memory = input.Memory;
         var maxMapnr = input is KdumpDump kdump ? kdump.Header.MaxMapnr : memory.MaxPfn;
@@ -79,7 +81,6 @@ public static class DumpConverter
             }
         }
 
-        var facts = KdumpHeaderFacts.From(input);
         var options = new KdumpWriterOptions
         {
             Compression = compression,

@@ -12,6 +12,9 @@ public enum LayoutSource
     /// <summary>Worked out from the dump's memory (a search or a translated pointer).</summary>
     Derived,
 
+    /// <summary>Read from the dump file's own headers (an ELF vmcore's kernel-text PT_LOAD).</summary>
+    DumpHeader,
+
     /// <summary>The kernel's compile-time default, used because nothing in the dump said otherwise.</summary>
     Default,
 }

@@ -16,8 +16,9 @@ public static class X86_64LayoutDetector
     /// The layout from VMCOREINFO and memory. Pass <paramref name="symbols"/> (kallsyms, System.map)
     /// to read page_offset_base, vmalloc_base and vmemmap_base from the kernel's variables
     /// (CONFIG_RANDOMIZE_MEMORY, 4.8+); without it those come from VMCOREINFO, a derivation, or defaults.
+    /// Pass <paramref name="physBase"/> when it is known already (see <see cref="PhysBaseFinder"/>).
     /// </summary>
-    public static X86_64Layout Detect(IPhysicalMemory memory, VmcoreInfo info, ISymbolTable? symbols = null)
+    public static X86_64Layout Detect(IPhysicalMemory memory, VmcoreInfo info, ISymbolTable? symbols = null, PhysBaseFact? physBase = null)
     {
         var fiveLevel = info.Number("pgtable_l5_enabled") is 1;
 
@@ -44,26 +45,15 @@ public static class X86_64LayoutDetector
         var imageSize = info.Number("KERNEL_IMAGE_SIZE") is { } size and > 0 ? (ulong)size : DefaultKernelImageSize;
         var smeMask = info.Number("sme_mask") is { } sme ? (ulong)sme : 0;
 
-        // NUMBER(phys_base) since 4.10 (commit 401721ecd1dc); it may be negative (kernel loaded below its link address).
-        ulong physBase;
-        LayoutSource physBaseSource;
-        if (info.Number("phys_base") is { } pb)
-        {
-            (physBase, physBaseSource) = ((ulong)pb, LayoutSource.VmcoreInfo);
-        }
-        else
-        {
-            physBase = PhysBaseSearch.Find(memory, top, fiveLevel, smeMask, imageSize)
-                ?? throw new NkdumpException("VMCOREINFO has no NUMBER(phys_base) and no 2 MiB-aligned load address maps init_top_pgt onto itself: cannot place the kernel image");
-            physBaseSource = LayoutSource.Derived;
-        }
+        // phys_base from the one place that works it out, unless the caller already has it.
+        physBase ??= PhysBaseFinder.Find(memory, info, textSegment: null);
 
         var layout = new X86_64Layout
         {
             KernelOffset = kernelOffset,
             KernelOffsetSource = kernelOffsetSource,
-            PhysBase = physBase,
-            PhysBaseSource = physBaseSource,
+            PhysBase = physBase.Value,
+            PhysBaseSource = physBase.Source,
             KernelImageSize = imageSize,
             FiveLevel = fiveLevel,
             TopTableVirtualAddress = top,

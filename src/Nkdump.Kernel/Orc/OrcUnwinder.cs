@@ -1,3 +1,4 @@
+using Nkdump.Formats.Notes;
 using Nkdump.Kernel.Memory;
 
 namespace Nkdump.Kernel.Orc;
@@ -15,32 +16,22 @@ public sealed class OrcUnwinder(KernelContext kernel, IReadOnlyList<OrcTable> ta
     /// <summary>Longest trace we produce (kernel stacks are 16 KiB; real traces are far shorter).</summary>
     public const int MaxFrames = 256;
 
-    // struct pt_regs (arch/x86/include/asm/ptrace.h, x86_64; the entry code's ABI):
-    // r15 0, r14 8, r13 16, r12 24, bp 32, bx 40, r11 48, r10 56, r9 64, r8 72, ax 80, cx 88, dx 96,
-    // si 104, di 112, orig_ax 120, ip 128, cs 136, flags 144, sp 152, ss 160.
-    private const ulong PtRegsR13 = 16, PtRegsBp = 32, PtRegsR10 = 56, PtRegsDx = 96, PtRegsDi = 112;
-    private const ulong PtRegsIp = 128, PtRegsCs = 136, PtRegsSp = 152;
-
-    /// <summary>IRET_FRAME_OFFSET: the iret frame is the tail of pt_regs, starting at ip.</summary>
-    private const ulong IretFrameOffset = PtRegsIp;
-
     private KernelMemory Memory => kernel.Memory;
 
     public Backtrace Unwind(UnwindStart start)
     {
         var frames = new List<StackFrame>();
+        var registers = start.Registers;   // what is known at the current frame
         var ip = start.Ip;
         var sp = start.Sp;
         var bp = start.Bp;
         var exact = start.IpIsExact;
-        ulong? regs = null;     // pt_regs of the current frame, when it came from one
-        var fullRegs = false;
-        var initial = start.Registers;
+        ulong? ptRegs = null;               // address of the pt_regs the current frame came from
         var source = FrameSource.Registers;
 
         while (true)
         {
-            frames.Add(MakeFrame(frames.Count, ip, sp, exact, source, regs));
+            frames.Add(MakeFrame(frames.Count, ip, sp, exact, source, ptRegs, registers));
             if (frames.Count >= MaxFrames)
             {
                 return new Backtrace(frames, false, $"stopped after {MaxFrames} frames");
@@ -57,7 +48,8 @@ public sealed class OrcUnwinder(KernelContext kernel, IReadOnlyList<OrcTable> ta
                 // No ORC data (a module without tables, BPF or ftrace trampolines): try frame pointers.
                 if (bp > sp && Memory.TryReadUInt64(bp, out var nextBp, out _) && Memory.TryReadUInt64(bp + 8, out var ret, out _) && IsKernelAddress(ret))
                 {
-                    (ip, sp, bp, exact, regs, fullRegs, initial, source) = (ret, bp + 16, nextBp, false, null, false, null, FrameSource.FramePointer);
+                    (ip, sp, bp, exact, ptRegs, source) = (ret, bp + 16, nextBp, false, null, FrameSource.FramePointer);
+                    registers = CallerRegisters(ip, sp, bp);
                     continue;
                 }
 
@@ -69,7 +61,8 @@ public sealed class OrcUnwinder(KernelContext kernel, IReadOnlyList<OrcTable> ta
                 case OrcFrameType.Undefined:
                     if (ScanForCaller(ip, exact, sp) is { } found)
                     {
-                        (ip, sp, exact, regs, fullRegs, initial, source) = (found.ReturnAddress, found.CallerSp, false, null, false, null, FrameSource.StackScan);
+                        (ip, sp, exact, ptRegs, source) = (found.ReturnAddress, found.CallerSp, false, null, FrameSource.StackScan);
+                        registers = CallerRegisters(ip, sp, bp);
                         continue;
                     }
 
@@ -78,27 +71,18 @@ public sealed class OrcUnwinder(KernelContext kernel, IReadOnlyList<OrcTable> ta
                     return new Backtrace(frames, true, "end of the kernel stack");
             }
 
-            ulong? Register(OrcRegister reg, ulong ptRegsOffset, string name)
-            {
-                if (initial is not null && initial.TryGetValue(name, out var value))
-                {
-                    return value;
-                }
-
-                return regs is { } r && fullRegs && Memory.TryReadUInt64(r + ptRegsOffset, out var saved, out _) ? saved : null;
-            }
-
-            // The CFA: the caller's stack pointer.
+            // The CFA: the caller's stack pointer. A register other than sp and bp is only known when
+            // this frame's registers were all saved (NT_PRSTATUS, or a full pt_regs).
             ulong? cfa = entry.SpReg switch
             {
                 OrcRegister.Sp => Add(sp, entry.SpOffset),
                 OrcRegister.Bp => Add(bp, entry.SpOffset),
                 OrcRegister.SpIndirect => Memory.TryReadUInt64(sp, out var v, out _) ? Add(v, entry.SpOffset) : null,
                 OrcRegister.BpIndirect => Memory.TryReadUInt64(Add(bp, entry.SpOffset), out var v, out _) ? v : null,
-                OrcRegister.R10 => Register(entry.SpReg, PtRegsR10, "r10") is { } r10 ? Add(r10, entry.SpOffset) : null,
-                OrcRegister.R13 => Register(entry.SpReg, PtRegsR13, "r13") is { } r13 ? Add(r13, entry.SpOffset) : null,
-                OrcRegister.Di => Register(entry.SpReg, PtRegsDi, "rdi") is { } di ? Add(di, entry.SpOffset) : null,
-                OrcRegister.Dx => Register(entry.SpReg, PtRegsDx, "rdx") is { } dx ? Add(dx, entry.SpOffset) : null,
+                OrcRegister.R10 => registers.Get(X86_64Register.R10) is { } r10 ? Add(r10, entry.SpOffset) : null,
+                OrcRegister.R13 => registers.Get(X86_64Register.R13) is { } r13 ? Add(r13, entry.SpOffset) : null,
+                OrcRegister.Di => registers.Get(X86_64Register.Rdi) is { } di ? Add(di, entry.SpOffset) : null,
+                OrcRegister.Dx => registers.Get(X86_64Register.Rdx) is { } dx ? Add(dx, entry.SpOffset) : null,
                 _ => null,
             };
             if (cfa is not { } prevSp)
@@ -107,8 +91,9 @@ public sealed class OrcUnwinder(KernelContext kernel, IReadOnlyList<OrcTable> ta
             }
 
             ulong newIp, newSp;
-            ulong? newRegs;
-            bool newFull, newExact;
+            ulong? newPtRegs;
+            X86_64Registers? saved;   // the pt_regs (or iret frame) the caller's registers come from
+            bool newExact;
             switch (entry.Type)
             {
                 case OrcFrameType.Call:
@@ -117,23 +102,25 @@ public sealed class OrcUnwinder(KernelContext kernel, IReadOnlyList<OrcTable> ta
                         return new Backtrace(frames, false, $"cannot read the return address: {failure}");
                     }
 
-                    (newSp, newRegs, newFull, newExact) = (prevSp, null, false, entry.Signal);
+                    (newSp, newPtRegs, saved, newExact) = (prevSp, null, null, entry.Signal);
                     break;
                 case OrcFrameType.Regs:
-                    if (!Memory.TryReadUInt64(prevSp + PtRegsIp, out newIp, out failure) || !Memory.TryReadUInt64(prevSp + PtRegsSp, out newSp, out failure))
+                    saved = PtRegs.TryRead(Memory, prevSp, out failure);
+                    if (saved is null)
                     {
                         return new Backtrace(frames, false, $"cannot read pt_regs at 0x{prevSp:x}: {failure}");
                     }
 
-                    (newRegs, newFull, newExact) = (prevSp, true, true);
+                    (newIp, newSp, newPtRegs, newExact) = (saved.Rip, saved.Rsp, prevSp, true);
                     break;
                 default: // RegsPartial: only the iret frame (ip, cs, flags, sp, ss) is at the CFA.
-                    if (!Memory.TryReadUInt64(prevSp, out newIp, out failure) || !Memory.TryReadUInt64(prevSp + (PtRegsSp - PtRegsIp), out newSp, out failure))
+                    saved = PtRegs.TryReadIretFrame(Memory, prevSp, out failure);
+                    if (saved is null)
                     {
                         return new Backtrace(frames, false, $"cannot read the iret frame at 0x{prevSp:x}: {failure}");
                     }
 
-                    (newRegs, newFull, newExact) = (prevSp - IretFrameOffset, false, true);
+                    (newIp, newSp, newPtRegs, newExact) = (saved.Rip, saved.Rsp, prevSp - PtRegs.IretFrameOffset, true);
                     break;
             }
 
@@ -142,7 +129,7 @@ public sealed class OrcUnwinder(KernelContext kernel, IReadOnlyList<OrcTable> ta
             switch (entry.BpReg)
             {
                 case OrcRegister.Undefined:
-                    if (newRegs is { } r && newFull && Memory.TryReadUInt64(r + PtRegsBp, out var savedBp, out _))
+                    if (saved?.Get(X86_64Register.Rbp) is { } savedBp)
                     {
                         newBp = savedBp;
                     }
@@ -167,21 +154,26 @@ public sealed class OrcUnwinder(KernelContext kernel, IReadOnlyList<OrcTable> ta
             }
 
             // A frame must move up its stack; only an exception frame may switch stacks.
-            if (newRegs is null && newSp <= sp)
+            if (newPtRegs is null && newSp <= sp)
             {
                 return new Backtrace(frames, false, $"stack pointer did not advance (0x{sp:x} → 0x{newSp:x})");
             }
 
             // pt_regs saved from user mode (cs & 3 == 3): the kernel stack ends here.
-            if (newRegs is { } userRegs && Memory.TryReadUInt64(userRegs + PtRegsCs, out var cs, out _) && (cs & 3) == 3)
+            if (newPtRegs is { } userRegs && saved?.Get(X86_64Register.Cs) is { } cs && (cs & 3) == 3)
             {
-                frames.Add(new StackFrame(frames.Count, newIp, newSp, null, 0, FrameSource.UserSpace, userRegs));
+                frames.Add(new StackFrame(frames.Count, newIp, newSp, null, 0, FrameSource.UserSpace, userRegs, saved));
                 return new Backtrace(frames, true, "entered from user space");
             }
 
-            (ip, sp, bp, exact, regs, fullRegs, initial, source) = (newIp, newSp, newBp, newExact, newRegs, newFull, null, FrameSource.Orc);
+            (ip, sp, bp, exact, ptRegs, source) = (newIp, newSp, newBp, newExact, newPtRegs, FrameSource.Orc);
+            registers = saved ?? CallerRegisters(ip, sp, bp);
         }
     }
+
+    /// <summary>What is known of a caller's registers after a plain return: only ip, sp and bp.</summary>
+    private static X86_64Registers CallerRegisters(ulong ip, ulong sp, ulong bp) =>
+        X86_64Registers.Of((X86_64Register.Rip, ip), (X86_64Register.Rsp, sp), (X86_64Register.Rbp, bp));
 
     /// <summary>Words scanned above sp when a function has no ORC data.</summary>
     private const int MaxScanWords = 512;
@@ -219,16 +211,16 @@ public sealed class OrcUnwinder(KernelContext kernel, IReadOnlyList<OrcTable> ta
         return null;
     }
 
-    private StackFrame MakeFrame(int index, ulong ip, ulong sp, bool exact, FrameSource source, ulong? regs)
+    private StackFrame MakeFrame(int index, ulong ip, ulong sp, bool exact, FrameSource source, ulong? ptRegs, X86_64Registers registers)
     {
         // A return address may be the first byte after a noreturn call: name the call site (ip - 1).
         var site = exact ? ip : ip - 1;
         if (kernel.Symbols is { } symbols && symbols.TryResolve(site, out var location))
         {
-            return new StackFrame(index, ip, sp, location.Symbol.Name, ip - location.Symbol.Address, source, regs);
+            return new StackFrame(index, ip, sp, location.Symbol.Name, ip - location.Symbol.Address, source, ptRegs, registers);
         }
 
-        return new StackFrame(index, ip, sp, null, 0, source, regs);
+        return new StackFrame(index, ip, sp, null, 0, source, ptRegs, registers);
     }
 
     private bool TryFind(ulong ip, out OrcEntry entry)

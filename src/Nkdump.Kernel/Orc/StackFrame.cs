@@ -1,3 +1,5 @@
+using Nkdump.Formats.Notes;
+
 namespace Nkdump.Kernel.Orc;
 
 /// <summary>How a frame was found.</summary>
@@ -28,9 +30,11 @@ public enum FrameSource
 /// except for the first frame and frames right after an exception); <see cref="Function"/> and
 /// <see cref="Offset"/> name it like the kernel's "%pB" (the call site is looked up, the offset is
 /// from the return address). <see cref="PtRegs"/> is set when this frame was interrupted by an
-/// exception or entered from user space: the address of the struct pt_regs.
+/// exception or entered from user space: the address of the struct pt_regs. <see cref="Registers"/>
+/// is what is known of the registers at this frame: all of them at a CPU's first frame, the saved
+/// pt_regs (or only its iret frame) after an exception, else ip, sp and bp.
 /// </summary>
-public sealed record StackFrame(int Index, ulong Ip, ulong Sp, string? Function, ulong Offset, FrameSource Source, ulong? PtRegs)
+public sealed record StackFrame(int Index, ulong Ip, ulong Sp, string? Function, ulong Offset, FrameSource Source, ulong? PtRegs, X86_64Registers Registers)
 {
     /// <summary>"name+0x1f", or the bare address when no symbol covers it.</summary>
     public string Describe() => Function is null ? $"0x{Ip:x}" : Offset == 0 ? Function : $"{Function}+0x{Offset:x}";

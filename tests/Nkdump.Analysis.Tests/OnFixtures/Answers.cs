@@ -1,13 +1,13 @@
 using System.Text.Json;
 using Nkdump.Analysis.Commands;
-using Nkdump.Analysis.Session;
+using Nkdump.Kernel;
 
 namespace Nkdump.Analysis.Tests.OnFixtures;
 
 /// <summary>Runs analyze commands on a session and parses their JSON answers.</summary>
 internal static class Answers
 {
-    public static (CommandOutput Output, JsonElement Json) Run(AnalysisSession session, string command)
+    public static (CommandOutput Output, JsonElement Json) Run(KernelSession session, string command)
     {
         var output = new CommandRunner(session).Run(command);
         using var document = JsonDocument.Parse(output.Json);

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using Nkdump.Analysis.Session;
+using Nkdump.Kernel;
 using Nkdump.Kernel.Symbols;
 using Nkdump.Testing;
 
@@ -17,7 +17,7 @@ public class EvidenceTests
     [MemberData(nameof(Fixtures.All), MemberType = typeof(Fixtures))]
     public void BtOfThePanickingTaskNamesTheKernelsCallTraceFromPanicDown(string fixture)
     {
-        using var session = AnalysisSession.Open(Fixtures.ElfVmcore(fixture));
+        using var session = KernelSession.Open(Fixtures.ElfVmcore(fixture));
         var (output, json) = Answers.Run(session, "bt");
         Assert.True(output.Ok, output.Text);
 
@@ -33,7 +33,7 @@ public class EvidenceTests
     [MemberData(nameof(Fixtures.All), MemberType = typeof(Fixtures))]
     public void PsListsEveryTaskOfDrgnWithPidParentCpuStateAndComm(string fixture)
     {
-        using var session = AnalysisSession.Open(Fixtures.ElfVmcore(fixture));
+        using var session = KernelSession.Open(Fixtures.ElfVmcore(fixture));
         var (output, json) = Answers.Run(session, "ps");
         Assert.True(output.Ok, output.Text);
         var ours = json.GetProperty("tasks").EnumerateArray()
@@ -56,7 +56,7 @@ public class EvidenceTests
     [MemberData(nameof(Fixtures.All), MemberType = typeof(Fixtures))]
     public void SymAgreesWithTheSystemMapPlusKernelOffsetForEverySymbol(string fixture)
     {
-        using var session = AnalysisSession.Open(Fixtures.ElfVmcore(fixture));
+        using var session = KernelSession.Open(Fixtures.ElfVmcore(fixture));
         var offset = session.Kernel.VmcoreInfo.KernelOffset!.Value;
         var map = SystemMapReader.Read(Fixtures.SystemMap(fixture), offset);
         var counts = map.Symbols.GroupBy(s => s.Name).ToDictionary(g => g.Key, g => g.Count());
@@ -118,7 +118,7 @@ public class EvidenceTests
     [MemberData(nameof(Fixtures.All), MemberType = typeof(Fixtures))]
     public void StructTaskStructOnATaskPrintsItsCommAndPid(string fixture)
     {
-        using var session = AnalysisSession.Open(Fixtures.ElfVmcore(fixture));
+        using var session = KernelSession.Open(Fixtures.ElfVmcore(fixture));
         var (_, ps) = Answers.Run(session, "ps");
         var tail = ps.GetProperty("tasks").EnumerateArray().First(t => t.GetProperty("comm").GetString() == "tail");
         var address = tail.GetProperty("task").GetString()!;

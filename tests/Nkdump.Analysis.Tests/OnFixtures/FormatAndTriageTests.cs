@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Nkdump.Analysis.Commands;
-using Nkdump.Analysis.Session;
 using Nkdump.Analysis.Shell;
 using Nkdump.Analysis.Triage;
+using Nkdump.Kernel;
 using Nkdump.Testing;
 
 namespace Nkdump.Analysis.Tests.OnFixtures;
@@ -30,8 +30,8 @@ public class FormatAndTriageTests
     [MemberData(nameof(Dumps61))]
     public void KdumpCompressedFilesAnswerLikeTheElfVmcore(string file)
     {
-        using var elf = AnalysisSession.Open(Fixtures.ElfVmcore(Fixture));
-        using var kdump = AnalysisSession.Open(Path.Combine(Fixtures.Dir(Fixture), file));
+        using var elf = KernelSession.Open(Fixtures.ElfVmcore(Fixture));
+        using var kdump = KernelSession.Open(Path.Combine(Fixtures.Dir(Fixture), file));
         foreach (var command in new[] { "bt", "ps", "bt -a", "sym panic", "struct task_struct init_task" })
         {
             var a = new CommandRunner(elf).Run(command);
@@ -47,7 +47,7 @@ public class FormatAndTriageTests
     [MemberData(nameof(Fixtures.All), MemberType = typeof(Fixtures))]
     public void TriageNamesReasonTraceTaintBuildIdAndASignatureBelowTheCrashMachinery(string fixture)
     {
-        using var session = AnalysisSession.Open(Fixtures.ElfVmcore(fixture));
+        using var session = KernelSession.Open(Fixtures.ElfVmcore(fixture));
         var report = TriageReport.Build(session);
         Assert.Empty(report.Missing);
         Assert.Equal("sysrq triggered crash", report.PanicReason);
@@ -59,7 +59,7 @@ public class FormatAndTriageTests
         Assert.Empty(report.Modules);
 
         // The signature hashes the reason and the frames below panic: sysrq_handle_crash first.
-        var frames = TriageReport.SignatureFrames(new Stacks.StackReader(session).Panic().Trace!.Frames).ToList();
+        var frames = TriageReport.SignatureFrames(new Nkdump.Kernel.Stacks.StackReader(session).Panic().Trace!.Frames).ToList();
         Assert.StartsWith("sysrq_handle_crash", frames[0], StringComparison.Ordinal);
         Assert.Equal(CrashSignature.Compute("sysrq triggered crash", frames), report.Signature);
     }
@@ -70,7 +70,7 @@ public class FormatAndTriageTests
         // Same crash (sysrq c from a shell) on 6.1 and 6.12: offsets and .cold clones differ, the bug does not.
         var signatures = Fixtures.Names.Select(name =>
         {
-            using var session = AnalysisSession.Open(Fixtures.ElfVmcore(name));
+            using var session = KernelSession.Open(Fixtures.ElfVmcore(name));
             return TriageReport.Build(session).Signature;
         }).Distinct().ToList();
         Assert.Single(signatures);
@@ -79,7 +79,7 @@ public class FormatAndTriageTests
     [Fact]
     public void PromptRunsCommandsKeepsHistoryAndRecallsEntries()
     {
-        using var session = AnalysisSession.Open(Fixtures.ElfVmcore(Fixture));
+        using var session = KernelSession.Open(Fixtures.ElfVmcore(Fixture));
         var input = new StringReader("sym panic\n\nhistory\n!1\n!!\n!9\nbt\nquit\nps\n");
         var output = new StringWriter();
         var shell = new AnalysisShell(new CommandRunner(session), input, output, json: false);
@@ -95,7 +95,7 @@ public class FormatAndTriageTests
     [Fact]
     public void JsonAnswersAreOneArrayOfCommandOkResult()
     {
-        using var session = AnalysisSession.Open(Fixtures.ElfVmcore(Fixture));
+        using var session = KernelSession.Open(Fixtures.ElfVmcore(Fixture));
         var runner = new CommandRunner(session);
         var json = AnswerWriter.Json([runner.Run("sys"), runner.Run("kmem -i"), runner.Run("log"), runner.Run("rd -32 init_task 3"), runner.Run("mod")]);
         using var document = JsonDocument.Parse(json);

@@ -1,6 +1,6 @@
 using Nkdump.Analysis.Commands;
-using Nkdump.Analysis.Session;
 using Nkdump.Formats;
+using Nkdump.Kernel;
 using Nkdump.Testing;
 using Nkdump.Testing.Builders;
 
@@ -18,7 +18,7 @@ public class PartialAnswerTests
         using var temp = new TempDirectory();
         var map = temp.File("System.map");
         File.WriteAllLines(map, File.ReadLines(Fixtures.SystemMap(Fixture)).Where(l => !l.EndsWith("_BTF", StringComparison.Ordinal)));
-        using var session = AnalysisSession.Open(Fixtures.ElfVmcore(Fixture), new AnalysisOptions { SystemMap = map });
+        using var session = KernelSession.Open(Fixtures.ElfVmcore(Fixture), new KernelSessionOptions { SystemMap = map });
         var runner = new CommandRunner(session);
 
         var bt = runner.Run("bt");
@@ -46,7 +46,7 @@ public class PartialAnswerTests
         using var temp = new TempDirectory();
         var map = temp.File("System.map");
         File.WriteAllText(map, "ffffffff81000000 T _stext\n");
-        using var session = AnalysisSession.Open(Fixtures.ElfVmcore(Fixture), new AnalysisOptions { SystemMap = map });
+        using var session = KernelSession.Open(Fixtures.ElfVmcore(Fixture), new KernelSessionOptions { SystemMap = map });
         var runner = new CommandRunner(session);
         foreach (var command in CommandRunner.Commands.Select(c => c.Name == "foreach" ? "foreach bt" : c.Name == "kmem" ? "kmem -i" : c.Name))
         {
@@ -67,7 +67,7 @@ public class PartialAnswerTests
     {
         // -d 31 drops free pages: find one in the direct map and read it.
         var dumpPath = Fixtures.KdumpFiles(Fixture).First(f => f.EndsWith("zlib-d31", StringComparison.Ordinal));
-        using var session = AnalysisSession.Open(dumpPath);
+        using var session = KernelSession.Open(dumpPath);
         var memory = session.Dump.Memory;
         var pfn = memory.Ranges.SelectMany(r => Enumerable.Range(0, (int)Math.Min(r.EndPfn - r.StartPfn, 1 << 20)).Select(i => r.StartPfn + (ulong)i))
             .First(p => p > 0x1000 && memory.GetPageState(p) == PageState.Excluded);
@@ -101,7 +101,7 @@ public class PartialAnswerTests
     [InlineData("frobnicate")]
     public void MalformedCommandsAreErrorsNotExceptions(string command)
     {
-        using var session = AnalysisSession.Open(Fixtures.ElfVmcore(Fixture));
+        using var session = KernelSession.Open(Fixtures.ElfVmcore(Fixture));
         var answer = new CommandRunner(session).Run(command);
         Assert.False(answer.Ok);
         Assert.StartsWith("error: ", answer.Text, StringComparison.Ordinal);

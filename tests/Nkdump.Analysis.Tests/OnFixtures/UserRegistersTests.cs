@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 using Nkdump.Analysis.Commands;
-using Nkdump.Analysis.Session;
+using Nkdump.Kernel;
 using Nkdump.Testing;
 
 namespace Nkdump.Analysis.Tests.OnFixtures;
@@ -20,7 +20,7 @@ public partial class UserRegistersTests
         expected["RSP"] = ConsoleRsp().Match(dump).Groups[1].Value;
         Assert.True(expected.Count >= 16, string.Join(",", expected.Keys));
 
-        using var session = AnalysisSession.Open(Fixtures.ElfVmcore(fixture));
+        using var session = KernelSession.Open(Fixtures.ElfVmcore(fixture));
         var text = new CommandRunner(session).Run("bt").Text;
         var ours = OurRegister().Matches(text).ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
         foreach (var (name, value) in expected)

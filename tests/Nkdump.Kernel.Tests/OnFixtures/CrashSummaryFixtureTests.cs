@@ -7,8 +7,7 @@ namespace Nkdump.Kernel.Tests.OnFixtures;
 
 public class CrashSummaryFixtureTests
 {
-    private static CrashSummary Summarize(FixtureKernel f) =>
-        CrashSummaryReader.Read(f.Kernel, f.Dump.Cpus, KernelLogReader.Read(f.Kernel));
+    private static CrashSummary Summarize(FixtureKernel f) => CrashSummaryReader.Read(f.Session);
 
     [Theory]
     [MemberData(nameof(Fixtures.All), MemberType = typeof(Fixtures))]

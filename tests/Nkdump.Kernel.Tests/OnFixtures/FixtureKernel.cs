@@ -10,11 +10,15 @@ internal sealed class FixtureKernel : IDisposable
     {
         Dump = dump;
         Kernel = KernelContext.Open(dump.Memory, dump.VmcoreInfo);
+        Session = KernelSession.For(dump);
     }
 
     public IKernelDump Dump { get; }
 
     public KernelContext Kernel { get; }
+
+    /// <summary>A kernel session over the same dump (its own address space, opened on first use).</summary>
+    public KernelSession Session { get; }
 
     public static FixtureKernel Open(string fixture) => new(DumpOpener.Open(Fixtures.ElfVmcore(fixture)));
 

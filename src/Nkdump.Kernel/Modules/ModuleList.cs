@@ -1,9 +1,8 @@
 using Nkdump.Formats;
-using Nkdump.Kernel;
 using Nkdump.Kernel.Btf;
 using Nkdump.Kernel.Orc;
 
-namespace Nkdump.Analysis.Modules;
+namespace Nkdump.Kernel.Modules;
 
 /// <summary>One loaded module: its struct module address, name, where its core text lies, and its ORC table.</summary>
 public sealed record KernelModule(ulong Address, string Name, ulong Base, ulong Size, string State, ulong? OrcIp, ulong? OrcEntries, uint OrcCount);

@@ -1,7 +1,7 @@
 using Nkdump.Kernel.Orc;
 using Nkdump.Kernel.Tasks;
 
-namespace Nkdump.Analysis.Stacks;
+namespace Nkdump.Kernel.Stacks;
 
 /// <summary>
 /// A task's (or a CPU's) stack: where the unwind started (a CPU's NT_PRSTATUS registers or the

@@ -1,9 +1,8 @@
-using Nkdump.Analysis.Session;
 using Nkdump.Formats;
 using Nkdump.Kernel.Orc;
 using Nkdump.Kernel.Tasks;
 
-namespace Nkdump.Analysis.Stacks;
+namespace Nkdump.Kernel.Stacks;
 
 /// <summary>
 /// Chooses where each stack starts and unwinds it: a task running on a CPU at the crash starts from
@@ -11,14 +10,14 @@ namespace Nkdump.Analysis.Stacks;
 /// CPU inside __crash_kexec, for the others in the NMI that stopped them), any other task from the
 /// frame __switch_to_asm left at task->thread.sp.
 /// </summary>
-public sealed class StackReader(AnalysisSession session)
+public sealed class StackReader(KernelSession session)
 {
     /// <summary>rq->curr of each CPU with an NT_PRSTATUS note, read once ("foreach bt" asks for every task).</summary>
     private ulong?[]? _current;
 
-    /// <summary>The panicking CPU's stack (see <see cref="AnalysisSession.PanicCpu"/>).</summary>
-    public TaskStack Panic() => session.PanicCpu() is { } cpu
-        ? ForCpu(cpu)
+    /// <summary>The crashing CPU's stack (see <see cref="KernelSession.CrashingCpu"/>).</summary>
+    public TaskStack Panic() => session.CrashingCpu is { } crashing
+        ? ForCpu(crashing.Cpu)
         : new TaskStack(null, null, "nothing", null, "the dump has no NT_PRSTATUS notes: no CPU registers to start from");
 
     /// <summary>The stack of whatever ran on <paramref name="cpu"/> at the crash.</summary>

@@ -1,12 +1,12 @@
 using System.Text;
-using Nkdump.Analysis.Modules;
 using Nkdump.Formats;
 using Nkdump.Kernel;
 using Nkdump.Kernel.Btf;
+using Nkdump.Kernel.Modules;
 using Nkdump.Testing;
 using Nkdump.Testing.Builders;
 
-namespace Nkdump.Analysis.Tests.Modules;
+namespace Nkdump.Kernel.Tests.Modules;
 
 /// <summary>
 /// The fixtures load no modules, so one is planted: a struct module written (with the kernel's own

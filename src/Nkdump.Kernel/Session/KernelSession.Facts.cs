@@ -1,0 +1,119 @@
+using Nkdump.Formats;
+using Nkdump.Kernel.Crash;
+using Nkdump.Kernel.Memory;
+using static Nkdump.Kernel.Memory.X86_64Constants;
+
+namespace Nkdump.Kernel;
+
+/// <summary>
+/// The kernel facts, each worked out in one place, once, on first use, with the reason kept when it
+/// cannot be: phys_base, utsname, taint, the crashing CPU and its task, the crash time.
+/// </summary>
+public sealed partial class KernelSession
+{
+    private Lazy<Facet<PhysBaseFact>> _physBase = null!;
+    private Lazy<Facet<Utsname>> _utsname = null!;
+    private Lazy<Facet<TaintMaskValue>> _taint = null!;
+    private Lazy<CrashingCpuFinder.Result> _crashingCpu = null!;
+
+    /// <summary>phys_base and its source (see <see cref="PhysBaseFinder"/>), or null (see <see cref="PhysBaseProblem"/>).</summary>
+    public PhysBaseFact? PhysBaseFact => _physBase.Value.Value;
+
+    public ulong? PhysBase => PhysBaseFact?.Value;
+
+    public string? PhysBaseProblem => _physBase.Value.Problem;
+
+    /// <summary>init_uts_ns.name, or null (see <see cref="UtsnameProblem"/>).</summary>
+    public Utsname? Utsname => _utsname.Value.Value;
+
+    public string? UtsnameProblem => _utsname.Value.Problem;
+
+    /// <summary>The kernel release: init_uts_ns's, else VMCOREINFO's OSRELEASE.</summary>
+    public string? Release => Utsname?.Release ?? VmcoreInfo?.OsRelease;
+
+    /// <summary>tainted_mask, or null (see <see cref="TaintProblem"/>).</summary>
+    public ulong? TaintMask => _taint.Value.Value?.Mask;
+
+    public string? TaintProblem => _taint.Value.Problem;
+
+    /// <summary>The CPU that crashed and the task it ran (see <see cref="CrashingCpuFinder"/>), or null when the dump has no CPU notes.</summary>
+    public CrashingCpu? CrashingCpu => _crashingCpu.Value.Cpu;
+
+    /// <summary>Why there is no crashing CPU, or why the one named is a guess; null when it is certain.</summary>
+    public string? CrashingCpuProblem => _crashingCpu.Value.Problem;
+
+    /// <summary>CRASHTIME: when the kernel crashed (wall clock), or null when VMCOREINFO does not say.</summary>
+    public DateTimeOffset? CrashTime => VmcoreInfo?.CrashTime is { } t ? DateTimeOffset.FromUnixTimeSeconds(t) : null;
+
+    private void InitializeFacts()
+    {
+        _physBase = new(() => Facet<PhysBaseFact>.Try(() => PhysBaseFinder.Find(Dump.Memory, VmcoreInfo, DumpTextMap.First(Dump))));
+        _utsname = new(() => Facet<Utsname>.Try(ReadUtsname));
+        _taint = new(() => Facet<TaintMaskValue>.Try(ReadTaint));
+        _crashingCpu = new(() => CrashingCpuFinder.Find(this));
+    }
+
+    /// <summary>
+    /// init_uts_ns.name (struct new_utsname). Where: VMCOREINFO's SYMBOL(init_uts_ns) and
+    /// OFFSET(uts_namespace.name), else the symbol table and BTF. A kernel-image variable is read
+    /// through the text map (vaddr - __START_KERNEL_map + phys_base, __phys_addr_symbol() in
+    /// arch/x86/mm/physaddr.c), which needs no page tables. Trusted only when its release is
+    /// VMCOREINFO's OSRELEASE.
+    /// </summary>
+    private Utsname ReadUtsname()
+    {
+        var info = VmcoreInfo;
+        ulong address;
+        if (info?.Symbol("init_uts_ns") is { } exported)
+        {
+            address = exported;
+        }
+        else if (Symbols is { } symbols && symbols.TryGetAddress("init_uts_ns", out var found))
+        {
+            address = found;
+        }
+        else
+        {
+            throw new NkdumpException("neither VMCOREINFO (SYMBOL(init_uts_ns)) nor the symbols place init_uts_ns: the release comes from OSRELEASE only");
+        }
+
+        // Neither says: name at 0, where OFFSET(uts_namespace.name) puts it on the 6.1 and 6.12 fixtures.
+        var nameOffset = info?.Offset("uts_namespace.name") ?? Btf?.FindPath("uts_namespace.name")?.ByteOffset ?? 0;
+        address = unchecked(address + (ulong)nameOffset);
+        var bytes = new byte[Utsname.Size];
+        if (address >= StartKernelMap && PhysBase is { } physBase)
+        {
+            var physical = unchecked(address - StartKernelMap + physBase);
+            if (!Dump.Memory.TryRead(physical, bytes, out var failure))
+            {
+                throw new NkdumpException($"init_uts_ns.name at 0x{address:x} (physical 0x{physical:x}) is not in the dump: {failure}");
+            }
+        }
+        else
+        {
+            Kernel.Memory.Read(address, bytes, "init_uts_ns.name");
+        }
+
+        var uts = Utsname.Parse(bytes);
+        if (info?.OsRelease is { } release && uts.Release != release)
+        {
+            throw new NkdumpException($"init_uts_ns.name.release reads '{uts.Release}', not VMCOREINFO's OSRELEASE '{release}': init_uts_ns was not found where expected");
+        }
+
+        return uts;
+    }
+
+    private TaintMaskValue ReadTaint()
+    {
+        var symbols = Symbols ?? throw new NkdumpException($"no symbols ({SymbolsProblem}): taint unknown");
+        if (!symbols.TryGetAddress("tainted_mask", out var address))
+        {
+            throw new NkdumpException("tainted_mask not found in the symbols");
+        }
+
+        return new TaintMaskValue(Kernel.Memory.ReadUInt64(address, "tainted_mask"));
+    }
+
+    /// <summary>A boxed tainted_mask, so that it fits a <see cref="Facet{T}"/>.</summary>
+    private sealed record TaintMaskValue(ulong Mask);
+}

@@ -1,0 +1,17 @@
+using Nkdump.Formats;
+
+namespace Nkdump.Kernel;
+
+/// <summary>
+/// What to use besides the dump: a System.map or a vmlinux (symbols; a vmlinux also gives BTF) for
+/// when the dump's own kallsyms or BTF are missing or not trusted, and a VMCOREINFO to use instead
+/// of the dump's (the collector's -x or -i).
+/// </summary>
+public sealed record KernelSessionOptions
+{
+    public string? SystemMap { get; init; }
+
+    public string? Vmlinux { get; init; }
+
+    public VmcoreInfo? VmcoreInfo { get; init; }
+}
