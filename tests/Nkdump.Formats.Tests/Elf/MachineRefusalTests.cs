@@ -3,6 +3,7 @@ using Nkdump.Formats.Codecs;
 using Nkdump.Formats.Elf;
 using Nkdump.Formats.Kdump;
 using Nkdump.Formats.Writing;
+using Nkdump.Testing;
 using Nkdump.Testing.Builders;
 
 namespace Nkdump.Formats.Tests.Elf;
@@ -51,7 +52,7 @@ public sealed class MachineRefusalTests
         var path = dir.File("dump");
         using (var output = new FileStream(path, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 0))
         {
-            DumpConverter.Convert(new SyntheticDump(SyntheticMemory.Random(3, 64)), output, OutputFormat.Kdump, PageCompression.Zlib);
+            DumpConversion.Convert(new SyntheticDump(SyntheticMemory.Random(3, 64)), output, OutputFormat.Kdump, PageCompression.Zlib);
         }
 
         // new_utsname.machine: the fifth 65-byte field of the utsname at offset 12.
