@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
+using Nkdump.Collector.Output;
 using Nkdump.Formats;
 using Nkdump.Formats.Codecs;
-using Nkdump.Formats.Writing;
 
 namespace Nkdump.Bench;
 

@@ -1,4 +1,5 @@
 using Nkdump.Collector.Cli;
+using Nkdump.Formats.Codecs;
 
 namespace Nkdump.Collector.Tests;
 
@@ -9,7 +10,7 @@ public class CollectArgumentsTests
     {
         var a = CollectArguments.Parse(["-l", "--message-level", "7", "-d", "31", "/proc/vmcore", "/sysroot/var/crash/vmcore-incomplete"]);
         Assert.Equal(CollectMode.Collect, a.Mode);
-        Assert.Equal(CollectCompression.Lzo, a.Compression);
+        Assert.Equal(PageCompression.Lzo, a.Compression);
         Assert.Equal(DumpLevel.All, a.DumpLevel);
         Assert.Equal(7, a.MessageLevel);
         Assert.Equal(["/proc/vmcore", "/sysroot/var/crash/vmcore-incomplete"], a.Files);
@@ -19,7 +20,7 @@ public class CollectArgumentsTests
     public void ParsesGetoptClustersAndAttachedValues()
     {
         var a = CollectArguments.Parse(["-cd31", "-F", "--num-threads=2", "/proc/vmcore"]);
-        Assert.Equal(CollectCompression.Zlib, a.Compression);
+        Assert.Equal(PageCompression.Zlib, a.Compression);
         Assert.Equal(DumpLevel.All, a.DumpLevel);
         Assert.True(a.Flatten);
         Assert.Equal(2, a.Threads);

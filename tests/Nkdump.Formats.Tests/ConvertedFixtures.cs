@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Nkdump.Collector.Output;
 using Nkdump.Formats;
 using Nkdump.Formats.Codecs;
 using Nkdump.Formats.Writing;

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using Nkdump.Collector.Output;
 using Nkdump.Formats;
 using Nkdump.Formats.Codecs;
 using Nkdump.Formats.Kdump;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Nkdump.Formats.Codecs;
 
 namespace Nkdump.Collector.Cli;
 
@@ -10,7 +11,7 @@ namespace Nkdump.Collector.Cli;
 public sealed record CollectArguments
 {
     public CollectMode Mode { get; init; } = CollectMode.Collect;
-    public CollectCompression Compression { get; init; } = CollectCompression.None;
+    public PageCompression Compression { get; init; } = PageCompression.None;
     public DumpLevel DumpLevel { get; init; } = DumpLevel.None;
     public bool Elf { get; init; }
     public bool Flatten { get; init; }
@@ -114,10 +115,10 @@ public sealed record CollectArguments
 
                 result = c switch
                 {
-                    'c' => result with { Compression = CollectCompression.Zlib },
-                    'l' => result with { Compression = CollectCompression.Lzo },
-                    'p' => result with { Compression = CollectCompression.Snappy },
-                    'z' => result with { Compression = CollectCompression.Zstd },
+                    'c' => result with { Compression = PageCompression.Zlib },
+                    'l' => result with { Compression = PageCompression.Lzo },
+                    'p' => result with { Compression = PageCompression.Snappy },
+                    'z' => result with { Compression = PageCompression.Zstd },
                     'd' => result with { DumpLevel = (DumpLevel)Number(value!, "-d", 0, DumpLevels.Max) },
                     'E' => result with { Elf = true },
                     'F' => result with { Flatten = true },
@@ -171,7 +172,7 @@ public sealed record CollectArguments
             throw new CollectUsageException("-i and -x both give the kernel's facts: use one of them");
         }
 
-        if (a.Elf && a.Compression != CollectCompression.None)
+        if (a.Elf && a.Compression != PageCompression.None)
         {
             throw new CollectUsageException("-E writes an ELF dump, which has no page compression: drop -c/-l/-p/-z");
         }

@@ -27,13 +27,3 @@ public enum CollectMode
     /// <summary>-v: the version.</summary>
     Version,
 }
-
-/// <summary>The page compression a makedumpfile option chose (-c zlib, -l lzo, -p snappy, -z zstd).</summary>
-public enum CollectCompression
-{
-    None,
-    Zlib,
-    Lzo,
-    Snappy,
-    Zstd,
-}
