@@ -16,7 +16,7 @@ public sealed class IdenticalPagesTests
 {
     private const int PageSize = 4096;
 
-    private static RecordingWriter Run(IReadOnlyList<byte[]> pages, PageCompression compression, int workers, int chunkPages, bool once = true)
+    private static RecordingWriter Run(IReadOnlyList<byte[]> pages, PageCompression compression, int workers, int chunkPages, bool once = true, bool storesCopies = true)
     {
         var memory = new SyntheticMemory((ulong)pages.Count);
         for (var i = 0; i < pages.Count; i++)
@@ -24,7 +24,7 @@ public sealed class IdenticalPagesTests
             memory.Add((ulong)i, pages[i]);
         }
 
-        var writer = new RecordingWriter(compression, storesCopies: true);
+        var writer = new RecordingWriter(compression, storesCopies);
         var options = new PipelineOptions(DetectZeroPages: true, workers, ChunkPages: chunkPages, StoreIdenticalPagesOnce: once);
         using (var pipeline = new PagePipeline(writer, new PageSource(new SharedSyntheticMemory(memory), "shared"), options))
         {
@@ -125,5 +125,17 @@ public sealed class IdenticalPagesTests
             Assert.DoesNotContain(once.Log, l => l.Contains("copy of"));
             Assert.Equal(plain.Log, once.Log);
         }
+    }
+
+    [Fact]
+    public void AWriterThatCannotPointAtEarlierPagesGetsEveryPageStored()
+    {
+        // An ELF writer stores every page's bytes: the pipeline then neither hashes nor hands over copies.
+        var random = new Random(13);
+        var pages = Enumerable.Range(0, 100).Select(i => Page(random, (i % 3) + 1)).ToList();
+        var elfLike = Run(pages, PageCompression.None, workers: 2, chunkPages: 16, storesCopies: false);
+        Assert.DoesNotContain(elfLike.Log, l => l.Contains("copy of"));
+        Assert.Equal(Run(pages, PageCompression.None, workers: 2, chunkPages: 16, once: false).Log, elfLike.Log);
+        Assert.Contains(Run(pages, PageCompression.None, workers: 2, chunkPages: 16).Log, l => l.Contains("copy of"));
     }
 }
