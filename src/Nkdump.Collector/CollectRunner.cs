@@ -1,8 +1,8 @@
-using Nkdump.Collector.Cli;
 using Nkdump.Collector.Debuginfo;
 using Nkdump.Collector.Filtering;
 using Nkdump.Collector.Output;
 using Nkdump.Collector.Pipeline;
+using Nkdump.Config.Collect;
 using Nkdump.Formats;
 using Nkdump.Formats.Codecs;
 using Nkdump.Formats.Elf;
@@ -27,6 +27,7 @@ public sealed class CollectRunner(CollectArguments arguments, TextWriter message
     private const ulong DefaultWindowPages = 1UL << 20;
 
     private readonly ProgressReporter _progress = new(messages, arguments.MessageLevel);
+    private readonly DumpLevel _level = (DumpLevel)(arguments.DumpLevel ?? 0);
 
     /// <summary>Opens VMCORE (the first file) and collects it.</summary>
     public CollectOutcome Run()
@@ -45,7 +46,7 @@ public sealed class CollectRunner(CollectArguments arguments, TextWriter message
 
     private CollectOutcome Collect(IKernelDump dump, VmcoreInfo? vmcoreInfo, System.Diagnostics.Stopwatch step)
     {
-        var plan = DumpFilterPlan.Create(dump, arguments.DumpLevel, vmcoreInfo);
+        var plan = DumpFilterPlan.Create(dump, _level, vmcoreInfo);
         Step("Opening the vmcore", step);
         var window = arguments.CyclicBufferKiB is { } kib ? (ulong)kib * 1024 * 8 : DefaultWindowPages;
         var kept = plan.Kept(window);
@@ -57,9 +58,9 @@ public sealed class CollectRunner(CollectArguments arguments, TextWriter message
         // repeats is mostly free pages' stale contents and the page cache, and with them gone the
         // hashing cost more time (7 % at -d 31) than the 0.4-1.3 % of bytes it saved on the fixtures;
         // at -d 1 the files are 20 % smaller (docs/BENCHMARKS.md).
-        var pipeline = new PipelineOptions(DetectZeroPages: arguments.DumpLevel.HasFlag(DumpLevel.Zero),
+        var pipeline = new PipelineOptions(DetectZeroPages: _level.HasFlag(DumpLevel.Zero),
             arguments.Threads is { } t and > 0 ? t : Environment.ProcessorCount,
-            StoreIdenticalPagesOnce: !arguments.DumpLevel.HasFlag(DumpLevel.Free));
+            StoreIdenticalPagesOnce: !_level.HasFlag(DumpLevel.Free));
         var compression = arguments.Compression;
         if (arguments.Mode == CollectMode.Split)
         {
@@ -67,11 +68,11 @@ public sealed class CollectRunner(CollectArguments arguments, TextWriter message
         }
 
         // ELF has no shared zero page: with dump level bit 1 its zero pages are left out altogether.
-        var pages = arguments.Elf ? ElfPages.Held(dump.Memory, kept, arguments.DumpLevel.HasFlag(DumpLevel.Zero)) : kept;
+        var pages = arguments.Elf ? ElfPages.Held(dump.Memory, kept, _level.HasFlag(DumpLevel.Zero)) : kept;
         var present = arguments.Elf ? null : plan.Present();
         IDumpWriter NewWriter(Stream output) => arguments.Elf
             ? writers.Elf(output, pages)
-            : writers.Kdump(output, new KdumpPages(dump.Memory.MaxPfn, present!, pages), compression, (int)arguments.DumpLevel);
+            : writers.Kdump(output, new KdumpPages(dump.Memory.MaxPfn, present!, pages), compression, (int)_level);
         PagesCopied copied;
         long count;
         if (arguments.Flatten)
@@ -195,7 +196,7 @@ public sealed class CollectRunner(CollectArguments arguments, TextWriter message
         {
             var end = i == outputs.Length - 1 ? kept.Bits : PfnAfter(kept, start, (total - written) / (outputs.Length - i));
             using var output = CreateDumpFile(outputs[i]);
-            using (var writer = writers.Kdump(output, pages, arguments.Compression, (int)arguments.DumpLevel, (start, end)))
+            using (var writer = writers.Kdump(output, pages, arguments.Compression, (int)_level, (start, end)))
             {
                 var part = PageCopy.Run(writer, source, kept, start, end, pipeline, _progress);
                 written += part.PagesWritten;

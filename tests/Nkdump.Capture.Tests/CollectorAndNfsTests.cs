@@ -1,5 +1,6 @@
 using Nkdump.Capture.Targets;
 using Nkdump.Config;
+using Nkdump.Config.Collect;
 
 namespace Nkdump.Capture.Tests;
 
@@ -14,20 +15,27 @@ public sealed class CollectorAndNfsTests : IDisposable
     [InlineData("nkdump collect -c -d 1", true, "-c -d 1 -F in")]
     public void FlattenIsSetOnlyForStreams(string collector, bool flattened, string expected)
     {
-        var files = flattened ? new[] { "in" } : ["in", "out"];
-        var arguments = CoreCollectorRun.Arguments(CoreCollector.Parse(collector, 1), flattened, files);
-        var reference = Collector.Cli.CollectArguments.Parse(expected.Split(' '));
+        var arguments = CoreCollectorRun.Request(CoreCollector.Parse(collector, 1), "in", flattened ? null : "out");
+        var reference = CollectArguments.Parse(expected.Split(' '));
         Assert.Equal(reference.Flatten, arguments.Flatten);
         Assert.Equal(reference.DumpLevel, arguments.DumpLevel);
         Assert.Equal(reference.Compression, arguments.Compression);
         Assert.Equal(reference.Files, arguments.Files);
+        Assert.Equal(reference, arguments);
     }
 
-    [Fact]
-    public void OtherCollectorsAreRefusedByName()
+    [Theory]
+    [InlineData("ext4 UUID=0b5d0a1c-0cc8-4a43-a3ed-1d4a2c6c8f70\ncore_collector makedumpfile -l --message-level 1 -d 31\n", "-l --message-level 1 -d 31 /proc/vmcore /var/crash/vmcore-incomplete")]
+    [InlineData("ssh kdump@10.0.2.2\ncore_collector makedumpfile -F -z -d 17\n", "-F -z -d 17 /proc/vmcore")]
+    [InlineData("raw /dev/vdc\ncore_collector nkdump collect -lF -d 1 --num-threads 2\n", "-l -F -d 1 --num-threads 2 /proc/vmcore")]
+    [InlineData("raw /dev/vdc\n", "-F -l --message-level 7 -d 31 /proc/vmcore")]
+    [InlineData("nfs 10.0.2.2:/export\nfilter 17\ncore_collector makedumpfile -F -c\n", "-c -d 17 /proc/vmcore /var/crash/vmcore-incomplete")]
+    public void KdumpConfTheCaptureAndTheCommandLineGetTheSameRequest(string config, string commandLine)
     {
-        var e = Assert.Throws<CaptureFailedException>(() => CoreCollectorRun.Arguments(CoreCollector.Parse("cp --sparse=always", 1), false, ["a", "b"]));
-        Assert.Contains("cp --sparse=always", e.Message);
+        var parsed = KdumpConfigParser.Parse(config, "kdump.conf");
+        var stream = parsed.Target.NeedsFlattened;
+        var capture = CoreCollectorRun.Request(parsed.CoreCollector, "/proc/vmcore", stream ? null : "/var/crash/vmcore-incomplete");
+        Assert.Equal(CollectArguments.Parse(commandLine.Split(' ')), capture);
     }
 
     [Fact]

@@ -1,6 +1,6 @@
 using Nkdump.Collector;
-using Nkdump.Collector.Cli;
 using Nkdump.Collector.Output;
+using Nkdump.Config.Collect;
 using Nkdump.Formats;
 using Nkdump.Formats.Flattened;
 using Nkdump.Formats.IO;

@@ -1,161 +1,104 @@
-using System.Globalization;
 using Nkdump.Formats.Codecs;
 
-namespace Nkdump.Collector.Cli;
+namespace Nkdump.Config.Collect;
 
 /// <summary>
-/// A makedumpfile command line, parsed with getopt's rules ("-d31", "-d 31", clustered "-lF",
-/// "--message-level=7"), so that nkdump can stand in for makedumpfile as a kdump core collector.
-/// Options makedumpfile has and nkdump does not are refused by name, never ignored.
+/// A collect request as makedumpfile's options say it: the one option model that the command line
+/// (`nkdump collect`, or the binary run as makedumpfile), kdump.conf's core_collector and the capture
+/// path share. makedumpfile's words are parsed once, at the edge (<see cref="Parse"/>,
+/// <see cref="ParseOptions"/>); everything after works on the typed request. Options makedumpfile
+/// has and nkdump does not are refused by name, never ignored.
 /// </summary>
 public sealed record CollectArguments
 {
-    public CollectMode Mode { get; init; } = CollectMode.Collect;
-    public PageCompression Compression { get; init; } = PageCompression.None;
-    public DumpLevel DumpLevel { get; init; } = DumpLevel.None;
-    public bool Elf { get; init; }
-    public bool Flatten { get; init; }
-    public bool Force { get; init; }
-    public int MessageLevel { get; init; } = DefaultMessageLevel;
-    public int? Threads { get; init; }
-    public int? CyclicBufferKiB { get; init; }
-    public string? VmcoreInfoFile { get; init; }
-    public string? Vmlinux { get; init; }
-    public bool NonMmap { get; init; }
-    public IReadOnlyList<string> Files { get; init; } = [];
-
     /// <summary>makedumpfile's default message level: progress, common, error, report messages.</summary>
     public const int DefaultMessageLevel = 7;
 
-    private const string ShortWithValue = "bdgiLx";
+    /// <summary>The highest dump level: every exclusion bit (zero, cache, private cache, user, free).</summary>
+    public const int MaxDumpLevel = 31;
 
-    // Short options makedumpfile has that nkdump refuses by name (-b block order, -e, -g generate
-    // vmcoreinfo, -L size limit, -X Xen).
-    private const string RefusedShort = "bDegLX";
+    public CollectMode Mode { get; init; } = CollectMode.Collect;
 
-    private static readonly HashSet<string> RefusedLong = new(StringComparer.Ordinal)
+    /// <summary>-c zlib, -l lzo, -p snappy, -z zstd; none by default.</summary>
+    public PageCompression Compression { get; init; } = PageCompression.None;
+
+    /// <summary>-d: the dump level (makedumpfile's exclusion bits 1, 2, 4, 8, 16); null when not given (level 0).</summary>
+    public int? DumpLevel { get; init; }
+
+    /// <summary>-E: an ELF dump.</summary>
+    public bool Elf { get; init; }
+
+    /// <summary>-F: the flattened format on standard output.</summary>
+    public bool Flatten { get; init; }
+
+    /// <summary>-f: replace existing files.</summary>
+    public bool Force { get; init; }
+
+    public int MessageLevel { get; init; } = DefaultMessageLevel;
+
+    public int? Threads { get; init; }
+
+    public int? CyclicBufferKiB { get; init; }
+
+    /// <summary>-i: VMCOREINFO from this file.</summary>
+    public string? VmcoreInfoFile { get; init; }
+
+    /// <summary>-x: the kernel's facts from this vmlinux.</summary>
+    public string? Vmlinux { get; init; }
+
+    public bool NonMmap { get; init; }
+
+    /// <summary>VMCORE, DUMPFILE… as the mode wants them.</summary>
+    public IReadOnlyList<string> Files { get; init; } = [];
+
+    /// <summary>A whole command line: options and files, checked as a request.</summary>
+    public static CollectArguments Parse(IReadOnlyList<string> args) => CollectArgumentParser.Parse(args).Validated();
+
+    /// <summary>
+    /// kdump.conf's core_collector words after the program: options only (the capture adds VMCORE and
+    /// the dump file, as kdump-utils' kdump.sh does), for collecting a dump. -F may be there or not: the
+    /// capture sets it for the target (<see cref="ForCapture"/>).
+    /// </summary>
+    public static CollectArguments ParseOptions(IReadOnlyList<string> words)
     {
-        "xen-syms", "xen-vmcoreinfo", "xen_phys_start", "vtop", "partial-dmesg", "config", "diskset", "eppic",
-        "splitblock-size", "work-dir", "check-params", "dry-run", "show-stats", "extension",
-    };
-
-    public static CollectArguments Parse(IReadOnlyList<string> args)
-    {
-        var result = new CollectArguments();
-        var files = new List<string>();
-        var modeSet = false;
-        void SetMode(CollectMode mode)
+        var options = CollectArgumentParser.Parse(words);
+        if (options.Files.Count > 0)
         {
-            if (modeSet && result.Mode != mode)
-            {
-                throw new CollectUsageException($"options for {Describe(result.Mode)} and {Describe(mode)} cannot be combined");
-            }
-
-            result = result with { Mode = mode };
-            modeSet = true;
+            throw new CollectUsageException($"'{string.Join(' ', options.Files)}': give options only; the capture adds VMCORE and the dump file");
         }
 
-        for (var i = 0; i < args.Count; i++)
+        if (options.Mode != CollectMode.Collect)
         {
-            var arg = args[i];
-            if (arg == "--")
-            {
-                files.AddRange(args.Skip(i + 1));
-                break;
-            }
-
-            if (arg.StartsWith("--", StringComparison.Ordinal))
-            {
-                var eq = arg.IndexOf('=');
-                var name = eq > 0 ? arg[2..eq] : arg[2..];
-                string Value() => eq > 0 ? arg[(eq + 1)..]
-                    : i + 1 < args.Count ? args[++i]
-                    : throw new CollectUsageException($"option '--{name}' needs a value");
-                switch (name)
-                {
-                    case "split": SetMode(CollectMode.Split); break;
-                    case "reassemble": SetMode(CollectMode.Reassemble); break;
-                    case "dump-dmesg": SetMode(CollectMode.DumpDmesg); break;
-                    case "mem-usage": SetMode(CollectMode.MemUsage); break;
-                    case "help": SetMode(CollectMode.Help); break;
-                    case "non-mmap": result = result with { NonMmap = true }; break;
-                    case "message-level": result = result with { MessageLevel = Number(Value(), "--message-level", 0, 31) }; break;
-                    case "num-threads": result = result with { Threads = Number(Value(), "--num-threads", 0, 1024) }; break;
-                    case "cyclic-buffer": result = result with { CyclicBufferKiB = Number(Value(), "--cyclic-buffer", 1, int.MaxValue) }; break;
-                    case var refused when RefusedLong.Contains(refused):
-                        throw new CollectUsageException($"makedumpfile option '--{refused}' is not supported by nkdump");
-                    default: throw new CollectUsageException($"unknown option '--{name}'");
-                }
-
-                continue;
-            }
-
-            if (arg.Length < 2 || arg[0] != '-')
-            {
-                files.Add(arg);
-                continue;
-            }
-
-            for (var j = 1; j < arg.Length; j++)
-            {
-                var c = arg[j];
-                if (RefusedShort.Contains(c))
-                {
-                    throw new CollectUsageException($"makedumpfile option '-{c}' is not supported by nkdump");
-                }
-
-                string? value = null;
-                if (ShortWithValue.Contains(c))
-                {
-                    value = j + 1 < arg.Length ? arg[(j + 1)..]
-                        : i + 1 < args.Count ? args[++i]
-                        : throw new CollectUsageException($"option '-{c}' needs a value");
-                    j = arg.Length;
-                }
-
-                result = c switch
-                {
-                    'c' => result with { Compression = PageCompression.Zlib },
-                    'l' => result with { Compression = PageCompression.Lzo },
-                    'p' => result with { Compression = PageCompression.Snappy },
-                    'z' => result with { Compression = PageCompression.Zstd },
-                    'd' => result with { DumpLevel = (DumpLevel)Number(value!, "-d", 0, DumpLevels.Max) },
-                    'E' => result with { Elf = true },
-                    'F' => result with { Flatten = true },
-                    'f' => result with { Force = true },
-                    'i' => result with { VmcoreInfoFile = value },
-                    'x' => result with { Vmlinux = value },
-                    'h' => result with { Mode = CollectMode.Help },
-                    'v' => result with { Mode = CollectMode.Version },
-                    'R' => result with { Mode = CollectMode.Rearrange },
-                    _ => throw new CollectUsageException($"unknown option '-{c}'"),
-                };
-                if (c is 'R' or 'h' or 'v')
-                {
-                    SetMode(result.Mode);
-                }
-            }
+            throw new CollectUsageException($"{CollectArgumentParser.Describe(options.Mode)} does not collect a dump, which is what the capture runs the collector for");
         }
 
-        result = result with { Files = files };
-        Validate(result);
-        return result;
+        options.CheckOptions();
+        return options;
     }
 
-    private static void Validate(CollectArguments a)
+    /// <summary>
+    /// The request the capture runs: these options with VMCORE and, for a file target, the dump file; a
+    /// stream target (ssh, raw: <paramref name="dumpFile"/> null) gets the flattened format, a file
+    /// target never (kdump-utils' kdump.sh drops -F for file targets and adds it for ssh and raw).
+    /// </summary>
+    public CollectArguments ForCapture(string vmcore, string? dumpFile) =>
+        (dumpFile is null ? this with { Flatten = true, Files = [vmcore] } : this with { Flatten = false, Files = [vmcore, dumpFile] }).Validated();
+
+    /// <summary>This request, when the mode and its files fit together and the options agree; else a <see cref="CollectUsageException"/>.</summary>
+    public CollectArguments Validated()
     {
-        var n = a.Files.Count;
-        switch (a.Mode)
+        var n = Files.Count;
+        switch (Mode)
         {
             case CollectMode.Help or CollectMode.Version:
-                return;
-            case CollectMode.Collect when a.Flatten && n != 1:
+                return this;
+            case CollectMode.Collect when Flatten && n != 1:
                 throw new CollectUsageException("with -F give only VMCORE: the flattened dump goes to standard output");
-            case CollectMode.Collect when !a.Flatten && n != 2:
+            case CollectMode.Collect when !Flatten && n != 2:
                 throw new CollectUsageException("expected VMCORE DUMPFILE");
             case CollectMode.Split when n < 3:
                 throw new CollectUsageException("--split needs VMCORE and at least two DUMPFILEs");
-            case CollectMode.Split when a.Flatten || a.Elf:
+            case CollectMode.Split when Flatten || Elf:
                 throw new CollectUsageException("--split writes kdump-compressed files: -F and -E do not apply");
             case CollectMode.Reassemble when n < 3:
                 throw new CollectUsageException("--reassemble needs at least two split DUMPFILEs and the output DUMPFILE");
@@ -167,39 +110,30 @@ public sealed record CollectArguments
                 throw new CollectUsageException("--mem-usage needs VMCORE");
         }
 
-        if (a.VmcoreInfoFile is not null && a.Vmlinux is not null)
+        CheckOptions();
+        return this;
+    }
+
+    /// <summary>The rules between options, whatever the files.</summary>
+    private void CheckOptions()
+    {
+        if (VmcoreInfoFile is not null && Vmlinux is not null)
         {
             throw new CollectUsageException("-i and -x both give the kernel's facts: use one of them");
         }
 
-        if (a.Elf && a.Compression != PageCompression.None)
+        if (Elf && Compression != PageCompression.None)
         {
             throw new CollectUsageException("-E writes an ELF dump, which has no page compression: drop -c/-l/-p/-z");
         }
     }
 
-    private static int Number(string text, string option, int min, int max)
-    {
-        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
-        {
-            throw new CollectUsageException($"invalid value '{text}' for {option} (expected {min} to {max})");
-        }
+    /// <summary>Structural equality (the file list by its items), so the same words give equal requests.</summary>
+    public bool Equals(CollectArguments? other) =>
+        other is not null && Mode == other.Mode && Compression == other.Compression && DumpLevel == other.DumpLevel
+        && Elf == other.Elf && Flatten == other.Flatten && Force == other.Force && MessageLevel == other.MessageLevel
+        && Threads == other.Threads && CyclicBufferKiB == other.CyclicBufferKiB && VmcoreInfoFile == other.VmcoreInfoFile
+        && Vmlinux == other.Vmlinux && NonMmap == other.NonMmap && Files.SequenceEqual(other.Files);
 
-        return value;
-    }
-
-    private static string Describe(CollectMode mode) => mode switch
-    {
-        CollectMode.Split => "--split",
-        CollectMode.Reassemble => "--reassemble",
-        CollectMode.Rearrange => "-R",
-        CollectMode.DumpDmesg => "--dump-dmesg",
-        CollectMode.MemUsage => "--mem-usage",
-        CollectMode.Help => "--help",
-        CollectMode.Version => "-v",
-        _ => "collecting",
-    };
+    public override int GetHashCode() => HashCode.Combine(Mode, Compression, DumpLevel, Elf, Flatten, Files.Count);
 }
-
-/// <summary>A makedumpfile-style command line that nkdump cannot accept (exit 2).</summary>
-public sealed class CollectUsageException(string message) : Exception(message);

@@ -1,4 +1,4 @@
-namespace Nkdump.Collector.Cli;
+namespace Nkdump.Config.Collect;
 
 /// <summary>What a makedumpfile-style command line asks for.</summary>
 public enum CollectMode
@@ -27,3 +27,6 @@ public enum CollectMode
     /// <summary>-v: the version.</summary>
     Version,
 }
+
+/// <summary>A makedumpfile-style command line (or core_collector) that nkdump cannot accept (exit 2 on the command line).</summary>
+public sealed class CollectUsageException(string message) : Formats.NkdumpException(message);
