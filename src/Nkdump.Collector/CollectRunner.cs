@@ -70,41 +70,35 @@ public sealed class CollectRunner(CollectArguments arguments, TextWriter message
         // ELF has no shared zero page: with dump level bit 1 its zero pages are left out altogether.
         var pages = arguments.Elf ? ElfPages.Held(dump.Memory, kept, _level.HasFlag(DumpLevel.Zero)) : kept;
         var present = arguments.Elf ? null : plan.Present();
-        IDumpWriter NewWriter(Stream output) => arguments.Elf
-            ? writers.Elf(output, pages)
-            : writers.Kdump(output, new KdumpPages(dump.Memory.MaxPfn, present!, pages), compression, (int)_level);
+        PagesCopied Copy(Stream output)
+        {
+            using var writer = arguments.Elf
+                ? writers.Elf(output, pages)
+                : (IDumpWriter)writers.Kdump(output, new KdumpPages(dump.Memory.MaxPfn, present!, pages), compression, (int)_level);
+            return PageCopy.Run(writer, source, pages, 0, pages.Bits, pipeline, _progress);
+        }
+
         PagesCopied copied;
-        long count;
         if (arguments.Flatten)
         {
             using var stdout = openStandardOutput();
             using var flat = new FlattenedWriteStream(stdout, leaveOpen: true);
-            using (var writer = NewWriter(flat))
-            {
-                count = writer.PageCount;
-                copied = PageCopy.Run(writer, source, pages, 0, pages.Bits, pipeline, _progress);
-            }
-
+            copied = Copy(flat);
             flat.Finish();
             Report("the flattened dump was written to standard output");
-            return new CollectOutcome(copied.PagesWritten, copied.ZeroPages, count, plan.Statistics);
         }
-
-        var path = arguments.Files[1];
-        using (var output = CreateDumpFile(path))
+        else
         {
-            using (var writer = NewWriter(output))
-            {
-                count = writer.PageCount;
-                copied = PageCopy.Run(writer, source, pages, 0, pages.Bits, pipeline, _progress);
-            }
-
+            var path = arguments.Files[1];
+            using var output = CreateDumpFile(path);
+            copied = Copy(output);
             Step("Copying data", step);
             output.FlushToDisk();
             Step("Syncing the dump file", step);
             Report($"The dumpfile is saved to {path}.");
-            return new CollectOutcome(copied.PagesWritten, copied.ZeroPages, count, plan.Statistics);
         }
+
+        return new CollectOutcome(copied.PagesWritten, copied.ZeroPages, copied.PagesWritten, plan.Statistics);
     }
 
     /// <summary>

@@ -4,7 +4,6 @@ using Nkdump.Formats;
 using Nkdump.Formats.Codecs;
 using Nkdump.Formats.Flattened;
 using Nkdump.Formats.Kdump;
-using Nkdump.Formats.Notes;
 using Nkdump.Formats.Writing;
 using Nkdump.Testing.Builders;
 
@@ -19,7 +18,7 @@ namespace Nkdump.Collector.Tests;
 public sealed class ConvertThroughThePipelineTests
 {
     /// <summary>Random memory (excluded, zero, random and patterned pages) in which some pages are lost: cut off, or damaged.</summary>
-    private static LossyDump Input(int seed, bool shared)
+    private static SyntheticDump Input(int seed, bool shared)
     {
         var memory = SyntheticMemory.Random(seed, 6000);
         var present = memory.Pages.Keys.Where(p => memory.GetPageState(p) == PageState.Present).Order().ToList();
@@ -29,7 +28,7 @@ public sealed class ConvertThroughThePipelineTests
             [present[200]] = PageState.Corrupt,
             [present[^3]] = PageState.Incomplete,
         };
-        return new LossyDump(new SyntheticDump(memory), lost, shared);
+        return new SyntheticDump(new LossyMemory(memory, lost, shared));
     }
 
     public static TheoryData<OutputFormat, PageCompression, bool> Conversions => new()
@@ -182,45 +181,28 @@ public sealed class ConvertThroughThePipelineTests
         return head.AsSpan().SequenceEqual("makedumpfile"u8);
     }
 
-    /// <summary>A dump whose memory lost some pages (cut off or damaged), and that reads from one thread or several.</summary>
-    private sealed class LossyDump(SyntheticDump inner, Dictionary<ulong, PageState> lost, bool shared) : IKernelDump, IPhysicalMemory
+    /// <summary>Memory that lost some pages (cut off, or damaged), and that reads from one thread or several.</summary>
+    private sealed class LossyMemory(SyntheticMemory inner, Dictionary<ulong, PageState> lost, bool shared) : IPhysicalMemory
     {
-        public string Path => inner.Path;
+        public int PageSize => inner.PageSize;
 
-        public DumpFormat Format => inner.Format;
+        public ulong MaxPfn => inner.MaxPfn;
 
-        public IPhysicalMemory Memory => this;
-
-        public VmcoreInfo? VmcoreInfo => inner.VmcoreInfo;
-
-        public IReadOnlyList<CpuState> Cpus => inner.Cpus;
-
-        public IReadOnlyList<ElfNote> Notes => inner.Notes;
-
-        public int PageSize => inner.Memory.PageSize;
-
-        public ulong MaxPfn => inner.Memory.MaxPfn;
-
-        public IReadOnlyList<PfnRange> Ranges => inner.Memory.Ranges;
+        public IReadOnlyList<PfnRange> Ranges => inner.Ranges;
 
         public bool ConcurrentReads => shared;
 
-        public PageState GetPageState(ulong pfn) => lost.TryGetValue(pfn, out var state) ? state : inner.Memory.GetPageState(pfn);
+        public PageState GetPageState(ulong pfn) => lost.TryGetValue(pfn, out var state) ? state : inner.GetPageState(pfn);
 
         public bool TryRead(ulong physicalAddress, Span<byte> destination, out PhysicalReadFailure failure)
         {
-            var pfn = physicalAddress / 4096;
-            if (lost.TryGetValue(pfn, out var state))
+            if (lost.TryGetValue(physicalAddress / 4096, out var state))
             {
                 failure = new PhysicalReadFailure(physicalAddress, state);
                 return false;
             }
 
-            return inner.Memory.TryRead(physicalAddress, destination, out failure);
-        }
-
-        public void Dispose()
-        {
+            return inner.TryRead(physicalAddress, destination, out failure);
         }
     }
 }

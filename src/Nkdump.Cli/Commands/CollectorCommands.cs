@@ -43,7 +43,9 @@ internal static class CollectorCommands
         --non-mmap            read VMCORE with read() instead of mmap() (which is also the
                               fallback when the kernel refuses to map it)
       Refused (named in the error): -b -D -e -g -L -X and makedumpfile's Xen, eppic and
-      config options. Exit status: 0 done, 1 failed (a partial dump stays marked incomplete), 2 usage.
+      config options. Dump files (and --dump-dmesg's LOGFILE) are created mode 0600, never
+      through a symbolic link. Exit status: 0 done, 1 failed (a partial dump stays marked
+      incomplete), 2 usage.
       """;
 
     public static IReadOnlyList<Command> All { get; } =

@@ -8,14 +8,14 @@ namespace Nkdump.Collector.Output;
 /// <param name="MaxMapnr">One past the highest PFN of the crashed machine.</param>
 /// <param name="Present">The frames memory has (the first bitmap).</param>
 /// <param name="Dumped">The frames the file holds (the second bitmap): the writer's pages.</param>
-public sealed record KdumpPages(ulong MaxMapnr, PfnBitmap Present, PfnBitmap Dumped);
+internal sealed record KdumpPages(ulong MaxMapnr, PfnBitmap Present, PfnBitmap Dumped);
 
 /// <summary>
 /// Makes the dump writers for one opened dump: the one place where the dump's header facts (utsname,
 /// crash time, phys_base, dump level; <see cref="KdumpHeaderFacts"/>) and its virtual layout
 /// (<see cref="ElfVirtualLayouts"/>) are read, each once however many files are written.
 /// </summary>
-public sealed class DumpWriters(IKernelDump dump)
+internal sealed class DumpWriters(IKernelDump dump)
 {
     private KdumpHeaderFacts? _facts;
 

@@ -4,7 +4,7 @@ using Nkdump.Formats;
 namespace Nkdump.Collector.Output;
 
 /// <summary>The pages an ELF dump holds, which its headers list before the first page is written.</summary>
-public static class ElfPages
+internal static class ElfPages
 {
     /// <summary>
     /// The kept pages the dump has (present or zero). With <paramref name="dropZeroPages"/> (dump level

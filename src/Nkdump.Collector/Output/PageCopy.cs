@@ -5,14 +5,14 @@ using Nkdump.Formats.Writing;
 namespace Nkdump.Collector.Output;
 
 /// <summary>What a writer received: pages written, of which zero pages.</summary>
-public readonly record struct PagesCopied(long PagesWritten, long ZeroPages);
+internal readonly record struct PagesCopied(long PagesWritten, long ZeroPages);
 
 /// <summary>
 /// Copies a writer's pages from a source through the pipeline and completes the writer: the page
 /// numbers are queued in PFN order on this thread, read and encoded on the workers, written by the
 /// pipeline's writer thread. A failure part-way (a full disk) leaves the file marked incomplete.
 /// </summary>
-public static class PageCopy
+internal static class PageCopy
 {
     /// <param name="writer">The writer; its page set is <paramref name="pages"/> within [<paramref name="start"/>, <paramref name="end"/>).</param>
     /// <param name="progress">makedumpfile-style progress, or null.</param>

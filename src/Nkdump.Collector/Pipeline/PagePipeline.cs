@@ -9,7 +9,7 @@ namespace Nkdump.Collector.Pipeline;
 /// When the workers read the source themselves and the writer can point at earlier pages, store a page
 /// whose bytes equal an earlier stored page's as a pointer to them (<see cref="IdenticalPages"/>).
 /// </param>
-public sealed record PipelineOptions(bool DetectZeroPages, int Workers, int ChunkPages = 256, int ChunksInFlightPerWorker = 4, bool StoreIdenticalPagesOnce = false);
+internal sealed record PipelineOptions(bool DetectZeroPages, int Workers, int ChunkPages = 256, int ChunksInFlightPerWorker = 4, bool StoreIdenticalPagesOnce = false);
 
 /// <summary>
 /// The collector's one page-encoding path, for collect, convert and reassembly alike: the caller
@@ -18,7 +18,7 @@ public sealed record PipelineOptions(bool DetectZeroPages, int Workers, int Chun
 /// <see cref="IDumpWriter"/>. Copying pages out of the source on the workers matters: on one thread,
 /// the copy and the zero check made the caller's thread as busy as a compressing worker (perf, -l -d 1).
 /// </summary>
-public sealed class PagePipeline : IDisposable
+internal sealed class PagePipeline : IDisposable
 {
     private readonly IDumpWriter _writer;
     private readonly PageSource _source;

@@ -10,7 +10,7 @@ namespace Nkdump.Collector.Pipeline;
 /// several threads at once (a mapped or pread ELF core) is read by the workers themselves; any other
 /// (a compressed dump's decompressor) by the producer, which hands the bytes over.
 /// </summary>
-public sealed class PageSource(IPhysicalMemory memory, string name)
+internal sealed class PageSource(IPhysicalMemory memory, string name)
 {
     private KdumpDump? _storedIn;
 
