@@ -18,7 +18,7 @@ public static class CoreCollectorRun
         new CollectRunner(Request(collector, vmcore, output), messages, NoStandardOutput).Run();
 
     /// <summary>Collects a dump the caller opened (see <see cref="CollectRunner.OpenInput"/>) into the file <paramref name="output"/>.</summary>
-    /// <param name="vmcoreInfo">The VMCOREINFO to filter with; null: the dump's own.</param>
+    /// <param name="vmcoreInfo">The VMCOREINFO to filter with (the kernel session's); null: the dump's own, with the collector's -x/-i applied.</param>
     public static CollectOutcome ToFile(CoreCollector collector, IKernelDump dump, VmcoreInfo? vmcoreInfo, string output, TextWriter messages) =>
         new CollectRunner(Request(collector, dump.Path, output), messages, NoStandardOutput).Collect(dump, vmcoreInfo);
 

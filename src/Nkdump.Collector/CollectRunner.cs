@@ -38,11 +38,13 @@ public sealed class CollectRunner(CollectArguments arguments, TextWriter message
     }
 
     /// <summary>
-    /// Collects a dump the caller opened and still owns (the capture kernel opens /proc/vmcore once,
-    /// with <see cref="OpenInput"/>, for its own facts and for this). <paramref name="vmcoreInfo"/> is the
-    /// VMCOREINFO to filter with (null: the dump's own); VMCORE in the arguments only names it.
+    /// Collects a dump the caller opened and still owns (the capture kernel can open /proc/vmcore once,
+    /// with <see cref="OpenInput"/>, for its own facts and for this); VMCORE in the arguments only names
+    /// it. <paramref name="vmcoreInfo"/> is the VMCOREINFO to filter with, when the caller already has
+    /// it (its kernel session's, -x/-i applied); null lets the collector apply -x/-i to the dump's own.
     /// </summary>
-    public CollectOutcome Collect(IKernelDump dump, VmcoreInfo? vmcoreInfo) => Collect(dump, vmcoreInfo, System.Diagnostics.Stopwatch.StartNew());
+    public CollectOutcome Collect(IKernelDump dump, VmcoreInfo? vmcoreInfo = null) =>
+        Collect(dump, vmcoreInfo ?? KernelFacts(arguments, dump), System.Diagnostics.Stopwatch.StartNew());
 
     private CollectOutcome Collect(IKernelDump dump, VmcoreInfo? vmcoreInfo, System.Diagnostics.Stopwatch step)
     {

@@ -1,6 +1,8 @@
 using Nkdump.Capture.Targets;
 using Nkdump.Config;
 using Nkdump.Config.Collect;
+using Nkdump.Testing;
+using Nkdump.Testing.Builders;
 
 namespace Nkdump.Capture.Tests;
 
@@ -36,6 +38,41 @@ public sealed class CollectorAndNfsTests : IDisposable
         var stream = parsed.Target.NeedsFlattened;
         var capture = CoreCollectorRun.Request(parsed.CoreCollector, "/proc/vmcore", stream ? null : "/var/crash/vmcore-incomplete");
         Assert.Equal(CollectArguments.Parse(commandLine.Split(' ')), capture);
+    }
+
+    [Fact]
+    public void OtherCollectorsAreRefusedByName()
+    {
+        var e = Assert.Throws<CaptureFailedException>(() => CoreCollectorRun.Request(CoreCollector.Parse("cp --sparse=always", 1), "a", "b"));
+        Assert.Contains("cp --sparse=always", e.Message);
+    }
+
+    [Fact]
+    public void ADumpOpenedOnceIsCollectedAsThePathWouldBe()
+    {
+        // The capture kernel can open /proc/vmcore once (its own facts, then the collector).
+        using var dir = new TempDirectory();
+        var vmcore = Fixtures.ElfVmcore(CaptureTestRoot.Fixture);
+        var collector = CoreCollector.Parse("makedumpfile -l --message-level 1 -d 31", 1);
+        CoreCollectorRun.ToFile(collector, vmcore, dir.File("from-path"), TextWriter.Null);
+        using (var dump = Collector.CollectRunner.OpenInput(vmcore, nonMmap: false, _ => { }))
+        {
+            CoreCollectorRun.ToFile(collector, dump, vmcoreInfo: null, dir.File("from-dump"), TextWriter.Null);
+            using (var flat = File.Create(dir.File("flat-from-dump")))
+            {
+                CoreCollectorRun.ToStream(collector, dump, dump.VmcoreInfo, () => flat, TextWriter.Null);
+            }
+
+            Assert.True(dump.Memory.TryRead(dump.Memory.Ranges[^1].StartPfn * 4096, new byte[4096], out _), "the caller's dump is still open");
+        }
+
+        using (var flat = File.Create(dir.File("flat-from-path")))
+        {
+            CoreCollectorRun.ToStream(collector, vmcore, () => flat, TextWriter.Null);
+        }
+
+        Assert.Equal(File.ReadAllBytes(dir.File("from-path")), File.ReadAllBytes(dir.File("from-dump")));
+        Assert.Equal(File.ReadAllBytes(dir.File("flat-from-path")), File.ReadAllBytes(dir.File("flat-from-dump")));
     }
 
     [Fact]
