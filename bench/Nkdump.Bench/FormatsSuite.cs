@@ -1,9 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
+using Nkdump.Collector.Output;
 using Nkdump.Formats;
 using Nkdump.Formats.Codecs;
-using Nkdump.Formats.Writing;
-using Nkdump.Kernel;
 
 namespace Nkdump.Bench;
 
@@ -52,8 +51,7 @@ internal static class FormatsSuite
             {
                 using var dump = DumpOpener.Open(elf);
                 using var stream = new FileStream(output, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 0);
-                var kernel = KernelSession.For(dump);
-                DumpConverter.Convert(dump, stream, OutputFormat.Kdump, compression, kernel.KdumpHeaderFacts(), kernel.ElfVirtualLayout());
+                DumpConverter.Convert(dump, stream, OutputFormat.Kdump, compression);
             });
             Row("nkdump convert", PageCodecs.Name(compression), inputMb, new FileInfo(output).Length / 1e6, seconds);
             File.Delete(output);
@@ -91,8 +89,7 @@ internal static class FormatsSuite
         using (var dump = DumpOpener.Open(elf))
         using (var stream = new FileStream(flat, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
         {
-            var kernel = KernelSession.For(dump);
-            DumpConverter.Convert(dump, stream, OutputFormat.Flat, PageCompression.Lzo, kernel.KdumpHeaderFacts(), kernel.ElfVirtualLayout());
+            DumpConverter.Convert(dump, stream, OutputFormat.Flat, PageCompression.Lzo);
         }
 
         var mb = new FileInfo(flat).Length / 1e6;

@@ -1,43 +1,46 @@
 using Nkdump.Collector;
-using Nkdump.Collector.Cli;
 using Nkdump.Config;
+using Nkdump.Config.Collect;
+using Nkdump.Formats;
 
 namespace Nkdump.Capture;
 
 /// <summary>
-/// Runs kdump.conf's core_collector in process: makedumpfile's arguments go to nkdump's own collector.
-/// As kdump-utils' kdump.sh does, -F is dropped for file targets and added for ssh and raw targets,
-/// which receive a stream.
+/// Runs kdump.conf's core_collector in process: its makedumpfile options, parsed when the
+/// configuration was read (<see cref="CoreCollector.Options"/>), go to nkdump's own collector with
+/// the output set for the target (<see cref="CollectArguments.ForCapture"/>): as kdump-utils' kdump.sh
+/// does, no -F for file targets, -F for ssh and raw targets, which receive a stream.
 /// </summary>
 public static class CoreCollectorRun
 {
     /// <summary>Collects <paramref name="vmcore"/> into the file <paramref name="output"/>.</summary>
     public static CollectOutcome ToFile(CoreCollector collector, string vmcore, string output, TextWriter messages) =>
-        new CollectRunner(Arguments(collector, flattened: false, [vmcore, output]), messages, () => throw new InvalidOperationException("no standard output for a file dump")).Run();
+        new CollectRunner(Request(collector, vmcore, output), messages, NoStandardOutput).Run();
+
+    /// <summary>Collects a dump the caller opened (see <see cref="CollectRunner.OpenInput"/>) into the file <paramref name="output"/>.</summary>
+    /// <param name="vmcoreInfo">The VMCOREINFO to filter with (the kernel session's); null: the dump's own, with the collector's -x/-i applied.</param>
+    public static CollectOutcome ToFile(CoreCollector collector, IKernelDump dump, VmcoreInfo? vmcoreInfo, string output, TextWriter messages) =>
+        new CollectRunner(Request(collector, dump.Path, output), messages, NoStandardOutput).Collect(dump, vmcoreInfo);
 
     /// <summary>Collects <paramref name="vmcore"/> as a flattened stream into <paramref name="openOutput"/>'s stream (which the collector disposes).</summary>
     public static CollectOutcome ToStream(CoreCollector collector, string vmcore, Func<Stream> openOutput, TextWriter messages) =>
-        new CollectRunner(Arguments(collector, flattened: true, [vmcore]), messages, openOutput).Run();
+        new CollectRunner(Request(collector, vmcore, null), messages, openOutput).Run();
 
-    /// <summary>The collector's arguments for nkdump's collector, -F set or cleared, files appended.</summary>
-    public static CollectArguments Arguments(CoreCollector collector, bool flattened, IReadOnlyList<string> files)
+    /// <summary>As <see cref="ToStream(CoreCollector, string, Func{Stream}, TextWriter)"/>, from a dump the caller opened.</summary>
+    public static CollectOutcome ToStream(CoreCollector collector, IKernelDump dump, VmcoreInfo? vmcoreInfo, Func<Stream> openOutput, TextWriter messages) =>
+        new CollectRunner(Request(collector, dump.Path, null), messages, openOutput).Collect(dump, vmcoreInfo);
+
+    /// <summary>
+    /// The collect request for <paramref name="vmcore"/>: to the file <paramref name="output"/>, or, when
+    /// it is null, flattened to a stream.
+    /// </summary>
+    public static CollectArguments Request(CoreCollector collector, string vmcore, string? output)
     {
-        if (!collector.IsMakedumpfile)
-        {
-            throw new CaptureFailedException($"core_collector '{collector}' is not makedumpfile: nkdump's capture runs only makedumpfile-style collectors");
-        }
-
-        var words = collector.Arguments.Skip(Path.GetFileName(collector.Program) == "nkdump" ? 1 : 0)
-            .Select(WithoutFlatten).Where(w => w.Length > 0).ToList();
-        if (flattened)
-        {
-            words.Add("-F");
-        }
-
-        words.AddRange(files);
+        var options = collector.Options
+            ?? throw new CaptureFailedException($"core_collector '{collector}' is not makedumpfile: nkdump's capture runs only makedumpfile-style collectors");
         try
         {
-            return CollectArguments.Parse(words);
+            return options.ForCapture(vmcore, output);
         }
         catch (CollectUsageException e)
         {
@@ -45,20 +48,5 @@ public static class CoreCollectorRun
         }
     }
 
-    /// <summary>"-F" → "", "-lF" → "-l"; anything else unchanged.</summary>
-    private static string WithoutFlatten(string word)
-    {
-        if (word == "-F")
-        {
-            return "";
-        }
-
-        if (word.Length > 2 && word[0] == '-' && word[1] != '-' && word.Skip(1).All(char.IsAsciiLetter) && word.Contains('F'))
-        {
-            var rest = word.Replace("F", "", StringComparison.Ordinal);
-            return rest == "-" ? "" : rest;
-        }
-
-        return word;
-    }
+    private static Stream NoStandardOutput() => throw new InvalidOperationException("no standard output for a file dump");
 }

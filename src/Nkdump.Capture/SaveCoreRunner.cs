@@ -6,6 +6,7 @@ using Nkdump.Capture.Targets;
 using Nkdump.Config;
 using Nkdump.Formats;
 using Nkdump.Formats.Flattened;
+using Nkdump.Formats.IO;
 
 namespace Nkdump.Capture;
 
@@ -68,7 +69,7 @@ public sealed class SaveCoreRunner(CaptureRoot root, string configFile, TimeProv
 
             return Save(config, device);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NkdumpException)
         {
             log.Error($"{device}: {e.Message}");
             return 1;
@@ -84,13 +85,7 @@ public sealed class SaveCoreRunner(CaptureRoot root, string configFile, TimeProv
         try
         {
             using (var input = new FileStream(device, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20))
-            using (var output = new FileStream(incomplete, new FileStreamOptions
-            {
-                Mode = FileMode.CreateNew,
-                Access = FileAccess.ReadWrite,
-                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-                BufferSize = 1 << 20,
-            }))
+            using (var output = DumpFile.Create(incomplete, overwrite: false, bufferSize: 1 << 20))
             {
                 var length = FlattenedReader.Reassemble(input, output, device);
                 output.Flush(flushToDisk: true);

@@ -1,7 +1,8 @@
-using Nkdump.Collector.Cli;
 using Nkdump.Collector.Debuginfo;
 using Nkdump.Collector.Filtering;
+using Nkdump.Collector.Output;
 using Nkdump.Collector.Pipeline;
+using Nkdump.Config.Collect;
 using Nkdump.Formats;
 using Nkdump.Formats.Codecs;
 using Nkdump.Formats.Elf;
@@ -14,8 +15,9 @@ namespace Nkdump.Collector;
 
 /// <summary>
 /// Runs a makedumpfile-style request: collect to a file, to standard output (-F), as ELF (-E), or
-/// split over several files. Messages follow makedumpfile's message-level bits (1 progress,
-/// 2 common, 4 error, 16 report). Dump files are created 0600: they hold all of a machine's secrets.
+/// split over several files, through the collector's one pipeline (<see cref="PageCopy"/>). Messages
+/// follow makedumpfile's message-level bits (1 progress, 2 common, 4 error, 16 report). Dump files
+/// are created by <see cref="DumpFile"/>: 0600, no symbolic link followed, no file replaced without -f.
 /// </summary>
 public sealed class CollectRunner(CollectArguments arguments, TextWriter messages, Func<Stream> openStandardOutput)
 {
@@ -26,53 +28,80 @@ public sealed class CollectRunner(CollectArguments arguments, TextWriter message
     private const ulong DefaultWindowPages = 1UL << 20;
 
     private readonly ProgressReporter _progress = new(messages, arguments.MessageLevel);
+    private readonly DumpLevel _level = (DumpLevel)(arguments.DumpLevel ?? 0);
 
+    /// <summary>Opens VMCORE (the first file) and collects it.</summary>
     public CollectOutcome Run()
     {
         var step = System.Diagnostics.Stopwatch.StartNew();
-        using var dump = OpenInput(arguments.Files[0]);
-        var vmcoreInfo = KernelFacts(arguments, dump);
+        using var dump = OpenInput(arguments.Files[0], arguments.NonMmap, Report);
+        return Collect(dump, KernelFacts(arguments, dump), step);
+    }
 
-        var plan = DumpFilterPlan.Create(dump, arguments.DumpLevel, vmcoreInfo);
+    /// <summary>
+    /// Collects a dump the caller opened and still owns (the capture kernel can open /proc/vmcore once,
+    /// with <see cref="OpenInput"/>, for its own facts and for this); VMCORE in the arguments only names
+    /// it. <paramref name="vmcoreInfo"/> is the VMCOREINFO to filter with, when the caller already has
+    /// it (its kernel session's, -x/-i applied); null lets the collector apply -x/-i to the dump's own.
+    /// </summary>
+    public CollectOutcome Collect(IKernelDump dump, VmcoreInfo? vmcoreInfo = null) =>
+        Collect(dump, vmcoreInfo ?? KernelFacts(arguments, dump), System.Diagnostics.Stopwatch.StartNew());
+
+    private CollectOutcome Collect(IKernelDump dump, VmcoreInfo? vmcoreInfo, System.Diagnostics.Stopwatch step)
+    {
+        var plan = DumpFilterPlan.Create(dump, _level, vmcoreInfo);
         Step("Opening the vmcore", step);
         var window = arguments.CyclicBufferKiB is { } kib ? (ulong)kib * 1024 * 8 : DefaultWindowPages;
         var kept = plan.Kept(window);
         Step("Excluding unnecessary pages", step);
-        var workers = arguments.Threads is { } t and > 0 ? t : Environment.ProcessorCount;
-        var compression = ToPageCompression(arguments.Compression);
+        var writers = new DumpWriters(dump);
+        var source = new PageSource(dump.Memory, dump.Path);
 
-        if (arguments.Elf)
-        {
-            return WriteElf(dump, plan, kept);
-        }
-
-        var present = plan.Present();
-        var collector = new KdumpCollector(dump, present, kept, arguments.DumpLevel, compression, workers, _progress);
+        // Pages that repeat an earlier one are stored once, unless free pages are excluded: what
+        // repeats is mostly free pages' stale contents and the page cache, and with them gone the
+        // hashing cost more time (7 % at -d 31) than the 0.4-1.3 % of bytes it saved on the fixtures;
+        // at -d 1 the files are 20 % smaller (docs/BENCHMARKS.md).
+        var pipeline = new PipelineOptions(DetectZeroPages: _level.HasFlag(DumpLevel.Zero),
+            arguments.Threads is { } t and > 0 ? t : Environment.ProcessorCount,
+            StoreIdenticalPagesOnce: !_level.HasFlag(DumpLevel.Free));
+        var compression = arguments.Compression;
         if (arguments.Mode == CollectMode.Split)
         {
-            return WriteSplit(collector, kept, plan.Statistics);
+            return WriteSplit(writers, new KdumpPages(dump.Memory.MaxPfn, plan.Present(), kept), source, pipeline, plan.Statistics);
         }
 
+        // ELF has no shared zero page: with dump level bit 1 its zero pages are left out altogether.
+        var pages = arguments.Elf ? ElfPages.Held(dump.Memory, kept, _level.HasFlag(DumpLevel.Zero)) : kept;
+        var present = arguments.Elf ? null : plan.Present();
+        PagesCopied Copy(Stream output)
+        {
+            using var writer = arguments.Elf
+                ? writers.Elf(output, pages)
+                : (IDumpWriter)writers.Kdump(output, new KdumpPages(dump.Memory.MaxPfn, present!, pages), compression, (int)_level);
+            return PageCopy.Run(writer, source, pages, 0, pages.Bits, pipeline, _progress);
+        }
+
+        PagesCopied copied;
         if (arguments.Flatten)
         {
             using var stdout = openStandardOutput();
             using var flat = new FlattenedWriteStream(stdout, leaveOpen: true);
-            var outcome = collector.Write(flat, null, plan.Statistics);
+            copied = Copy(flat);
             flat.Finish();
             Report("the flattened dump was written to standard output");
-            return outcome;
         }
-
-        var path = arguments.Files[1];
-        using (var output = CreateDumpFile(path))
+        else
         {
-            var outcome = collector.Write(output, null, plan.Statistics);
+            var path = arguments.Files[1];
+            using var output = CreateDumpFile(path);
+            copied = Copy(output);
             Step("Copying data", step);
             output.FlushToDisk();
             Step("Syncing the dump file", step);
             Report($"The dumpfile is saved to {path}.");
-            return outcome;
         }
+
+        return new CollectOutcome(copied.PagesWritten, copied.ZeroPages, copied.PagesWritten, plan.Statistics);
     }
 
     /// <summary>
@@ -105,23 +134,24 @@ public sealed class CollectRunner(CollectArguments arguments, TextWriter message
     }
 
     /// <summary>
-    /// Opens VMCORE. An ELF file (/proc/vmcore) is read with pread(2) and its pages are mapped a
-    /// window at a time by the threads that compress them (<see cref="WindowMappedFile"/>: mapping
-    /// all of /proc/vmcore costs the capture kernel page tables in proportion to the crashed machine);
-    /// only pread when the kernel refuses mmap or --non-mmap asks for it, as makedumpfile does.
-    /// Other formats (re-filtering a dump file) are mapped whole.
+    /// Opens VMCORE as the collector reads it. An ELF file (/proc/vmcore) is read with pread(2) and its
+    /// pages are mapped a window at a time by the threads that compress them (<see cref="WindowMappedFile"/>:
+    /// mapping all of /proc/vmcore costs the capture kernel page tables in proportion to the crashed
+    /// machine); only pread when the kernel refuses mmap or <paramref name="nonMmap"/> (--non-mmap) asks
+    /// for it, as makedumpfile does. Other formats (re-filtering a dump file) are mapped whole.
     /// </summary>
-    private IKernelDump OpenInput(string path)
+    /// <param name="report">Told why an ELF file is not mapped, when it is not asked for.</param>
+    public static IKernelDump OpenInput(string path, bool nonMmap, Action<string> report)
     {
-        var mode = arguments.NonMmap ? FileReadMode.Read : FileReadMode.MapWindowsOrRead;
+        var mode = nonMmap ? FileReadMode.Read : FileReadMode.MapWindowsOrRead;
         if (OpenForReading(path, mode) is { } file)
         {
             if (DumpOpener.Probe(file) == DumpFormat.Elf)
             {
                 var elf = ElfVmcore.Open(file);
-                if (elf is { IsMemoryMapped: false, ReadReason: { } reason } && !arguments.NonMmap)
+                if (elf is { IsMemoryMapped: false, ReadReason: { } reason } && !nonMmap)
                 {
-                    Report($"{path}: {reason}");
+                    report($"{path}: {reason}");
                 }
 
                 return elf;
@@ -146,34 +176,10 @@ public sealed class CollectRunner(CollectArguments arguments, TextWriter message
         }
     }
 
-    private CollectOutcome WriteElf(IKernelDump dump, DumpFilterPlan plan, PfnBitmap kept)
-    {
-        var filtered = new FilteredMemory(dump.Memory, kept, arguments.DumpLevel.HasFlag(DumpLevel.Zero));
-
-        // Like makedumpfile -E, keep the vmcore's virtual addresses (direct map, kernel text map): drgn needs them.
-        var layout = KernelSession.For(dump).ElfVirtualLayout();
-        if (arguments.Flatten)
-        {
-            using var stdout = openStandardOutput();
-            using var flat = new FlattenedWriteStream(stdout, leaveOpen: true);
-            ElfWriter.Write(filtered, dump.Notes, flat, layout);
-            flat.Finish();
-        }
-        else
-        {
-            using var output = CreateDumpFile(arguments.Files[1]);
-            ElfWriter.Write(filtered, dump.Notes, output, layout);
-            output.FlushToDisk();
-            Report($"The dumpfile is saved to {arguments.Files[1]}.");
-        }
-
-        var count = kept.Count(0, kept.Bits);
-        return new CollectOutcome(count, 0, count, plan.Statistics);
-    }
-
     /// <summary>--split: every file gets an equal share of the kept pages, in PFN order (makedumpfile's split by pages).</summary>
-    private CollectOutcome WriteSplit(KdumpCollector collector, PfnBitmap kept, FilterStatistics statistics)
+    private CollectOutcome WriteSplit(DumpWriters writers, KdumpPages pages, PageSource source, PipelineOptions pipeline, FilterStatistics statistics)
     {
+        var kept = pages.Dumped;
         var outputs = arguments.Files.Skip(1).ToArray();
         var total = kept.Count(0, kept.Bits);
         long written = 0, zero = 0;
@@ -182,10 +188,14 @@ public sealed class CollectRunner(CollectArguments arguments, TextWriter message
         {
             var end = i == outputs.Length - 1 ? kept.Bits : PfnAfter(kept, start, (total - written) / (outputs.Length - i));
             using var output = CreateDumpFile(outputs[i]);
-            var part = collector.Write(output, (start, end), statistics);
+            using (var writer = writers.Kdump(output, pages, arguments.Compression, (int)_level, (start, end)))
+            {
+                var part = PageCopy.Run(writer, source, kept, start, end, pipeline, _progress);
+                written += part.PagesWritten;
+                zero += part.ZeroPages;
+            }
+
             output.FlushToDisk();
-            written += part.PagesWritten;
-            zero += part.ZeroPages;
             start = end;
         }
 
@@ -205,26 +215,8 @@ public sealed class CollectRunner(CollectArguments arguments, TextWriter message
         return Math.Min(pfn, kept.Bits);
     }
 
-    /// <summary>Creates the dump file 0600, writing back early (see <see cref="EarlyWritebackStream"/>).</summary>
-    private EarlyWritebackStream CreateDumpFile(string path)
-    {
-        var options = new FileStreamOptions
-        {
-            Mode = arguments.Force ? FileMode.Create : FileMode.CreateNew,
-            Access = FileAccess.ReadWrite,
-            Share = FileShare.Read,
-            BufferSize = 0,
-            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-        };
-        try
-        {
-            return new EarlyWritebackStream(new FileStream(path, options));
-        }
-        catch (IOException) when (!arguments.Force && File.Exists(path))
-        {
-            throw new NkdumpException($"{path}: file exists (use -f to overwrite)");
-        }
-    }
+    /// <summary>Creates a dump file (<see cref="DumpFile"/>), writing back early (see <see cref="EarlyWritebackStream"/>).</summary>
+    private EarlyWritebackStream CreateDumpFile(string path) => new(DumpFile.Create(path, arguments.Force));
 
     /// <summary>makedumpfile's report message: "STEP [name] : seconds", shown with message-level bit 16.</summary>
     private void Step(string name, System.Diagnostics.Stopwatch watch)
@@ -244,13 +236,4 @@ public sealed class CollectRunner(CollectArguments arguments, TextWriter message
             messages.WriteLine(line);
         }
     }
-
-    public static PageCompression ToPageCompression(CollectCompression compression) => compression switch
-    {
-        CollectCompression.Zlib => PageCompression.Zlib,
-        CollectCompression.Lzo => PageCompression.Lzo,
-        CollectCompression.Snappy => PageCompression.Snappy,
-        CollectCompression.Zstd => PageCompression.Zstd,
-        _ => PageCompression.None,
-    };
 }

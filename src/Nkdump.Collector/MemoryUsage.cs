@@ -20,7 +20,7 @@ public sealed record MemoryUsage(ulong Zero, ulong Cache, ulong CachePrivate, ul
         for (var pfn = kept.NextSet(0); pfn < kept.Bits; pfn = kept.NextSet(pfn + 1))
         {
             var isZero = memory.GetPageState(pfn) == PageState.Zero
-                || (memory.TryRead(pfn * (ulong)memory.PageSize, page, out _) && !page.AsSpan().ContainsAnyExcept((byte)0));
+                || (memory.TryRead(pfn * (ulong)memory.PageSize, page, out _) && Pipeline.ChunkEncoder.IsZero(page));
             if (isZero)
             {
                 zero++;

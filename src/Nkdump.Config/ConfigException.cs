@@ -1,12 +1,14 @@
+using Nkdump.Formats;
+
 namespace Nkdump.Config;
 
 /// <summary>
 /// A configuration a person must fix: a kdump.conf line or a crashkernel= expression that is wrong.
 /// The message already names the file, the line and the directive (or the position in an
-/// expression); the CLI prints it and exits 1. Nkdump.Config depends on nothing, so this is not an
-/// NkdumpException; command handlers catch it themselves.
+/// expression); the CLI prints it and exits 1. One of the <see cref="NkdumpException"/>s (one
+/// exception hierarchy); handlers that treat configuration errors apart still catch it first.
 /// </summary>
-public class ConfigException : Exception
+public class ConfigException : NkdumpException
 {
     public ConfigException(string message, string? file = null, int line = 0, string? directive = null)
         : base(Compose(message, file, line, directive))

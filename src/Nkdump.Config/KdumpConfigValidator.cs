@@ -1,3 +1,5 @@
+using Nkdump.Config.Collect;
+
 namespace Nkdump.Config;
 
 /// <summary>
@@ -70,10 +72,14 @@ internal static class KdumpConfigValidator
                     sshKey = RequireAbsolute(l, Error);
                     break;
                 case "core_collector":
-                    collector = CoreCollector.Parse(l.Value, l.Line);
-                    if (collector.DumpLevel == -1)
+                    try
                     {
-                        throw Error($"the dump level in '{l.Value}' is not a number 0-{DumpFilter.MaxLevel}");
+                        collector = CoreCollector.Parse(l.Value, l.Line);
+                    }
+                    catch (CollectUsageException e)
+                    {
+                        // What the capture would refuse (the same parser reads it there).
+                        throw Error($"'{l.Value}': {e.Message}");
                     }
 
                     break;

@@ -33,6 +33,19 @@ public class HostCommandTests : IDisposable
         Assert.Contains($"{path}:3: 'failure_action':", error);
     }
 
+    [Theory]
+    [InlineData("core_collector makedumpfile -l -d 31 --eppic x.c", "'--eppic' is not supported")]
+    [InlineData("core_collector makedumpfile -l --dump-dmesg", "--dump-dmesg does not collect a dump")]
+    public void ConfigCheckReportsCollectorOptionsTheCaptureWouldRefuse(string line, string message)
+    {
+        // The same parser reads core_collector here and in the capture kernel (CoreCollectorRun).
+        var path = WriteConfig($"path /var/crash\n{line}\n");
+        var (code, _, error) = CliRunner.Run("config", "check", "--config", path);
+        Assert.Equal(1, code);
+        Assert.Contains($"{path}:2: 'core_collector':", error);
+        Assert.Contains(message, error);
+    }
+
     [Fact]
     public void ConfigCheckWarnsAboutUnsupportedDirectives()
     {

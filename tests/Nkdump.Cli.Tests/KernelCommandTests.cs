@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Nkdump.Collector.Output;
 using Nkdump.Formats;
 using Nkdump.Formats.Codecs;
 using Nkdump.Formats.Notes;
@@ -171,7 +172,7 @@ public partial class KernelCommandTests : IDisposable
         var path = Path.Combine(_dir, "hole.kdump");
         using (var output = File.Create(path))
         {
-            DumpConversion.Convert(damaged, output, OutputFormat.Kdump, PageCompression.Lzo);
+            DumpConverter.Convert(damaged, output, OutputFormat.Kdump, PageCompression.Lzo);
         }
 
         var (code, output2, error) = CliRunner.Run("dmesg", path);

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Nkdump.Collector.Cli;
+using Nkdump.Config.Collect;
 using Nkdump.Formats;
 using Nkdump.Formats.Kdump;
 using Nkdump.Testing;

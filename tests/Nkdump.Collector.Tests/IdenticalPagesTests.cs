@@ -16,41 +16,7 @@ public sealed class IdenticalPagesTests
 {
     private const int PageSize = 4096;
 
-    /// <summary>Records what a kdump writer would get: stored pages at made-up offsets, and copies of them.</summary>
-    private sealed class CopyRecordingSink : IPageCopySink
-    {
-        private long _next = 1 << 20;
-
-        public List<string> Log { get; } = [];
-
-        public Dictionary<long, (PageEncoding Encoding, byte[] Bytes)> Stored { get; } = [];
-
-        public void WritePage(ulong pfn, PageEncoding encoding, ReadOnlySpan<byte> bytes) => WriteStoredPage(pfn, encoding, bytes);
-
-        public StoredPageLocation? WriteStoredPage(ulong pfn, PageEncoding encoding, ReadOnlySpan<byte> bytes)
-        {
-            Assert.NotEqual(PageEncoding.Duplicate, encoding);
-            if (encoding == PageEncoding.Zero)
-            {
-                Log.Add($"{pfn:x} zero");
-                return null;
-            }
-
-            var at = _next;
-            _next += bytes.Length;
-            Stored[at] = (encoding, bytes.ToArray());
-            Log.Add($"{pfn:x} {encoding} at {at} {Convert.ToHexString(bytes)}");
-            return new StoredPageLocation(at, (uint)bytes.Length, encoding == PageEncoding.Compressed ? 1u : 0u);
-        }
-
-        public void WriteCopy(ulong pfn, StoredPageLocation earlier)
-        {
-            Assert.True(Stored.ContainsKey(earlier.Offset), $"pfn {pfn:x} points at {earlier.Offset}, where nothing was stored");
-            Log.Add($"{pfn:x} copy of {earlier.Offset}");
-        }
-    }
-
-    private static CopyRecordingSink Run(IReadOnlyList<byte[]> pages, PageCompression compression, int workers, int chunkPages, bool once = true)
+    private static RecordingWriter Run(IReadOnlyList<byte[]> pages, PageCompression compression, int workers, int chunkPages, bool once = true, bool storesCopies = true)
     {
         var memory = new SyntheticMemory((ulong)pages.Count);
         for (var i = 0; i < pages.Count; i++)
@@ -58,19 +24,19 @@ public sealed class IdenticalPagesTests
             memory.Add((ulong)i, pages[i]);
         }
 
-        var sink = new CopyRecordingSink();
-        var options = new PipelineOptions(PageSize, compression, DetectZeroPages: true, workers, ChunkPages: chunkPages, StoreIdenticalPagesOnce: once);
-        using (var encoder = new ParallelPageEncoder(options, sink, new SharedPageSource(new SharedSyntheticMemory(memory), "shared")))
+        var writer = new RecordingWriter(compression, storesCopies);
+        var options = new PipelineOptions(DetectZeroPages: true, workers, ChunkPages: chunkPages, StoreIdenticalPagesOnce: once);
+        using (var pipeline = new PagePipeline(writer, new PageSource(new SharedSyntheticMemory(memory), "shared"), options))
         {
             for (var i = 0; i < pages.Count; i++)
             {
-                encoder.Enqueue((ulong)i);
+                pipeline.Add((ulong)i);
             }
 
-            encoder.Complete();
+            pipeline.Complete();
         }
 
-        return sink;
+        return writer;
     }
 
     /// <summary>A page of one of a few patterns (so most repeat), or zeros, or random bytes.</summary>
@@ -159,5 +125,17 @@ public sealed class IdenticalPagesTests
             Assert.DoesNotContain(once.Log, l => l.Contains("copy of"));
             Assert.Equal(plain.Log, once.Log);
         }
+    }
+
+    [Fact]
+    public void AWriterThatCannotPointAtEarlierPagesGetsEveryPageStored()
+    {
+        // An ELF writer stores every page's bytes: the pipeline then neither hashes nor hands over copies.
+        var random = new Random(13);
+        var pages = Enumerable.Range(0, 100).Select(i => Page(random, (i % 3) + 1)).ToList();
+        var elfLike = Run(pages, PageCompression.None, workers: 2, chunkPages: 16, storesCopies: false);
+        Assert.DoesNotContain(elfLike.Log, l => l.Contains("copy of"));
+        Assert.Equal(Run(pages, PageCompression.None, workers: 2, chunkPages: 16, once: false).Log, elfLike.Log);
+        Assert.Contains(Run(pages, PageCompression.None, workers: 2, chunkPages: 16).Log, l => l.Contains("copy of"));
     }
 }

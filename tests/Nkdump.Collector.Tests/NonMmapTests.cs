@@ -1,4 +1,4 @@
-using Nkdump.Collector.Cli;
+using Nkdump.Config.Collect;
 using Nkdump.Testing;
 using Nkdump.Testing.Builders;
 

@@ -1,6 +1,6 @@
-using Nkdump.Collector.Cli;
 using Nkdump.Collector.Debuginfo;
 using Nkdump.Collector.Filtering;
+using Nkdump.Config.Collect;
 using Nkdump.Formats;
 using Nkdump.Kernel;
 using Nkdump.Kernel.Printk;

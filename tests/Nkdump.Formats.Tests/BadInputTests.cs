@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using Nkdump.Collector.Output;
 using Nkdump.Formats;
 using Nkdump.Formats.Codecs;
 using Nkdump.Formats.Flattened;
@@ -23,7 +24,7 @@ public sealed class BadInputTests : IDisposable
         var path = _dir.File("good");
         using (var output = new FileStream(path, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 0))
         {
-            DumpConversion.Convert(new SyntheticDump(memory), output, OutputFormat.Kdump, PageCompression.Zlib);
+            DumpConverter.Convert(new SyntheticDump(memory), output, OutputFormat.Kdump, PageCompression.Zlib);
         }
 
         _good = File.ReadAllBytes(path);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Nkdump.Collector.Output;
 using Nkdump.Formats;
 using Nkdump.Formats.Codecs;
 using Nkdump.Formats.Writing;
@@ -29,7 +30,7 @@ public sealed class ConvertedFixtures : IDisposable
         var path = Path.Combine(Directory, key);
         using var input = DumpOpener.Open(source);
         using var output = new FileStream(path, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 0);
-        DumpConversion.Convert(input, output, format, compression);
+        DumpConverter.Convert(input, output, format, compression);
         return path;
     }
 

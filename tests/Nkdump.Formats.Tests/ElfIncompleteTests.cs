@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using Nkdump.Collector.Output;
+using Nkdump.Collector.Pipeline;
 using Nkdump.Formats.Elf;
 using Nkdump.Formats.Writing;
 using Nkdump.Testing.Builders;
@@ -80,11 +82,11 @@ public sealed class ElfIncompleteTests
     {
         var memory = Memory();
         using var seekable = new MemoryStream();
-        ElfWriter.Write(memory, [], seekable);
+        WriteElf(memory, seekable);
         Assert.Equal(0u, BinaryPrimitives.ReadUInt32LittleEndian(seekable.ToArray().AsSpan(EFlags)));
 
         using var pipe = new ForwardOnlyStream();
-        ElfWriter.Write(memory, [], pipe);
+        WriteElf(memory, pipe);
         Assert.Equal(seekable.ToArray(), pipe.Inner.ToArray());
     }
 
@@ -94,7 +96,7 @@ public sealed class ElfIncompleteTests
         using var dir = new TempDirectory();
         var memory = Memory();
         using var full = new FullDiskStream(limit: 0x1000 + (5 * 0x1000) + 0x800);
-        var e = Assert.Throws<IOException>(() => ElfWriter.Write(memory, [], full));
+        var e = Assert.Throws<IOException>(() => WriteElf(memory, full));
         Assert.Contains("No space left", e.Message);
 
         using var dump = Assert.IsType<ElfVmcore>(DumpOpener.Open(dir.Write("core", full.ToArray())));
@@ -110,6 +112,22 @@ public sealed class ElfIncompleteTests
         {
             Assert.Equal(PageState.Incomplete, dump.Memory.GetPageState(pfn));
         }
+    }
+
+    /// <summary>Every page of <paramref name="memory"/> as an ELF core without notes, through the collector's pipeline.</summary>
+    private static void WriteElf(SyntheticMemory memory, Stream output)
+    {
+        var held = new PfnBitmap(memory.MaxPfn);
+        foreach (var range in memory.Ranges)
+        {
+            for (var pfn = range.StartPfn; pfn < range.EndPfn; pfn++)
+            {
+                held[pfn] = memory.GetPageState(pfn) is PageState.Present or PageState.Zero;
+            }
+        }
+
+        using var writer = new ElfWriter(output, new ElfWriterOptions { Ranges = memory.Ranges, Held = held });
+        PageCopy.Run(writer, new PageSource(memory, "synthetic"), held, 0, held.Bits, new PipelineOptions(DetectZeroPages: false, Workers: 1), progress: null);
     }
 
     private static SyntheticMemory Memory()

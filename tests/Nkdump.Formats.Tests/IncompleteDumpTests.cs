@@ -1,3 +1,4 @@
+using Nkdump.Collector.Output;
 using Nkdump.Formats;
 using Nkdump.Formats.Codecs;
 using Nkdump.Formats.Kdump;
@@ -21,7 +22,7 @@ public sealed class IncompleteDumpTests
         var path = dir.File("vmcore-incomplete");
         using (var disk = new FullDiskStream(new FileStream(path, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 0), diskSize))
         {
-            Assert.Throws<IOException>(() => DumpConversion.Convert(new SyntheticDump(memory), disk, OutputFormat.Kdump, compression));
+            Assert.Throws<IOException>(() => DumpConverter.Convert(new SyntheticDump(memory), disk, OutputFormat.Kdump, compression));
         }
 
         using var dump = (KdumpDump)DumpOpener.Open(path);

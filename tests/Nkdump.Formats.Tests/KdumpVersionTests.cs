@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using Nkdump.Collector.Output;
 using Nkdump.Formats;
 using Nkdump.Formats.Codecs;
 using Nkdump.Formats.Kdump;
@@ -21,7 +22,7 @@ public sealed class KdumpVersionTests : IDisposable
         var path = _dir.File("v6");
         using (var output = new FileStream(path, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 0))
         {
-            DumpConversion.Convert(_source, output, OutputFormat.Kdump, PageCompression.Snappy);
+            DumpConverter.Convert(_source, output, OutputFormat.Kdump, PageCompression.Snappy);
         }
 
         _written = File.ReadAllBytes(path);

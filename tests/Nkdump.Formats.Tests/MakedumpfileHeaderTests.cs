@@ -1,3 +1,4 @@
+using Nkdump.Collector.Output;
 using Nkdump.Formats;
 using Nkdump.Formats.Codecs;
 using Nkdump.Formats.Kdump;

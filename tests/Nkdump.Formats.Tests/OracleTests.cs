@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using Nkdump.Collector.Output;
 using Nkdump.Formats;
 using Nkdump.Formats.Codecs;
 using Nkdump.Formats.Kdump;

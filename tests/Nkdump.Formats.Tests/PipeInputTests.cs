@@ -1,3 +1,4 @@
+using Nkdump.Collector.Output;
 using Nkdump.Formats;
 using Nkdump.Formats.Codecs;
 using Nkdump.Formats.Writing;
@@ -20,7 +21,7 @@ public sealed class PipeInputTests
         var file = dir.File("dump");
         using (var output = new FileStream(file, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 0))
         {
-            DumpConversion.Convert(source, output, written, written == OutputFormat.Elf ? PageCompression.None : PageCompression.Zstd);
+            DumpConverter.Convert(source, output, written, written == OutputFormat.Elf ? PageCompression.None : PageCompression.Zstd);
         }
 
         var fifo = dir.File("fifo");

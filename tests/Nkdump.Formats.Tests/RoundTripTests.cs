@@ -1,3 +1,5 @@
+using Nkdump.Collector.Output;
+using Nkdump.Collector.Pipeline;
 using Nkdump.Formats;
 using Nkdump.Formats.Codecs;
 using Nkdump.Formats.Flattened;
@@ -37,7 +39,7 @@ public sealed class RoundTripTests
         var path = dir.File("dump");
         using (var output = new FileStream(path, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 0))
         {
-            DumpConversion.Convert(source, output, OutputFormat.Kdump, compression);
+            DumpConverter.Convert(source, output, OutputFormat.Kdump, compression);
         }
 
         using var dump = (KdumpDump)DumpOpener.Open(path);
@@ -94,14 +96,8 @@ public sealed class RoundTripTests
                 Notes = source.Notes,
                 SplitRange = (bounds[part], bounds[part + 1]),
             });
-            var page = new byte[4096];
-            for (var pfn = dumped.NextSet(bounds[part]); pfn < bounds[part + 1]; pfn = dumped.NextSet(pfn + 1))
-            {
-                Assert.True(memory.TryRead(pfn * 4096, page, out _));
-                writer.WritePage(pfn, page);
-            }
-
-            writer.Complete();
+            var copied = PageCopy.Run(writer, new PageSource(memory, "synthetic"), dumped, bounds[part], bounds[part + 1], new PipelineOptions(DetectZeroPages: true, Workers: 2, ChunkPages: 64), progress: null);
+            Assert.Equal(dumped.Count(bounds[part], bounds[part + 1]), copied.PagesWritten);
         }
 
         paths.Reverse();
@@ -125,7 +121,7 @@ public sealed class RoundTripTests
         var flatPath = dir.File("flat");
         using (var pipe = new NonSeekableStream(File.Create(flatPath)))
         {
-            DumpConversion.Convert(source, pipe, OutputFormat.Flat, compression);
+            DumpConverter.Convert(source, pipe, OutputFormat.Flat, compression);
         }
 
         Assert.Equal(DumpFormat.Flattened, DumpOpener.Probe(flatPath));
@@ -139,7 +135,7 @@ public sealed class RoundTripTests
         var normal = dir.File("normal");
         using (var output = new FileStream(normal, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 0))
         {
-            DumpConversion.Convert(source, output, OutputFormat.Kdump, compression);
+            DumpConverter.Convert(source, output, OutputFormat.Kdump, compression);
         }
 
         FlattenedReader.Reassemble(flatPath, dir.File("reassembled"));
@@ -157,7 +153,7 @@ public sealed class RoundTripTests
         using (var file = File.Create(path))
         using (var output = viaPipe ? (Stream)new NonSeekableStream(file) : file)
         {
-            DumpConversion.Convert(source, output, OutputFormat.Elf, PageCompression.None);
+            DumpConverter.Convert(source, output, OutputFormat.Elf, PageCompression.None);
         }
 
         using var dump = DumpOpener.Open(path);
@@ -192,13 +188,13 @@ public sealed class RoundTripTests
         var b = dir.File("b");
         using (var output = new FileStream(a, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 0))
         {
-            DumpConversion.Convert(source, output, OutputFormat.Kdump, first);
+            DumpConverter.Convert(source, output, OutputFormat.Kdump, first);
         }
 
         using (var input = DumpOpener.Open(a))
         using (var output = new FileStream(b, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 0))
         {
-            DumpConversion.Convert(input, output, OutputFormat.Kdump, second);
+            DumpConverter.Convert(input, output, OutputFormat.Kdump, second);
         }
 
         using var result = (KdumpDump)DumpOpener.Open(b);
@@ -223,10 +219,12 @@ public sealed class RoundTripTests
         dumped[20] = true;
         using var output = new MemoryStream();
         using var writer = new KdumpWriter(output, new KdumpWriterOptions { Compression = PageCompression.Zlib, MaxMapnr = 2000, Present = dumped, Dumped = dumped });
-        Assert.Throws<InvalidOperationException>(() => writer.WritePage(20, new byte[4096]));
-        writer.WritePage(10, new byte[4096]);
+        Assert.Throws<InvalidOperationException>(() => writer.WritePage(20, PageEncoding.Zero, []));
+        writer.WritePage(10, PageEncoding.Zero, []);
         Assert.Throws<InvalidOperationException>(() => writer.Complete());
-        Assert.Throws<InvalidOperationException>(() => writer.WritePage(11, new byte[4096]));
+        Assert.Throws<InvalidOperationException>(() => writer.WritePage(11, PageEncoding.Zero, []));
+        Assert.Throws<ArgumentException>(() => writer.WritePage(20, PageEncoding.Raw, new byte[100]));
+        Assert.Throws<ArgumentException>(() => writer.WritePage(20, PageEncoding.Zero, new byte[4096]));
     }
 
     [Fact]
@@ -241,7 +239,7 @@ public sealed class RoundTripTests
         using var output = new MemoryStream();
         using (var writer = new KdumpWriter(output, new KdumpWriterOptions { Compression = PageCompression.Lzo, MaxMapnr = 100, Present = dumped, Dumped = dumped }))
         {
-            var stored = writer.WriteStored(10, page, compressed: false);
+            var stored = writer.WritePage(10, PageEncoding.Raw, page)!.Value;
             Assert.Throws<ArgumentException>(() => writer.WriteCopy(20, stored with { Offset = stored.Offset + 4096 }));
             Assert.Throws<ArgumentException>(() => writer.WriteCopy(20, stored with { Offset = writer.DataOffset }));
             writer.WriteCopy(20, stored);
@@ -297,23 +295,17 @@ public sealed class RoundTripTests
             using var output = new MemoryStream();
             using (var writer = new KdumpWriter(output, new KdumpWriterOptions { Compression = PageCompression.Lzo, MaxMapnr = dumped.Bits, Present = dumped, Dumped = dumped }))
             {
+                var encodings = Enumerable.Range(0, pages).Select(i => lengths[i] == 0 ? PageEncoding.Zero : compressed[i] ? PageEncoding.Compressed : PageEncoding.Raw).ToArray();
                 if (asRun)
                 {
-                    writer.WriteStoredRun(pfns, lengths, compressed, stored.SelectMany(b => b).ToArray());
+                    writer.WritePages(pfns, encodings, lengths, stored.SelectMany(b => b).ToArray());
                     Assert.Equal(pages < 10, stored.Sum(b => b.Length) < writer.DirectRunBytes);
                 }
                 else
                 {
                     for (var i = 0; i < pages; i++)
                     {
-                        if (lengths[i] == 0)
-                        {
-                            writer.WriteZeroPage(pfns[i]);
-                        }
-                        else
-                        {
-                            writer.WriteStored(pfns[i], stored[i], compressed[i]);
-                        }
+                        writer.WritePage(pfns[i], encodings[i], stored[i]);
                     }
                 }
 
@@ -344,8 +336,9 @@ public sealed class RoundTripTests
         dumped.SetRange(0, 2);
         using var output = new MemoryStream();
         using var writer = new KdumpWriter(output, new KdumpWriterOptions { Compression = PageCompression.Lzo, MaxMapnr = 10, Present = dumped, Dumped = dumped });
-        Assert.Throws<ArgumentException>(() => writer.WriteStoredRun([0, 1], [4096, 4096], [false, false], new byte[4096]));
-        Assert.Throws<ArgumentException>(() => writer.WriteStoredRun([0, 1], [4096, 100], [false, false], new byte[4196]));
+        Assert.Throws<ArgumentException>(() => writer.WritePages([0, 1], [PageEncoding.Raw, PageEncoding.Raw], [4096, 4096], new byte[4096]));
+        Assert.Throws<ArgumentException>(() => writer.WritePages([0, 1], [PageEncoding.Raw, PageEncoding.Raw], [4096, 100], new byte[4196]));
+        Assert.Throws<ArgumentException>(() => writer.WritePages([0, 1], [PageEncoding.Raw], [4096, 4096], new byte[8192]));
         Assert.Equal(0, writer.PagesWritten);
     }
 

@@ -1,10 +1,10 @@
 using Nkdump.Collector;
-using Nkdump.Collector.Cli;
+using Nkdump.Collector.Output;
+using Nkdump.Config.Collect;
 using Nkdump.Formats;
 using Nkdump.Formats.Flattened;
 using Nkdump.Formats.IO;
 using Nkdump.Formats.Kdump;
-using Nkdump.Formats.Writing;
 using Nkdump.Kernel;
 using Nkdump.Kernel.Printk;
 
@@ -43,7 +43,9 @@ internal static class CollectorCommands
         --non-mmap            read VMCORE with read() instead of mmap() (which is also the
                               fallback when the kernel refuses to map it)
       Refused (named in the error): -b -D -e -g -L -X and makedumpfile's Xen, eppic and
-      config options. Exit status: 0 done, 1 failed (a partial dump stays marked incomplete), 2 usage.
+      config options. Dump files (and --dump-dmesg's LOGFILE) are created mode 0600, never
+      through a symbolic link. Exit status: 0 done, 1 failed (a partial dump stays marked
+      incomplete), 2 usage.
       """;
 
     public static IReadOnlyList<Command> All { get; } =
@@ -79,7 +81,7 @@ internal static class CollectorCommands
                 return ExitCodes.Success;
             case CollectMode.Rearrange:
                 using (var stdin = ctx.OpenStandardInput())
-                using (var output = PrivateFile.Create(arguments.Files[0], overwrite: arguments.Force))
+                using (var output = DumpFile.Create(arguments.Files[0], arguments.Force, bufferSize: 1 << 16))
                 {
                     FlattenedReader.Reassemble(stdin, output, "standard input");
                 }
@@ -110,14 +112,14 @@ internal static class CollectorCommands
         }
     }
 
+    /// <summary>--reassemble: the parts of a split set joined into one file in their compression (a conversion: stored pages are copied).</summary>
     private static int Reassemble(CollectArguments arguments)
     {
         var parts = arguments.Files.Take(arguments.Files.Count - 1).ToArray();
         using var dump = DumpOpener.Open(parts);
         var compression = dump is KdumpDump kdump ? kdump.Header.Compression : Formats.Codecs.PageCompression.None;
-        using var output = File.Open(arguments.Files[^1], arguments.Force ? FileMode.Create : FileMode.CreateNew, FileAccess.ReadWrite);
-        var kernel = KernelSession.For(dump);
-        DumpConverter.Convert(dump, output, OutputFormat.Kdump, compression, kernel.KdumpHeaderFacts(), kernel.ElfVirtualLayout());
+        using var output = DumpFile.Create(arguments.Files[^1], arguments.Force);
+        DumpConverter.Convert(dump, output, OutputFormat.Kdump, compression, arguments.Threads ?? 0);
         return ExitCodes.Success;
     }
 
@@ -126,7 +128,14 @@ internal static class CollectorCommands
         using var dump = DumpOpener.Open(arguments.Files[0]);
         var kernel = KernelContext.Open(dump.Memory, CollectRunner.KernelFacts(arguments, dump) ?? dump.VmcoreInfo);
         var log = KernelLogReader.Read(kernel);
-        File.WriteAllText(arguments.Files[1], DmesgTextFormatter.Format(log.Records, caller: false));
+
+        // The log holds kernel addresses and whatever the kernel printed: private, like the dump.
+        using (var file = DumpFile.Create(arguments.Files[1], arguments.Force, bufferSize: 1 << 16))
+        using (var text = new StreamWriter(file, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false)))
+        {
+            text.Write(DmesgTextFormatter.Format(log.Records, caller: false));
+        }
+
         foreach (var problem in log.Problems)
         {
             ctx.Error.WriteLine($"nkdump collect: {problem}");

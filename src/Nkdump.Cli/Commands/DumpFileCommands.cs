@@ -1,11 +1,10 @@
 using System.Text.Json;
+using Nkdump.Collector.Output;
 using Nkdump.Formats;
 using Nkdump.Formats.Codecs;
 using Nkdump.Formats.Flattened;
 using Nkdump.Formats.Info;
 using Nkdump.Formats.IO;
-using Nkdump.Formats.Writing;
-using Nkdump.Kernel;
 
 namespace Nkdump.Cli.Commands;
 
@@ -30,24 +29,27 @@ internal static class DumpFileCommands
         new Command(
             "convert",
             "rewrite a dump in another format or compression, page contents preserved",
-            "convert IN [IN...] OUT [--format kdump|elf|flat] [--compress zlib|lzo|snappy|zstd|none]",
+            "convert IN [IN...] OUT [--format kdump|elf|flat] [--compress zlib|lzo|snappy|zstd|none] [--force]",
             """
               --format F     kdump (default), elf, or flat (makedumpfile -F, for pipes)
               --compress C   page compression for kdump and flat: zlib (default), lzo, snappy,
                              zstd or none
+              -f, --force    replace OUT if it exists (otherwise refuse)
 
             Every page IN holds is written with the same bytes; excluded pages stay excluded.
             OUT may be '-' (standard output) with --format flat or elf. Several INs are the
-            parts of a --split set.
+            parts of a --split set. OUT is created mode 0600 and never through a symbolic link.
             """,
             Convert),
         new Command(
             "reassemble",
             "turn a flattened dump (makedumpfile -F) into a normal file, like makedumpfile -R",
-            "reassemble [IN|-] OUT",
+            "reassemble [IN|-] OUT [--force]",
             """
+              -f, --force    replace OUT if it exists (otherwise refuse, as makedumpfile -R does)
+
             Reads IN (or standard input when IN is '-' or absent) and writes OUT, which must be
-            a regular file.
+            a regular file, created mode 0600 and never through a symbolic link.
             """,
             Reassemble),
     ];
@@ -80,7 +82,7 @@ internal static class DumpFileCommands
 
     private static int Convert(CommandContext ctx, string[] args)
     {
-        var parsed = new OptionParser().Value("--format", "--compress").Parse(args);
+        var parsed = new OptionParser().Value("--format", "--compress").Flag("--force", "-f").Parse(args);
         if (parsed.Positionals.Count < 2)
         {
             throw new UsageException("expected an input dump and an output file");
@@ -112,14 +114,13 @@ internal static class DumpFileCommands
         }
 
         using var dump = DumpOpener.Open(inputs);
-        var kernel = KernelSession.For(dump);
         ConvertResult result;
         var report = ctx.Out;
         if (output == "-")
         {
             report = ctx.Error;
             using var stdout = ctx.OpenStandardOutput();
-            result = DumpConverter.Convert(dump, stdout, format, compression, kernel.KdumpHeaderFacts(), kernel.ElfVirtualLayout());
+            result = DumpConverter.Convert(dump, stdout, format, compression);
         }
         else
         {
@@ -128,10 +129,11 @@ internal static class DumpFileCommands
                 throw new NkdumpException($"{output}: the output would overwrite an input");
             }
 
+            // Created first, outside the try: a file that was there and is refused must not be deleted.
+            using var stream = DumpFile.Create(output, Forced(parsed));
             try
             {
-                using var stream = PrivateFile.Create(output, bufferSize: 0);
-                result = DumpConverter.Convert(dump, stream, format, compression, kernel.KdumpHeaderFacts(), kernel.ElfVirtualLayout());
+                result = DumpConverter.Convert(dump, stream, format, compression);
             }
             catch
             {
@@ -152,7 +154,7 @@ internal static class DumpFileCommands
 
     private static int Reassemble(CommandContext ctx, string[] args)
     {
-        var parsed = new OptionParser().Parse(args);
+        var parsed = new OptionParser().Flag("--force", "-f").Parse(args);
         parsed.ExpectPositionals(1, 2, "[IN|-] OUT");
         var input = parsed.Positionals.Count == 2 ? parsed.Positionals[0] : "-";
         var output = parsed.Positionals[^1];
@@ -163,20 +165,24 @@ internal static class DumpFileCommands
 
         using var source = input == "-" ? ctx.OpenStandardInput() : OpenInput(input);
         long length;
-        try
+        using (var target = DumpFile.Create(output, Forced(parsed), bufferSize: 1 << 16))
         {
-            using var target = PrivateFile.Create(output);
-            length = FlattenedReader.Reassemble(source, target, input == "-" ? "<stdin>" : input);
-        }
-        catch
-        {
-            File.Delete(output);
-            throw;
+            try
+            {
+                length = FlattenedReader.Reassemble(source, target, input == "-" ? "<stdin>" : input);
+            }
+            catch
+            {
+                File.Delete(output);
+                throw;
+            }
         }
 
         ctx.Out.WriteLine($"{output}: reassembled {length} bytes");
         return ExitCodes.Success;
     }
+
+    private static bool Forced(ParsedArguments parsed) => parsed.Has("--force") || parsed.Has("-f");
 
     private static FileStream OpenInput(string path)
     {

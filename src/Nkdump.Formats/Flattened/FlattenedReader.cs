@@ -92,11 +92,14 @@ public static class FlattenedReader
         }
     }
 
-    /// <summary>Reassembles the file at <paramref name="inputPath"/> into <paramref name="outputPath"/>.</summary>
-    public static long Reassemble(string inputPath, string outputPath)
+    /// <summary>
+    /// Reassembles the file at <paramref name="inputPath"/> into <paramref name="outputPath"/>, a new
+    /// file (<see cref="DumpFile"/>; an existing one is replaced only with <paramref name="overwrite"/>).
+    /// </summary>
+    public static long Reassemble(string inputPath, string outputPath, bool overwrite = false)
     {
         using var input = new FileStream(inputPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-        using var output = PrivateFile.Create(outputPath);
+        using var output = DumpFile.Create(outputPath, overwrite, bufferSize: 1 << 16);
         return Reassemble(input, output, inputPath);
     }
 
@@ -129,7 +132,7 @@ public static class FlattenedReader
         var temporary = TemporaryPath();
         try
         {
-            using (var output = PrivateFile.Create(temporary))
+            using (var output = DumpFile.Create(temporary, overwrite: false, bufferSize: 1 << 16))
             {
                 var whole = new PrefixedStream(head, input);
                 if (format == DumpFormat.Flattened)

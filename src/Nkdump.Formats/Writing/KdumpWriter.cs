@@ -10,15 +10,14 @@ namespace Nkdump.Formats.Writing;
 /// sub-header with the notes copy, both bitmaps, the page descriptor table, the shared zero page,
 /// then page data in PFN order.
 /// <para>
-/// Pages arrive in PFN order, either raw (<see cref="WritePage"/>, compressed here) or already
-/// compressed by a parallel collector's workers (<see cref="WriteStored"/>). The header is written
-/// first with the INCOMPLETE flag and the descriptor table is pre-allocated with zeros, so when a
+/// Pages arrive in PFN order, already encoded by the collector's pipeline (<see cref="IDumpWriter"/>).
+/// The header is written first with the INCOMPLETE flag and the descriptor table is pre-allocated with zeros, so when a
 /// write fails mid-dump (a full disk) the descriptors already handed in can still be written over
 /// allocated space, and the file stays readable up to where its data stops. <see cref="Complete"/>
 /// clears the flag. Page data is buffered here (1 MiB writes), so give it an unbuffered stream.
 /// </para>
 /// </summary>
-public sealed class KdumpWriter : IDisposable
+public sealed class KdumpWriter : IDumpWriter
 {
     private const int DescriptorBatch = 4096;
 
@@ -27,16 +26,12 @@ public sealed class KdumpWriter : IDisposable
     private readonly KdumpHeader _header;
     private readonly int _pageSize;
     private readonly byte[] _descriptors = new byte[DescriptorBatch * KdumpLayout.DescriptorSize];
-    private readonly ulong _startPfn;
-    private readonly ulong _endPfn;
-    private IPageCompressor? _compressor;
-    private byte[]? _compressed;
+    private readonly PageSetCursor _pages;
     private long _batchFirstIndex;
     private int _batchCount;
     private readonly byte[] _dataBuffer = new byte[1 << 20];
     private int _dataBuffered;
     private long _dataPosition;
-    private ulong _nextPfn;
     private bool _failed;
     private bool _completed;
 
@@ -50,22 +45,23 @@ public sealed class KdumpWriter : IDisposable
         _output = output;
         _options = options;
         _pageSize = options.PageSize;
-        _startPfn = options.SplitRange?.StartPfn ?? 0;
-        _endPfn = options.SplitRange?.EndPfn ?? options.MaxMapnr;
-        if (options.Present.Bits < options.MaxMapnr || options.Dumped.Bits < options.MaxMapnr || _startPfn > _endPfn || _endPfn > options.MaxMapnr)
+        var startPfn = options.SplitRange?.StartPfn ?? 0;
+        var endPfn = options.SplitRange?.EndPfn ?? options.MaxMapnr;
+        if (options.Present.Bits < options.MaxMapnr || options.Dumped.Bits < options.MaxMapnr || startPfn > endPfn || endPfn > options.MaxMapnr)
         {
             throw new ArgumentException("the bitmaps must cover max_mapnr and the split range must lie inside it", nameof(options));
         }
+
+        _pages = new PageSetCursor(options.Dumped, startPfn, endPfn);
 
         long bs = _pageSize;
         var notes = EncodeNotes(options.Notes, out var vmcoreinfoOffset, out var vmcoreinfoSize);
         var subHeaderBlocks = (int)((KdumpLayout.SubHeaderLength + notes.Length + bs - 1) / bs);
         var bitmapBytes = (long)((options.MaxMapnr + (ulong)(8 * bs) - 1) / (ulong)(8 * bs)) * bs;
-        DescriptorCount = options.Dumped.Count(_startPfn, _endPfn);
+        DescriptorCount = _pages.Count;
         DescriptorTableOffset = (1 + subHeaderBlocks) * bs + (2 * bitmapBytes);
         DataOffset = DescriptorTableOffset + (DescriptorCount * KdumpLayout.DescriptorSize);
         _dataPosition = DataOffset + bs;
-        _nextPfn = options.Dumped.NextSet(_startPfn);
         _header = new KdumpHeader
         {
             HeaderVersion = KdumpLayout.CurrentHeaderVersion,
@@ -80,10 +76,10 @@ public sealed class KdumpWriter : IDisposable
             PhysBase = options.PhysBase,
             DumpLevel = options.DumpLevel,
             Split = options.SplitRange is null ? 0 : 1,
-            StartPfn32 = _startPfn,
-            EndPfn32 = options.SplitRange is null ? 0 : _endPfn,
-            StartPfn64 = _startPfn,
-            EndPfn64 = options.SplitRange is null ? 0 : _endPfn,
+            StartPfn32 = startPfn,
+            EndPfn32 = options.SplitRange is null ? 0 : endPfn,
+            StartPfn64 = startPfn,
+            EndPfn64 = options.SplitRange is null ? 0 : endPfn,
             OffsetNote = notes.Length == 0 ? 0 : bs + KdumpLayout.SubHeaderLength,
             SizeNote = (ulong)notes.Length,
             OffsetVmcoreinfo = vmcoreinfoOffset < 0 ? 0 : bs + KdumpLayout.SubHeaderLength + vmcoreinfoOffset,
@@ -105,100 +101,58 @@ public sealed class KdumpWriter : IDisposable
     public long PagesWritten { get; private set; }
 
     /// <summary>The next PFN the writer expects, or past the range when every page is in.</summary>
-    public ulong NextPfn => _nextPfn;
+    public ulong NextPfn => _pages.Next;
 
-    /// <summary>Compresses (if that shrinks it) and writes the page of <paramref name="pfn"/>; an all-zero page becomes the shared zero page.</summary>
-    public void WritePage(ulong pfn, ReadOnlySpan<byte> page)
+    public int PageSize => _pageSize;
+
+    public PageCompression Compression => _options.Compression;
+
+    long IDumpWriter.PageCount => DescriptorCount;
+
+    /// <summary>A descriptor can point at any page's bytes: identical pages are stored once.</summary>
+    public bool StoresCopies => true;
+
+    /// <summary>Stores one page; returns where its bytes went (null for a zero page), for later identical pages (<see cref="WriteCopy"/>).</summary>
+    public StoredPageLocation? WritePage(ulong pfn, PageEncoding encoding, ReadOnlySpan<byte> bytes)
     {
-        if (page.Length != _pageSize)
-        {
-            throw new ArgumentException($"a page is {_pageSize} bytes", nameof(page));
-        }
-
-        if (page.IndexOfAnyExcept((byte)0) < 0)
+        EncodedPages.Check(encoding, bytes.Length, _pageSize, _options.Compression);
+        if (encoding == PageEncoding.Zero)
         {
             WriteZeroPage(pfn);
-            return;
+            return null;
         }
 
-        if (_options.Compression != PageCompression.None)
-        {
-            _compressor ??= PageCodecs.CreateCompressor(_options.Compression, _pageSize);
-            _compressed ??= new byte[_pageSize];
-            if (_compressor.TryCompress(page, _compressed.AsSpan(0, _pageSize - 1), out var written))
-            {
-                WriteStored(pfn, _compressed.AsSpan(0, written), compressed: true);
-                return;
-            }
-        }
-
-        WriteStored(pfn, page, compressed: false);
-    }
-
-    /// <summary>
-    /// Writes a page a worker already prepared: <paramref name="compressed"/> bytes in the file's
-    /// compression, or the raw page (exactly one page long) when it did not shrink. Returns where
-    /// the bytes went, for later identical pages (<see cref="WriteCopy"/>).
-    /// </summary>
-    public StoredPageLocation WriteStored(ulong pfn, ReadOnlySpan<byte> stored, bool compressed)
-    {
-        CheckStored(stored.Length, compressed, allowZero: false);
         Accept(pfn);
-        var flags = compressed ? KdumpHeader.StatusFlag(_options.Compression) : 0;
-        if (_dataBuffered + stored.Length > _dataBuffer.Length)
+        var flags = encoding == PageEncoding.Compressed ? KdumpHeader.StatusFlag(_options.Compression) : 0;
+        if (_dataBuffered + bytes.Length > _dataBuffer.Length)
         {
             FlushData();
         }
 
         var offset = _dataPosition + _dataBuffered;
-        stored.CopyTo(_dataBuffer.AsSpan(_dataBuffered));
-        _dataBuffered += stored.Length;
-        AddDescriptor(offset, (uint)stored.Length, flags);
-        return new StoredPageLocation(offset, (uint)stored.Length, flags);
+        bytes.CopyTo(_dataBuffer.AsSpan(_dataBuffered));
+        _dataBuffered += bytes.Length;
+        AddDescriptor(offset, (uint)bytes.Length, flags);
+        return new StoredPageLocation(offset, (uint)bytes.Length, flags);
     }
 
     /// <summary>
     /// Stores the next pages from bytes a worker laid back to back in <paramref name="data"/>, as
-    /// <see cref="WriteStored"/> and <see cref="WriteZeroPage"/> would one at a time: page i has
-    /// <paramref name="lengths"/>[i] bytes (0 for an all-zero page), compressed or raw as
-    /// <paramref name="compressed"/>[i] says. A run of at least <see cref="DirectRunBytes"/> goes to the
-    /// file in one write from <paramref name="data"/> itself, not copied through the data buffer first
-    /// (that copy was 2 % of a -l -d 31 run's CPU).
+    /// <see cref="WritePage"/> would one at a time. A run of at least <see cref="DirectRunBytes"/> goes
+    /// to the file in one write from <paramref name="data"/> itself, not copied through the data buffer
+    /// first (that copy was 2 % of a -l -d 31 run's CPU).
     /// </summary>
-    public void WriteStoredRun(ReadOnlySpan<ulong> pfns, ReadOnlySpan<int> lengths, ReadOnlySpan<bool> compressed, ReadOnlySpan<byte> data)
+    public void WritePages(ReadOnlySpan<ulong> pfns, ReadOnlySpan<PageEncoding> encodings, ReadOnlySpan<int> lengths, ReadOnlySpan<byte> data)
     {
-        if (lengths.Length != pfns.Length || compressed.Length != pfns.Length)
-        {
-            throw new ArgumentException("a run needs one length and one compressed flag per page", nameof(lengths));
-        }
-
         // Every page checked before anything is written.
-        var total = 0L;
-        for (var i = 0; i < pfns.Length; i++)
-        {
-            CheckStored(lengths[i], compressed[i], allowZero: true);
-            total += lengths[i];
-        }
-
-        if (total != data.Length)
-        {
-            throw new ArgumentException($"the run's pages hold {total} bytes, not {data.Length}", nameof(data));
-        }
-
+        EncodedPages.CheckRun(pfns, encodings, lengths, data, _pageSize, _options.Compression);
         if (data.Length < DirectRunBytes)
         {
             var at = 0;
             for (var i = 0; i < pfns.Length; i++)
             {
-                if (lengths[i] == 0)
-                {
-                    WriteZeroPage(pfns[i]);
-                }
-                else
-                {
-                    WriteStored(pfns[i], data.Slice(at, lengths[i]), compressed[i]);
-                    at += lengths[i];
-                }
+                WritePage(pfns[i], encodings[i], data.Slice(at, lengths[i]));
+                at += lengths[i];
             }
 
             return;
@@ -216,42 +170,24 @@ public sealed class KdumpWriter : IDisposable
         _dataPosition += data.Length;
         for (var i = 0; i < pfns.Length; i++)
         {
-            if (lengths[i] == 0)
+            if (encodings[i] == PageEncoding.Zero)
             {
                 WriteZeroPage(pfns[i]);
                 continue;
             }
 
             Accept(pfns[i]);
-            AddDescriptor(offset, (uint)lengths[i], compressed[i] ? KdumpHeader.StatusFlag(_options.Compression) : 0);
+            AddDescriptor(offset, (uint)lengths[i], encodings[i] == PageEncoding.Compressed ? KdumpHeader.StatusFlag(_options.Compression) : 0);
             offset += lengths[i];
         }
     }
 
     /// <summary>
-    /// Runs of at least this many bytes (64 KiB) bypass the data buffer (<see cref="WriteStoredRun"/>):
+    /// Runs of at least this many bytes (64 KiB) bypass the data buffer (<see cref="WritePages"/>):
     /// a one-CPU capture's chunks of 64 pages hold 100-250 KiB, and one write of that costs less than
     /// copying it; smaller runs are gathered in the buffer so that writes stay large.
     /// </summary>
     public int DirectRunBytes => 64 << 10;
-
-    private void CheckStored(int length, bool compressed, bool allowZero)
-    {
-        if (allowZero && length == 0)
-        {
-            return;
-        }
-
-        if (!compressed && length != _pageSize)
-        {
-            throw new ArgumentException($"a raw page is {_pageSize} bytes", nameof(length));
-        }
-
-        if (length == 0 || length > _pageSize || (compressed && _options.Compression == PageCompression.None))
-        {
-            throw new ArgumentException("stored page size or compression does not fit this file", nameof(length));
-        }
-    }
 
     /// <summary>
     /// Records <paramref name="pfn"/> as holding the same bytes as a page stored earlier in this
@@ -281,7 +217,7 @@ public sealed class KdumpWriter : IDisposable
     {
         if (PagesWritten != DescriptorCount)
         {
-            throw new InvalidOperationException($"{DescriptorCount - PagesWritten} dumped pages were not written (next expected PFN 0x{_nextPfn:x})");
+            throw new InvalidOperationException($"{DescriptorCount - PagesWritten} dumped pages were not written (next expected PFN 0x{_pages.Next:x})");
         }
 
         FlushData();
@@ -302,16 +238,7 @@ public sealed class KdumpWriter : IDisposable
             throw new InvalidOperationException("an earlier write failed; the file is left INCOMPLETE");
         }
 
-        if (pfn != _nextPfn || pfn >= _endPfn)
-        {
-            throw new InvalidOperationException($"page 0x{pfn:x} out of order: the next dumped PFN is 0x{_nextPfn:x}");
-        }
-
-        _nextPfn = _options.Dumped.NextSet(pfn + 1);
-        if (_nextPfn > _endPfn)
-        {
-            _nextPfn = _endPfn;
-        }
+        _pages.Accept(pfn);
     }
 
     private void AddDescriptor(long offset, uint size, uint flags)
@@ -488,10 +415,5 @@ public sealed class KdumpWriter : IDisposable
             {
             }
         }
-
-        _compressor?.Dispose();
     }
 }
-
-/// <summary>Where a stored page's bytes are in a kdump-compressed file: a descriptor's offset, size and flags.</summary>
-public readonly record struct StoredPageLocation(long Offset, uint Size, uint Flags);

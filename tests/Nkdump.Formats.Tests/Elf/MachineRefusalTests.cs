@@ -1,4 +1,5 @@
 using System.Text;
+using Nkdump.Collector.Output;
 using Nkdump.Formats.Codecs;
 using Nkdump.Formats.Elf;
 using Nkdump.Formats.Kdump;
@@ -52,7 +53,7 @@ public sealed class MachineRefusalTests
         var path = dir.File("dump");
         using (var output = new FileStream(path, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 0))
         {
-            DumpConversion.Convert(new SyntheticDump(SyntheticMemory.Random(3, 64)), output, OutputFormat.Kdump, PageCompression.Zlib);
+            DumpConverter.Convert(new SyntheticDump(SyntheticMemory.Random(3, 64)), output, OutputFormat.Kdump, PageCompression.Zlib);
         }
 
         // new_utsname.machine: the fifth 65-byte field of the utsname at offset 12.

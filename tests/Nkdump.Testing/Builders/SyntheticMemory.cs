@@ -130,8 +130,8 @@ public sealed class SyntheticMemory : IPhysicalMemory
     }
 }
 
-/// <summary>A whole dump around a <see cref="SyntheticMemory"/>: notes with VMCOREINFO and two CPUs.</summary>
-public sealed class SyntheticDump(SyntheticMemory memory, string osRelease = "6.1.0-test") : IKernelDump
+/// <summary>A whole dump around a <see cref="SyntheticMemory"/> (or any memory): notes with VMCOREINFO and two CPUs.</summary>
+public sealed class SyntheticDump(IPhysicalMemory memory, string osRelease = "6.1.0-test") : IKernelDump
 {
     public string Path => "synthetic";
 

@@ -1,34 +1,18 @@
 using System.Globalization;
+using Nkdump.Formats.Codecs;
 
-namespace Nkdump.Collector.Cli;
+namespace Nkdump.Config.Collect;
 
 /// <summary>
-/// A makedumpfile command line, parsed with getopt's rules ("-d31", "-d 31", clustered "-lF",
-/// "--message-level=7"), so that nkdump can stand in for makedumpfile as a kdump core collector.
-/// Options makedumpfile has and nkdump does not are refused by name, never ignored.
+/// makedumpfile's words with getopt's rules ("-d31", "-d 31", clustered "-lF", "--message-level=7")
+/// into a <see cref="CollectArguments"/>, unchecked: the caller checks what it needs
+/// (<see cref="CollectArguments.Validated"/>, <see cref="CollectArguments.ParseOptions"/>).
 /// </summary>
-public sealed record CollectArguments
+internal static class CollectArgumentParser
 {
-    public CollectMode Mode { get; init; } = CollectMode.Collect;
-    public CollectCompression Compression { get; init; } = CollectCompression.None;
-    public DumpLevel DumpLevel { get; init; } = DumpLevel.None;
-    public bool Elf { get; init; }
-    public bool Flatten { get; init; }
-    public bool Force { get; init; }
-    public int MessageLevel { get; init; } = DefaultMessageLevel;
-    public int? Threads { get; init; }
-    public int? CyclicBufferKiB { get; init; }
-    public string? VmcoreInfoFile { get; init; }
-    public string? Vmlinux { get; init; }
-    public bool NonMmap { get; init; }
-    public IReadOnlyList<string> Files { get; init; } = [];
-
-    /// <summary>makedumpfile's default message level: progress, common, error, report messages.</summary>
-    public const int DefaultMessageLevel = 7;
-
     private const string ShortWithValue = "bdgiLx";
 
-    // Short options makedumpfile has that nkdump refuses by name (-b block order, -e, -g generate
+    // Short options makedumpfile has that nkdump refuses by name (-b block order, -D debug, -e, -g generate
     // vmcoreinfo, -L size limit, -X Xen).
     private const string RefusedShort = "bDegLX";
 
@@ -114,11 +98,11 @@ public sealed record CollectArguments
 
                 result = c switch
                 {
-                    'c' => result with { Compression = CollectCompression.Zlib },
-                    'l' => result with { Compression = CollectCompression.Lzo },
-                    'p' => result with { Compression = CollectCompression.Snappy },
-                    'z' => result with { Compression = CollectCompression.Zstd },
-                    'd' => result with { DumpLevel = (DumpLevel)Number(value!, "-d", 0, DumpLevels.Max) },
+                    'c' => result with { Compression = PageCompression.Zlib },
+                    'l' => result with { Compression = PageCompression.Lzo },
+                    'p' => result with { Compression = PageCompression.Snappy },
+                    'z' => result with { Compression = PageCompression.Zstd },
+                    'd' => result with { DumpLevel = Number(value!, "-d", 0, CollectArguments.MaxDumpLevel, "a dump level, ") },
                     'E' => result with { Elf = true },
                     'F' => result with { Flatten = true },
                     'f' => result with { Force = true },
@@ -136,58 +120,20 @@ public sealed record CollectArguments
             }
         }
 
-        result = result with { Files = files };
-        Validate(result);
-        return result;
+        return result with { Files = files };
     }
 
-    private static void Validate(CollectArguments a)
-    {
-        var n = a.Files.Count;
-        switch (a.Mode)
-        {
-            case CollectMode.Help or CollectMode.Version:
-                return;
-            case CollectMode.Collect when a.Flatten && n != 1:
-                throw new CollectUsageException("with -F give only VMCORE: the flattened dump goes to standard output");
-            case CollectMode.Collect when !a.Flatten && n != 2:
-                throw new CollectUsageException("expected VMCORE DUMPFILE");
-            case CollectMode.Split when n < 3:
-                throw new CollectUsageException("--split needs VMCORE and at least two DUMPFILEs");
-            case CollectMode.Split when a.Flatten || a.Elf:
-                throw new CollectUsageException("--split writes kdump-compressed files: -F and -E do not apply");
-            case CollectMode.Reassemble when n < 3:
-                throw new CollectUsageException("--reassemble needs at least two split DUMPFILEs and the output DUMPFILE");
-            case CollectMode.Rearrange when n != 1:
-                throw new CollectUsageException("-R takes one DUMPFILE and reads the flattened data from standard input");
-            case CollectMode.DumpDmesg when n != 2:
-                throw new CollectUsageException("--dump-dmesg needs VMCORE LOGFILE");
-            case CollectMode.MemUsage when n != 1:
-                throw new CollectUsageException("--mem-usage needs VMCORE");
-        }
-
-        if (a.VmcoreInfoFile is not null && a.Vmlinux is not null)
-        {
-            throw new CollectUsageException("-i and -x both give the kernel's facts: use one of them");
-        }
-
-        if (a.Elf && a.Compression != CollectCompression.None)
-        {
-            throw new CollectUsageException("-E writes an ELF dump, which has no page compression: drop -c/-l/-p/-z");
-        }
-    }
-
-    private static int Number(string text, string option, int min, int max)
+    private static int Number(string text, string option, int min, int max, string what = "")
     {
         if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
         {
-            throw new CollectUsageException($"invalid value '{text}' for {option} (expected {min} to {max})");
+            throw new CollectUsageException($"invalid value '{text}' for {option} (expected {what}{min} to {max})");
         }
 
         return value;
     }
 
-    private static string Describe(CollectMode mode) => mode switch
+    public static string Describe(CollectMode mode) => mode switch
     {
         CollectMode.Split => "--split",
         CollectMode.Reassemble => "--reassemble",
@@ -199,6 +145,3 @@ public sealed record CollectArguments
         _ => "collecting",
     };
 }
-
-/// <summary>A makedumpfile-style command line that nkdump cannot accept (exit 2).</summary>
-public sealed class CollectUsageException(string message) : Exception(message);

@@ -1,4 +1,4 @@
-namespace Nkdump.Collector.Cli;
+namespace Nkdump.Config.Collect;
 
 /// <summary>What a makedumpfile-style command line asks for.</summary>
 public enum CollectMode
@@ -28,12 +28,5 @@ public enum CollectMode
     Version,
 }
 
-/// <summary>The page compression a makedumpfile option chose (-c zlib, -l lzo, -p snappy, -z zstd).</summary>
-public enum CollectCompression
-{
-    None,
-    Zlib,
-    Lzo,
-    Snappy,
-    Zstd,
-}
+/// <summary>A makedumpfile-style command line (or core_collector) that nkdump cannot accept (exit 2 on the command line).</summary>
+public sealed class CollectUsageException(string message) : Formats.NkdumpException(message);

@@ -1,0 +1,93 @@
+using Nkdump.Collector.Pipeline;
+using Nkdump.Formats;
+using Nkdump.Formats.Codecs;
+using Nkdump.Formats.Flattened;
+using Nkdump.Formats.Kdump;
+
+namespace Nkdump.Collector.Output;
+
+/// <summary>The output formats of <see cref="DumpConverter"/>.</summary>
+public enum OutputFormat
+{
+    Kdump,
+    Elf,
+    Flat,
+}
+
+/// <summary>What a conversion wrote.</summary>
+public sealed record ConvertResult(long PagesWritten, long ZeroPages, long ExcludedPages, long UnreadablePages);
+
+/// <summary>
+/// Rewrites an opened dump in another format or compression with page contents preserved: the
+/// collector's pipeline at dump level 0 over every page the input holds. Every such page is in the
+/// output with the same bytes (all-zero ones as zero pages); excluded pages stay excluded. Pages
+/// the input has lost (incomplete or corrupt) are left out and counted. A kdump-compressed input's
+/// stored bytes are copied as they are when the output has its compression (<see cref="PageSource.CopyingStoredPages"/>).
+/// </summary>
+public static class DumpConverter
+{
+    /// <param name="workers">Encoding threads; 0: one per CPU.</param>
+    public static ConvertResult Convert(IKernelDump input, Stream output, OutputFormat format, PageCompression compression, int workers = 0)
+    {
+        var census = Census.Of(input);
+        var writers = new DumpWriters(input);
+        var options = new PipelineOptions(DetectZeroPages: true, workers > 0 ? workers : Environment.ProcessorCount, StoreIdenticalPagesOnce: true);
+        var source = PageSource.CopyingStoredPages(input);
+        PagesCopied copied;
+        if (format == OutputFormat.Elf)
+        {
+            using var elf = writers.Elf(output, census.Held);
+            copied = PageCopy.Run(elf, source, census.Held, 0, census.Held.Bits, options, progress: null);
+        }
+        else
+        {
+            using var flat = format == OutputFormat.Flat ? new FlattenedWriteStream(output, leaveOpen: true) : null;
+            using (var kdump = writers.Kdump(flat ?? output, new KdumpPages(census.MaxMapnr, census.Present, census.Held), compression))
+            {
+                copied = PageCopy.Run(kdump, source, census.Held, 0, census.Held.Bits, options, progress: null);
+            }
+
+            flat?.Finish();
+        }
+
+        return new ConvertResult(copied.PagesWritten, copied.ZeroPages, census.Excluded, census.Unreadable);
+    }
+
+    /// <summary>The input's pages by state: present and held (present or zero) bitmaps, excluded and lost counts.</summary>
+    private sealed record Census(ulong MaxMapnr, PfnBitmap Present, PfnBitmap Held, long Excluded, long Unreadable)
+    {
+        public static Census Of(IKernelDump input)
+        {
+            var memory = input.Memory;
+            var maxMapnr = input is KdumpDump kdump ? kdump.Header.MaxMapnr : memory.MaxPfn;
+            var present = new PfnBitmap(maxMapnr);
+            var held = new PfnBitmap(maxMapnr);
+            long excluded = 0, unreadable = 0;
+            foreach (var range in memory.Ranges)
+            {
+                for (var pfn = range.StartPfn; pfn < Math.Min(range.EndPfn, maxMapnr); pfn++)
+                {
+                    switch (memory.GetPageState(pfn))
+                    {
+                        case PageState.Present:
+                        case PageState.Zero:
+                            present[pfn] = true;
+                            held[pfn] = true;
+                            break;
+                        case PageState.Excluded:
+                            present[pfn] = true;
+                            excluded++;
+                            break;
+                        case PageState.Incomplete:
+                        case PageState.Corrupt:
+                            present[pfn] = true;
+                            unreadable++;
+                            break;
+                    }
+                }
+            }
+
+            return new Census(maxMapnr, present, held, excluded, unreadable);
+        }
+    }
+}
