@@ -70,7 +70,10 @@ public static class VmlinuxVmcoreInfo
             CheckBuildId(buildId, vmlinux, ReadText(kernel, idAddress, buildId.Length / 2) is { } id ? Convert.ToHexStringLower(id) : null);
         }
 
-        var release = ReadRelease(kernel, vmlinux, symbols);
+        builder.Offset("uts_namespace.name");
+        var session = KernelSession.For(dump, new KernelSessionOptions { VmcoreInfo = Merge(entries, fromDump) });
+        var release = session.Utsname?.Release
+            ?? throw new NkdumpException($"-x {vmlinux.Path}: cannot learn the kernel release: {session.UtsnameProblem}");
         builder.Raw("OSRELEASE", release);
         var version = ParseVersion(release);
         if (version.CompareTo((4, 18)) < 0)
@@ -196,18 +199,6 @@ public static class VmlinuxVmcoreInfo
     }
 
     /// <summary>init_uts_ns.name.release of the crashed kernel.</summary>
-    private static string ReadRelease(KernelContext kernel, VmlinuxDebuginfo vmlinux, SymbolTable symbols)
-    {
-        if (!symbols.TryGetAddress("init_uts_ns", out var uts) || vmlinux.Types.OffsetOf("uts_namespace.name") is not { } name
-            || vmlinux.Types.OffsetOf("new_utsname.release") is not { } release)
-        {
-            throw new NkdumpException($"-x {vmlinux.Path}: cannot find init_uts_ns.name.release to learn the kernel release");
-        }
-
-        // __NEW_UTS_LEN is 64: the release is at most 65 bytes with its NUL.
-        return kernel.Memory.ReadCString(uts + (ulong)name + (ulong)release, 65, "init_uts_ns.name.release");
-    }
-
     internal static (int Major, int Minor) ParseVersion(string release)
     {
         var parts = release.Split('.', '-', '+');
