@@ -3,8 +3,8 @@ namespace Nkdump.Config;
 /// <summary>
 /// A configuration a person must fix: a kdump.conf line or a crashkernel= expression that is wrong.
 /// The message already names the file, the line and the directive (or the position in an
-/// expression); the CLI prints it and exits 1. Nkdump.Config depends on nothing, so this is not an
-/// NkdumpException; command handlers catch it themselves.
+/// expression); the CLI prints it and exits 1. Not an NkdumpException (Nkdump.Config once depended
+/// on nothing; it now uses Formats only for bounded file reads); command handlers catch it themselves.
 /// </summary>
 public class ConfigException : Exception
 {
