@@ -41,6 +41,7 @@ public sealed class SaveToSshTests : IDisposable
         Assert.Equal(CaptureTestRoot.ExpectedDmesg, File.ReadAllText(Path.Combine(directory, "vmcore-dmesg.txt")));
         DumpAssert.OwnerOnlyMode(Path.Combine(directory, "vmcore.flat"));
         DumpAssert.OwnerOnlyMode(Path.Combine(directory, "vmcore-dmesg.txt"));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(directory));
         Assert.Equal(DumpFormat.Flattened, DumpOpener.Probe(Path.Combine(directory, "vmcore.flat")));
         using (var dump = DumpOpener.Open(Path.Combine(directory, "vmcore.flat")))
         {
@@ -50,7 +51,7 @@ public sealed class SaveToSshTests : IDisposable
         var options = $"-i {_t["/root/.ssh/kdump_id_ed25519"]} -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile={_t["/root/.ssh/known_hosts"]} -o ConnectTimeout=60 -o ServerAliveInterval=15 -o ServerAliveCountMax=8 kdump@127.0.0.1";
         Assert.Equal(
             [
-                $"{options} mkdir -p '{directory}'",
+                $"{options} mkdir -p '{_remote.Path}/var/crash' && mkdir -m 0700 '{directory}'",
                 $"{options} umask 0077 && cat > '{directory}/vmcore-dmesg-incomplete.txt'",
                 $"{options} mv '{directory}/vmcore-dmesg-incomplete.txt' '{directory}/vmcore-dmesg.txt'",
                 $"{options} umask 0077 && cat > '{directory}/vmcore-incomplete'",
