@@ -85,6 +85,28 @@ public class HostileInputCommandTests
         }
     }
 
+    [Theory]
+    [InlineData("/dev/zero")]
+    [InlineData("/dev/urandom")]
+    [InlineData("fifo")]
+    public async Task ConfigCheckOfADeviceOrAFifoFailsPromptly(string config)
+    {
+        // Issue 17, finding 3: /dev/zero ran out of memory, /dev/urandom and a FIFO never returned.
+        using var dir = new TempDirectory();
+        if (config == "fifo")
+        {
+            config = dir.File("kdump.conf");
+            var made = ExternalTool.Run("mkfifo", [config]);
+            Assert.True(made.ExitCode == 0, made.ToString());
+        }
+
+        var run = Task.Run(() => CliRunner.Run("config", "check", "--config", config));
+        Assert.True(await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(20))) == run, $"config check --config {config} did not return");
+        var (code, _, error) = await run;
+        Assert.Equal(ExitCodes.Failure, code);
+        Assert.Contains($"nkdump config: error: {config}: cannot read the configuration: kdump.conf is a", error);
+    }
+
     [Fact]
     public void UnexpectedExceptionIsAnInternalErrorWithExitOne()
     {

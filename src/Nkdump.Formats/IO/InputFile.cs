@@ -83,6 +83,19 @@ public static partial class InputFile
     public static string ReadAllText(string path, long limit, string what) =>
         Encoding.UTF8.GetString(ReadAllBytes(path, limit, what));
 
+    /// <summary>The lines of the regular file <paramref name="path"/> (as File.ReadLines splits them), at most <paramref name="limit"/> bytes in all.</summary>
+    public static IReadOnlyList<string> ReadLines(string path, long limit, string what)
+    {
+        var lines = new List<string>();
+        using var reader = new StringReader(ReadAllText(path, limit, what));
+        while (reader.ReadLine() is { } line)
+        {
+            lines.Add(line);
+        }
+
+        return lines;
+    }
+
     /// <summary>Like <see cref="ReadAllText"/>, but null when <paramref name="path"/> does not exist.</summary>
     public static string? TryReadAllText(string path, long limit, string what)
     {
