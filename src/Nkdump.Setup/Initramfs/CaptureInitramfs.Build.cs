@@ -57,7 +57,7 @@ public static partial class CaptureInitramfs
             return new InitramfsBuildResult(false, image, "inputs unchanged", plan, decision);
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(image)!);
+        Files.StateDirectory.Ensure(root);
         byte[] cpio;
         using (var buffer = new MemoryStream())
         {

@@ -101,7 +101,7 @@ public sealed class Installer(HostRoot root, TextWriter log)
         }
 
         entries.AddRange(created);
-        Directory.CreateDirectory(Path.GetDirectoryName(root.Resolve(ManifestPath))!);
+        StateDirectory.Ensure(root);
         AtomicFile.WriteText(root.Resolve(ManifestPath), string.Concat(entries.Select(e => $"{e.Kind} {e.Hash} {e.Path}\n")));
         log.WriteLine($"installed {root.Resolve(BinaryPath)} and {root.Resolve(unitPath)}; enable with: systemctl enable --now {(alias ? SystemdUnit.AliasName : SystemdUnit.Name)}");
     }
