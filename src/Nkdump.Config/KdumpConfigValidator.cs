@@ -201,6 +201,7 @@ internal static class KdumpConfigValidator
             CommandLineRemove = remove,
             CommandLineAppend = append,
             Warnings = warnings.OrderBy(w => w.Line).ToList(),
+            Lines = lines.GroupBy(l => l.Directive).ToDictionary(g => g.Key, g => g.First().Line),
         };
     }
 
