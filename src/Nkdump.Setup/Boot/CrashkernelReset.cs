@@ -1,6 +1,6 @@
 using Nkdump.Formats;
-using Nkdump.Setup.Files;
 using Nkdump.Formats.IO;
+using Nkdump.Setup.Files;
 
 namespace Nkdump.Setup.Boot;
 
