@@ -63,6 +63,34 @@ public sealed class SaveToSshTests : IDisposable
     }
 
     [Fact]
+    public void FailureOfAnOptionalPartIsRecordedBesideTheDumpOnTheServer()
+    {
+        _t.Write("/usr/bin/ssh", FakeSsh, executable: true);
+        _t.Config($"ssh kdump@127.0.0.1\npath {_remote.Path}/var/crash\ncore_collector makedumpfile -F -l --message-level 1 -d 31\n");
+        _t.Machine.KernelLogFailure = new InvalidOperationException("klogctl went away");
+
+        Assert.True(_t.Save() == 0, _t.ToString());
+
+        var directory = $"{_remote.Path}/var/crash/127.0.0.1-2026-11-26-09:05:07";
+        Assert.Equal(["nkdump-errors.txt", "vmcore-dmesg.txt", "vmcore.flat"], Directory.GetFiles(directory).Select(Path.GetFileName).Order());
+        Assert.Contains("InvalidOperationException: klogctl went away", File.ReadAllText(Path.Combine(directory, "nkdump-errors.txt")));
+        DumpAssert.OwnerOnlyMode(Path.Combine(directory, "nkdump-errors.txt"));
+    }
+
+    [Fact]
+    public void ExistingRemoteDumpDirectoryIsNotReused()
+    {
+        _t.Write("/usr/bin/ssh", FakeSsh, executable: true);
+        _t.Config($"ssh kdump@127.0.0.1\npath {_remote.Path}/var/crash\ncore_collector makedumpfile -F -l --message-level 1 -d 31\nfailure_action poweroff\n");
+        var planted = Directory.CreateDirectory($"{_remote.Path}/var/crash/127.0.0.1-2026-11-26-09:05:07").FullName;
+
+        Assert.Equal(1, _t.Save());
+
+        Assert.Empty(Directory.GetFileSystemEntries(planted));
+        Assert.Contains("(or it exists already)", _t.ToString());
+    }
+
+    [Fact]
     public void UnreachableServerTakesFailureAction()
     {
         _t.Write("/usr/bin/ssh", "#!/bin/sh\necho 'ssh: connect to host 192.0.2.1 port 22: No route to host' >&2\nexit 255\n", executable: true);
