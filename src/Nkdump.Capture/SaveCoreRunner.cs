@@ -13,7 +13,8 @@ namespace Nkdump.Capture;
 /// <summary>
 /// `nkdump savecore`, on the boot after a capture to a raw target (kdumpctl's save_raw): when the
 /// raw device starts with a flattened dump, reassemble it into &lt;path&gt;/127.0.0.1-&lt;date&gt;/vmcore
-/// (through vmcore-incomplete, synced, 0600), write vmcore-dmesg.txt from it, and zero the device's
+/// (a new 0700 directory, see <see cref="DumpDirectories"/>; through vmcore-incomplete, synced, 0600,
+/// created with O_EXCL), write vmcore-dmesg.txt from it (an optional part), and zero the device's
 /// 4096-byte flattened header so that the next boot finds nothing to save (kdumpctl zeroes the first
 /// 512 bytes; the whole header is cleared here so that no trace of the signature remains).
 /// Exit status: 0 saved, or nothing to do (no raw target, no dump on the device); 1 failed.
@@ -78,8 +79,30 @@ public sealed class SaveCoreRunner(CaptureRoot root, string configFile, TimeProv
 
     private int Save(KdumpConfig config, string device)
     {
-        var directory = Path.Join(root.Resolve(config.Path), DumpDirectoryName.For(SaveRunner.LocalHost, clock.GetLocalNow().DateTime));
-        Directory.CreateDirectory(directory);
+        string directory;
+        try
+        {
+            directory = DumpDirectories.Create(root.Path, config.Path, DumpDirectoryName.For(SaveRunner.LocalHost, clock.GetLocalNow().DateTime), log);
+        }
+        catch (CaptureFailedException e)
+        {
+            log.Error(e.Message);
+            return 1;
+        }
+
+        var status = SaveInto(config, device, directory);
+        OptionalPart.Run(log, $"writing {CaptureLog.IncidentsFile}", () =>
+        {
+            if (log.Incidents.Count > 0)
+            {
+                DirectoryDump.WriteNew(Path.Combine(directory, CaptureLog.IncidentsFile), Encoding.UTF8.GetBytes(log.IncidentsText()));
+            }
+        });
+        return status;
+    }
+
+    private int SaveInto(KdumpConfig config, string device, string directory)
+    {
         var incomplete = Path.Combine(directory, DirectoryDump.VmcoreIncomplete);
         log.Info($"saving the dump on {config.Target.Value} to {incomplete}");
         try
@@ -103,29 +126,37 @@ public sealed class SaveCoreRunner(CaptureRoot root, string configFile, TimeProv
         File.Move(incomplete, vmcore);
         NativeCalls.SyncDirectory(directory);
         log.Info($"saving vmcore complete: {vmcore}");
-        WriteDmesg(directory, vmcore);
+        OptionalPart.Run(log, $"saving {DirectoryDump.DmesgFile}", () => WriteDmesg(directory, vmcore));
         Consume(device);
         return 0;
     }
 
     private void WriteDmesg(string directory, string vmcore)
     {
+        DumpFacts facts;
         try
         {
-            var facts = DumpFacts.Read(vmcore);
-            if (facts.Dmesg is null)
-            {
-                log.Error($"no {DirectoryDump.DmesgFile}: {facts.DmesgProblem}");
-                return;
-            }
-
-            DirectoryDump.WriteSynced(Path.Combine(directory, DirectoryDump.DmesgFile), Encoding.UTF8.GetBytes(facts.Dmesg));
-            log.Info($"saving {DirectoryDump.DmesgFile} complete");
+            facts = DumpFacts.Read(vmcore);
         }
         catch (Exception e) when (e is IOException or NkdumpException)
         {
             log.Error($"no {DirectoryDump.DmesgFile}: {e.Message}");
+            return;
         }
+
+        if (facts.Dmesg is null)
+        {
+            log.Error($"no {DirectoryDump.DmesgFile}: {facts.DmesgProblem}");
+            return;
+        }
+
+        DirectoryDump.WriteNew(Path.Combine(directory, DirectoryDump.DmesgFile), Encoding.UTF8.GetBytes(facts.Dmesg));
+        if (facts.DmesgProblem is not null)
+        {
+            log.Warning($"the log may be partial: {facts.DmesgProblem}");
+        }
+
+        log.Info($"saving {DirectoryDump.DmesgFile} complete");
     }
 
     /// <summary>Zeroes the flattened header on the device and syncs it.</summary>

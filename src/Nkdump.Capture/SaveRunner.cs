@@ -11,6 +11,9 @@ namespace Nkdump.Capture;
 /// read kdump.conf; kdump_pre (failing: final_action, exit 1); dump to the target; post hooks with
 /// the dump's status; on failure failure_action (reboot/halt/poweroff end here; after shell or
 /// dump_to_rootfs final_action follows, as kdump-utils' error handler does); on success final_action.
+/// Only the vmcore can fail a capture: the logs, the free-space check and the hooks are optional
+/// parts whose failures, whatever they throw, are logged and written beside the dump as
+/// nkdump-errors.txt (<see cref="CaptureLog.IncidentsFile"/>) before the machine goes down.
 /// Returns 0 when the dump was saved, 1 otherwise (reached only when the machine did not go down).
 /// </summary>
 public sealed class SaveRunner(SaveSettings settings, ICaptureMachine machine, CaptureLog log)
@@ -21,6 +24,10 @@ public sealed class SaveRunner(SaveSettings settings, ICaptureMachine machine, C
     private readonly CaptureRoot _root = settings.Root;
     private readonly DateTime _started = settings.Clock.GetLocalNow().DateTime;
     private DumpFacts? _facts;
+
+    /// <summary>Writes a note beside the last dump attempt's directory; null while there is none.</summary>
+    private Action<string, string>? _writeNote;
+    private bool _incidentsWritten;
 
     public int Run()
     {
@@ -38,8 +45,25 @@ public sealed class SaveRunner(SaveSettings settings, ICaptureMachine machine, C
             return Failed(config);
         }
 
+        try
+        {
+            return Capture(config);
+        }
+        catch (Exception e)
+        {
+            // Every part guards itself; this is for a bug between them. The capture kernel must still
+            // reach failure_action rather than stop with an unhandled exception.
+            log.Error($"internal error: {e.GetType().Name}: {e.Message}");
+            return Failed(config);
+        }
+    }
+
+    private int Capture(KdumpConfig config)
+    {
         var hooks = new Hooks(_root, log);
-        if (!hooks.RunPre(config.KdumpPre))
+        var preFailed = false;
+        OptionalPart.Run(log, "running the pre hooks", () => preFailed = !hooks.RunPre(config.KdumpPre));
+        if (preFailed)
         {
             log.Error("kdump_pre failed: no dump is taken");
             FinalAction(config);
@@ -47,7 +71,7 @@ public sealed class SaveRunner(SaveSettings settings, ICaptureMachine machine, C
         }
 
         var saved = DumpTo(config, config.Target);
-        hooks.RunPost(config.KdumpPost, saved ? 0 : 1);
+        OptionalPart.Run(log, "running the post hooks", () => hooks.RunPost(config.KdumpPost, saved ? 0 : 1));
         if (!saved)
         {
             return Failed(config);
@@ -73,8 +97,10 @@ public sealed class SaveRunner(SaveSettings settings, ICaptureMachine machine, C
                     return DumpToSsh(config, target, facts);
                 default:
                     var (mountPoint, host) = MountFileSystem(target);
-                    var directory = Path.Join(mountPoint, config.Path.TrimStart('/'), DumpDirectoryName.For(host, _started));
-                    return new DirectoryDump(log, machine).Write(directory, settings.VmcorePath, facts, collector);
+                    var dump = new DirectoryDump(log, machine);
+                    var saved = dump.Write(mountPoint, config.Path, DumpDirectoryName.For(host, _started), settings.VmcorePath, facts, collector);
+                    _writeNote = dump.Directory is null ? _writeNote : dump.WriteNote;
+                    return saved;
             }
         }
         catch (CaptureFailedException e)
@@ -112,10 +138,11 @@ public sealed class SaveRunner(SaveSettings settings, ICaptureMachine machine, C
         new NetworkSetup(_root, machine, log).Bring(TargetMounter.ReadCommandLine(_root));
         var host = target.Value[(target.Value.IndexOf('@') + 1)..];
         var server = RemoteAddress.Resolve(host, TargetMounter.ReadCommandLine(_root));
-        var directory = config.Path.TrimEnd('/') + "/" + DumpDirectoryName.For(OwnAddress(server), _started);
         var sshConfig = _root.Resolve(SaveSettings.SshConfigFile);
         var ssh = new SshDump(log, machine, settings.SshPath, _root.Resolve(config.SshKey), _root.Resolve(SaveSettings.KnownHostsFile), File.Exists(sshConfig) ? sshConfig : null);
-        return ssh.Write(target.Value, directory, settings.VmcorePath, facts, config.CoreCollector);
+        var saved = ssh.Write(target.Value, config.Path, DumpDirectoryName.For(OwnAddress(server), _started), settings.VmcorePath, facts, config.CoreCollector);
+        _writeNote = ssh.Directory is null ? _writeNote : ssh.WriteNote;
+        return saved;
     }
 
     /// <summary>This machine's address toward the server, which names the dump directory.</summary>
@@ -130,15 +157,40 @@ public sealed class SaveRunner(SaveSettings settings, ICaptureMachine machine, C
         return own ?? LocalHost;
     }
 
+    /// <summary>
+    /// The log and size bounds. A vmcore that cannot be opened at all fails the capture (the collector
+    /// could not read it either); any other failure costs only the log and the free-space check.
+    /// </summary>
     private DumpFacts ReadFacts()
     {
         try
         {
-            return DumpFacts.Read(settings.VmcorePath);
+            return (settings.FactsReader ?? DumpFacts.Read)(settings.VmcorePath);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NkdumpException)
         {
             throw new CaptureFailedException($"cannot read {settings.VmcorePath}: {e.Message}", e);
+        }
+        catch (Exception e)
+        {
+            var problem = $"reading the crashed kernel's log failed: {e.GetType().Name}: {e.Message}";
+            return new DumpFacts(null, problem, 0, 0);
+        }
+    }
+
+    /// <summary>nkdump-errors.txt beside the dump, once, before the machine goes down or the shell opens.</summary>
+    private void WriteIncidents()
+    {
+        if (_incidentsWritten || _writeNote is null || log.Incidents.Count == 0)
+        {
+            return;
+        }
+
+        _incidentsWritten = true;
+        var text = log.IncidentsText();
+        if (OptionalPart.Run(log, $"writing {CaptureLog.IncidentsFile}", () => _writeNote(CaptureLog.IncidentsFile, text)))
+        {
+            log.Info($"what went wrong is listed in {CaptureLog.IncidentsFile} beside the dump");
         }
     }
 
@@ -148,15 +200,19 @@ public sealed class SaveRunner(SaveSettings settings, ICaptureMachine machine, C
         switch (config.FailureAction)
         {
             case FailureAction.Reboot:
+                WriteIncidents();
                 machine.Reboot();
                 return 1;
             case FailureAction.Halt:
+                WriteIncidents();
                 machine.Halt();
                 return 1;
             case FailureAction.Poweroff:
+                WriteIncidents();
                 machine.PowerOff();
                 return 1;
             case FailureAction.Shell:
+                WriteIncidents();
                 machine.RunShell();
                 break;
             case FailureAction.DumpToRootfs:
@@ -175,6 +231,7 @@ public sealed class SaveRunner(SaveSettings settings, ICaptureMachine machine, C
     private void FinalAction(KdumpConfig config)
     {
         log.Info($"executing final_action {ActionNames.Of(config.FinalAction)}");
+        WriteIncidents();
         switch (config.FinalAction)
         {
             case Config.FinalAction.Halt:

@@ -20,6 +20,9 @@ public sealed record SaveSettings
 
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 
+    /// <summary>Reads the log and size bounds of the vmcore (tests make it fail); null: <see cref="DumpFacts.Read"/>.</summary>
+    internal Func<string, DumpFacts>? FactsReader { get; init; }
+
     public string ConfigPath => ConfigFile ?? Root.Resolve(Config.KdumpConfig.DefaultFile);
 
     public string VmcorePath => Vmcore ?? Root.Resolve(DefaultVmcore);

@@ -5,6 +5,9 @@ namespace Nkdump.Cli;
 /// <summary>Top-level dispatch: global options, the verb, help, and mapping errors to exit codes.</summary>
 public static class CommandLine
 {
+    /// <summary>The first frames of an internal error's stack trace, enough to locate it in a report.</summary>
+    private const int MaxFramesShown = 5;
+
     public static string Version =>
         typeof(CommandLine).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
@@ -54,6 +57,16 @@ public static class CommandLine
             return ExitCodes.Success;
         }
 
+        return Execute(command, rest, context);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="command"/>, mapping every exception to an exit code: usage errors to 2,
+    /// failures a person can act on to 1 with their message, and anything else — a bug in nkdump —
+    /// to 1 with "internal error" and where to report it, never an unhandled-exception abort (134).
+    /// </summary>
+    internal static int Execute(Command command, string[] rest, CommandContext context)
+    {
         try
         {
             return command.Run(context, rest);
@@ -70,6 +83,23 @@ public static class CommandLine
             context.Error.WriteLine($"nkdump {command.Name}: error: {e.Message}");
             return ExitCodes.Failure;
         }
+        catch (Exception e)
+        {
+            WriteInternalError(context.Error, $"nkdump {command.Name}", e);
+            return ExitCodes.Failure;
+        }
+    }
+
+    /// <summary>An exception nkdump did not expect: what it was, where, and where to report it.</summary>
+    public static void WriteInternalError(TextWriter error, string who, Exception e)
+    {
+        error.WriteLine($"{who}: internal error: {e.GetType().FullName}: {e.Message}");
+        foreach (var frame in (e.StackTrace ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Take(MaxFramesShown))
+        {
+            error.WriteLine($"    {frame}");
+        }
+
+        error.WriteLine($"This is a bug in nkdump {Version}. Please report it to the nkdump project's issue tracker with the command line and the lines above.");
     }
 
     public static void WriteUsage(TextWriter writer)

@@ -7,11 +7,21 @@ public static class Program
         // Installed as "makedumpfile" (a symlink), nkdump is a drop-in core collector. As the capture
         // initramfs' /init it runs the init verb, whatever words the kernel passed along as arguments.
         var invokedAs = Path.GetFileName(Environment.GetCommandLineArgs().FirstOrDefault() ?? "");
-        return invokedAs switch
+        try
         {
-            Commands.CollectorCommands.MakedumpfileName => CommandLine.RunPersonality("collect", args, CommandContext.FromConsole()),
-            "init" when Environment.ProcessId == 1 => CommandLine.Run(["init"], CommandContext.FromConsole()),
-            _ => CommandLine.Run(args, CommandContext.FromConsole()),
-        };
+            return invokedAs switch
+            {
+                Commands.CollectorCommands.MakedumpfileName => CommandLine.RunPersonality("collect", args, CommandContext.FromConsole()),
+                "init" when Environment.ProcessId == 1 => CommandLine.Run(["init"], CommandContext.FromConsole()),
+                _ => CommandLine.Run(args, CommandContext.FromConsole()),
+            };
+        }
+        catch (Exception e)
+        {
+            // Each verb maps its own exceptions (CommandLine.Execute); this catches the rest, such as a
+            // failure while printing usage, so that nkdump never ends in an unhandled-exception abort.
+            CommandLine.WriteInternalError(Console.Error, "nkdump", e);
+            return ExitCodes.Failure;
+        }
     }
 }

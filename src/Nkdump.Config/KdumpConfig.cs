@@ -64,6 +64,13 @@ public sealed record KdumpConfig
     /// <summary>nkdump's <c>kdump_commandline_append</c>: parameters added after the built-in x86_64 additions.</summary>
     public IReadOnlyList<string> CommandLineAppend { get; init; } = [];
 
+    /// <summary>The line each directive given in the file is on (targets under their directive, e.g. "ssh").</summary>
+    public IReadOnlyDictionary<string, int> Lines { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>"FILE:LINE: 'DIRECTIVE'" for a directive the file gives, "FILE" for a default: where a message about it points.</summary>
+    public string Where(string directive) =>
+        Lines.TryGetValue(directive, out var line) ? $"{File}:{line}: '{directive}'" : File;
+
     /// <summary>Accepted lines that deserve attention (unsupported or deprecated directives).</summary>
     public IReadOnlyList<ConfigWarning> Warnings { get; init; } = [];
 

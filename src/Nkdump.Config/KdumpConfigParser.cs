@@ -1,3 +1,5 @@
+using Nkdump.Formats.IO;
+
 namespace Nkdump.Config;
 
 /// <summary>
@@ -36,25 +38,21 @@ public static class KdumpConfigParser
     };
 
     /// <summary>The largest kdump.conf read: 1 MiB.</summary>
-    public const long MaxFileBytes = 1 << 20;
+    public const long MaxFileBytes = InputLimits.KdumpConfig;
 
-    /// <summary>Reads and validates a kdump.conf file.</summary>
+    /// <summary>Reads and validates a kdump.conf file (a regular file of at most <see cref="MaxFileBytes"/>: never a FIFO or a device).</summary>
     public static KdumpConfig Load(string path)
     {
         string text;
         try
         {
-            // kdump.conf is a few kilobytes; refuse to read something that is clearly not one.
-            if (new FileInfo(path).Length > MaxFileBytes)
-            {
-                throw new ConfigException($"{new FileInfo(path).Length} bytes is too large for a kdump.conf (limit {MaxFileBytes})", path);
-            }
-
-            text = File.ReadAllText(path);
+            text = InputFile.ReadAllText(path, MaxFileBytes, "kdump.conf");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new ConfigException($"cannot read the configuration: {e.Message}", path);
+            // The exception names the file already; the ConfigException puts it in front again.
+            var reason = e.Message.StartsWith(path + ": ", StringComparison.Ordinal) ? e.Message[(path.Length + 2)..] : e.Message;
+            throw new ConfigException($"cannot read the configuration: {reason}", path);
         }
 
         return Parse(text, path);

@@ -61,6 +61,12 @@ internal static class KdumpConfigValidator
                         throw Error($"one directory expected, got '{l.Value}'");
                     }
 
+                    if (l.Value.Split('/').Contains(".."))
+                    {
+                        // Taken below the target's mount point (or the ssh server's root); '..' could climb out of it.
+                        throw Error($"'{l.Value}': a '..' would leave the dump target; give the directory without '..'");
+                    }
+
                     if (l.Value[0] != '/')
                     {
                         warnings.Add(new ConfigWarning(file, l.Line, l.Directive, $"'{l.Value}' is not absolute; it is taken from the target's root"));
@@ -201,6 +207,7 @@ internal static class KdumpConfigValidator
             CommandLineRemove = remove,
             CommandLineAppend = append,
             Warnings = warnings.OrderBy(w => w.Line).ToList(),
+            Lines = lines.GroupBy(l => l.Directive).ToDictionary(g => g.Key, g => g.First().Line),
         };
     }
 

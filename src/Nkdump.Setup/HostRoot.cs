@@ -1,3 +1,5 @@
+using Nkdump.Formats.IO;
+
 namespace Nkdump.Setup;
 
 /// <summary>
@@ -27,11 +29,11 @@ public sealed class HostRoot(string path)
     /// <summary>The first of <paramref name="candidates"/> that exists as a file inside the root, as a path inside the root.</summary>
     public string? FirstExisting(params string[] candidates) => candidates.FirstOrDefault(c => File.Exists(Resolve(c)));
 
-    /// <summary>Reads a small text file inside the root, or null when it does not exist.</summary>
+    /// <summary>Reads a text file inside the root (a regular one, at most <see cref="InputLimits.SystemText"/>), or null when it does not exist.</summary>
     public string? TryReadText(string absolute)
     {
         var real = Resolve(absolute);
-        return File.Exists(real) ? File.ReadAllText(real) : null;
+        return File.Exists(real) ? InputFile.ReadAllText(real, InputLimits.SystemText, absolute) : null;
     }
 
     public override string ToString() => Path;

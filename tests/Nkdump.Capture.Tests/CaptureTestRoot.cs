@@ -103,7 +103,10 @@ internal sealed class RecordingMachine : ICaptureMachine
     /// <summary>What <see cref="ReadKernelLog"/> returns: the capture kernel's log.</summary>
     public string KernelLog { get; set; } = "[    0.000000] Linux version 6.1.0-56-amd64 (capture kernel)\n";
 
-    public string ReadKernelLog() => KernelLog;
+    /// <summary>When set, <see cref="ReadKernelLog"/> throws it (a failure in an optional part of the capture).</summary>
+    public Exception? KernelLogFailure { get; set; }
+
+    public string ReadKernelLog() => KernelLogFailure is { } failure ? throw failure : KernelLog;
 
     public void Reboot() => Calls.Add("reboot");
 

@@ -175,8 +175,9 @@ public sealed class SaveToFileSystemTests : IDisposable
             Assert.Equal(["poweroff"], _t.Machine.Actions);
             Assert.Contains("but even the headers and log of the dump need", _t.ToString());
             var directory = _t["/kdumproot/var/crash/127.0.0.1-2026-11-26-09:05:07"];
-            Assert.Equal(["kexec-dmesg.log", "vmcore-dmesg.txt"], Directory.GetFiles(directory).Select(Path.GetFileName).Order());
+            Assert.Equal(["kexec-dmesg.log", "nkdump-errors.txt", "vmcore-dmesg.txt"], Directory.GetFiles(directory).Select(Path.GetFileName).Order());
             Assert.Equal(CaptureTestRoot.ExpectedDmesg, File.ReadAllText(Path.Combine(directory, "vmcore-dmesg.txt")));
+            Assert.Contains("but even the headers and log of the dump need", File.ReadAllText(Path.Combine(directory, "nkdump-errors.txt")));
         }
         finally
         {

@@ -41,6 +41,7 @@ public sealed class SaveToSshTests : IDisposable
         Assert.Equal(CaptureTestRoot.ExpectedDmesg, File.ReadAllText(Path.Combine(directory, "vmcore-dmesg.txt")));
         DumpAssert.OwnerOnlyMode(Path.Combine(directory, "vmcore.flat"));
         DumpAssert.OwnerOnlyMode(Path.Combine(directory, "vmcore-dmesg.txt"));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(directory));
         Assert.Equal(DumpFormat.Flattened, DumpOpener.Probe(Path.Combine(directory, "vmcore.flat")));
         using (var dump = DumpOpener.Open(Path.Combine(directory, "vmcore.flat")))
         {
@@ -50,7 +51,7 @@ public sealed class SaveToSshTests : IDisposable
         var options = $"-i {_t["/root/.ssh/kdump_id_ed25519"]} -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile={_t["/root/.ssh/known_hosts"]} -o ConnectTimeout=60 -o ServerAliveInterval=15 -o ServerAliveCountMax=8 kdump@127.0.0.1";
         Assert.Equal(
             [
-                $"{options} mkdir -p '{directory}'",
+                $"{options} mkdir -p '{_remote.Path}/var/crash' && mkdir -m 0700 '{directory}'",
                 $"{options} umask 0077 && cat > '{directory}/vmcore-dmesg-incomplete.txt'",
                 $"{options} mv '{directory}/vmcore-dmesg-incomplete.txt' '{directory}/vmcore-dmesg.txt'",
                 $"{options} umask 0077 && cat > '{directory}/vmcore-incomplete'",
@@ -59,6 +60,34 @@ public sealed class SaveToSshTests : IDisposable
             ],
             File.ReadAllLines(Path.Combine(Path.GetDirectoryName(ssh)!, "ssh.log")));
         Assert.Equal(["reboot"], _t.Machine.Calls);
+    }
+
+    [Fact]
+    public void FailureOfAnOptionalPartIsRecordedBesideTheDumpOnTheServer()
+    {
+        _t.Write("/usr/bin/ssh", FakeSsh, executable: true);
+        _t.Config($"ssh kdump@127.0.0.1\npath {_remote.Path}/var/crash\ncore_collector makedumpfile -F -l --message-level 1 -d 31\n");
+        _t.Machine.KernelLogFailure = new InvalidOperationException("klogctl went away");
+
+        Assert.True(_t.Save() == 0, _t.ToString());
+
+        var directory = $"{_remote.Path}/var/crash/127.0.0.1-2026-11-26-09:05:07";
+        Assert.Equal(["nkdump-errors.txt", "vmcore-dmesg.txt", "vmcore.flat"], Directory.GetFiles(directory).Select(Path.GetFileName).Order());
+        Assert.Contains("InvalidOperationException: klogctl went away", File.ReadAllText(Path.Combine(directory, "nkdump-errors.txt")));
+        DumpAssert.OwnerOnlyMode(Path.Combine(directory, "nkdump-errors.txt"));
+    }
+
+    [Fact]
+    public void ExistingRemoteDumpDirectoryIsNotReused()
+    {
+        _t.Write("/usr/bin/ssh", FakeSsh, executable: true);
+        _t.Config($"ssh kdump@127.0.0.1\npath {_remote.Path}/var/crash\ncore_collector makedumpfile -F -l --message-level 1 -d 31\nfailure_action poweroff\n");
+        var planted = Directory.CreateDirectory($"{_remote.Path}/var/crash/127.0.0.1-2026-11-26-09:05:07").FullName;
+
+        Assert.Equal(1, _t.Save());
+
+        Assert.Empty(Directory.GetFileSystemEntries(planted));
+        Assert.Contains("(or it exists already)", _t.ToString());
     }
 
     [Fact]

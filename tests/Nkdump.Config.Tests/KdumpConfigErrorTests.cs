@@ -45,6 +45,10 @@ public class KdumpConfigErrorTests
         { "disk_timeout 10", "disk_timeout", "deprecated" },
         { "debug_mem_level 1", "debug_mem_level", "deprecated" },
         { "blacklist e1000", "blacklist", "deprecated" },
+        { "path ../../../etc", "path", "'..' would leave the dump target" },
+        { "path /var/crash/../../../etc", "path", "'..' would leave the dump target" },
+        { "path /var/../crash", "path", "'..'" },
+        { "path var/..", "path", "'..'" },
     };
 
     [Theory]

@@ -32,9 +32,16 @@ public class PrintkReaderTests
         return record;
     }
 
-    private static SyntheticKernel LogBufKernel(uint first, uint next, uint length = 256)
+    /// <param name="firstLine">A VMCOREINFO line placed before the layout (the first definition of a key wins).</param>
+    private static SyntheticKernel LogBufKernel(uint first, uint next, uint length = 256, string? firstLine = null)
     {
-        var kernel = new SyntheticKernel()
+        var kernel = new SyntheticKernel();
+        if (firstLine is not null)
+        {
+            kernel.Line(firstLine);
+        }
+
+        kernel
             .Line($"SYMBOL(log_buf)={Text + 0x1000:x}").Line($"SYMBOL(log_buf_len)={Text + 0x1008:x}")
             .Line($"SYMBOL(log_first_idx)={Text + 0x100c:x}").Line($"SYMBOL(log_next_idx)={Text + 0x1010:x}")
             .Line("SIZE(printk_log)=24").Line("OFFSET(printk_log.ts_nsec)=0").Line("OFFSET(printk_log.len)=8")
@@ -99,6 +106,34 @@ public class PrintkReaderTests
         var log = KernelLogReader.Read(kernel.Open());
         Assert.Single(log.Records);
         Assert.Contains(log.Problems, p => p.Contains("corrupt") && p.Contains($"index {record.Length}"));
+    }
+
+    [Theory]
+    [InlineData("OFFSET(printk_log.len)", "-8")]
+    [InlineData("OFFSET(printk_log.text_len)", "-2")]
+    [InlineData("OFFSET(printk_log.ts_nsec)", "20")]
+    [InlineData("SIZE(printk_log)", "4294967320")]
+    [InlineData("SIZE(printk_log)", "-24")]
+    public void StructuredLogBufBadLayoutIsRefusedByName(string key, string value)
+    {
+        // Issue 17: a wrong VMCOREINFO value is named, never an ArgumentOutOfRangeException.
+        var record = LogRecord(1_000, "ok");
+        var kernel = LogBufKernel(first: 0, next: (uint)record.Length, firstLine: $"{key}={value}");
+        kernel.Write(LogBuf, record);
+        var e = Assert.Throws<Nkdump.Formats.NkdumpException>(() => KernelLogReader.Read(kernel.Open()));
+        Assert.Contains($"{key}={value}", e.Message);
+    }
+
+    [Fact]
+    public void StructuredLogBufWrongCallerIdIsDroppedWithAProblem()
+    {
+        var record = LogRecord(1_000, "ok");
+        var kernel = LogBufKernel(first: 0, next: (uint)record.Length, firstLine: "OFFSET(printk_log.caller_id)=-4");
+        kernel.Write(LogBuf, record);
+        var log = KernelLogReader.Read(kernel.Open());
+        Assert.Equal("ok", Encoding.ASCII.GetString(Assert.Single(log.Records).Text));
+        Assert.Null(log.Records[0].CallerId);
+        Assert.Contains(log.Problems, p => p.Contains("OFFSET(printk_log.caller_id)=-4 is negative"));
     }
 
     // ---- lockless ring buffer (5.10+), the 6.1 layout, a 4-descriptor ring and a 128-byte data ring ----

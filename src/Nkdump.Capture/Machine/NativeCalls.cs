@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 
 namespace Nkdump.Capture.Machine;
 
-/// <summary>The libc calls the capture needs and .NET does not offer: mount, reboot, sync, fsync of a directory, statvfs.</summary>
+/// <summary>The libc calls the capture needs and .NET does not offer: mount, reboot, sync, fsync of a directory, statvfs, mkdir that fails when the directory exists.</summary>
 internal static partial class NativeCalls
 {
     private const int ORdOnly = 0;
@@ -57,6 +57,22 @@ internal static partial class NativeCalls
         {
             _ = CloseNative(fd);
         }
+    }
+
+    /// <summary>
+    /// mkdir(2) with <paramref name="mode"/>: true when the directory was created, false when
+    /// <paramref name="path"/> exists already (as anything, a symbolic link included: mkdir never follows one).
+    /// </summary>
+    public static bool MakeDirectory(string path, UnixFileMode mode)
+    {
+        const int EEXIST = 17;
+        if (MkdirNative(path, (uint)mode) == 0)
+        {
+            return true;
+        }
+
+        var errno = Marshal.GetLastPInvokeError();
+        return errno == EEXIST ? false : throw new IOException($"cannot create {path}: {Marshal.GetPInvokeErrorMessage(errno)}");
     }
 
     /// <summary>The bytes an unprivileged writer may still use on the file system holding <paramref name="path"/>.</summary>
@@ -138,6 +154,9 @@ internal static partial class NativeCalls
 
     [LibraryImport("libc", EntryPoint = "close")]
     private static partial int CloseNative(int fd);
+
+    [LibraryImport("libc", EntryPoint = "mkdir", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int MkdirNative(string path, uint mode);
 
     [LibraryImport("libc", EntryPoint = "statvfs", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static unsafe partial int StatVfsNative(string path, byte* buffer);

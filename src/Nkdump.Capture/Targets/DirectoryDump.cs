@@ -2,6 +2,7 @@ using System.Text;
 using Nkdump.Capture.Machine;
 using Nkdump.Config;
 using Nkdump.Formats;
+using Nkdump.Formats.IO;
 
 namespace Nkdump.Capture.Targets;
 
@@ -9,8 +10,10 @@ namespace Nkdump.Capture.Targets;
 /// Writes a dump into a directory of a mounted file system, as kdump-utils' dump_fs does:
 /// vmcore-dmesg.txt first (via vmcore-dmesg-incomplete.txt, synced: the log is the most valuable part
 /// if anything later fails), then vmcore-incomplete, synced and renamed to vmcore, the directory synced.
-/// Files are created 0600. A failed vmcore stays as vmcore-incomplete: the collector marks it
-/// incomplete and what it holds is readable.
+/// The directory is new and 0700 (<see cref="DumpDirectories"/>); every file in it is created new,
+/// 0600, with O_EXCL (so a symbolic link in its place is never followed). A failed vmcore stays as
+/// vmcore-incomplete: the collector marks it incomplete and what it holds is readable. The log, the
+/// capture kernel's log and the free-space check are optional parts (<see cref="OptionalPart"/>).
 /// </summary>
 public sealed class DirectoryDump(CaptureLog log, ICaptureMachine machine)
 {
@@ -22,19 +25,39 @@ public sealed class DirectoryDump(CaptureLog log, ICaptureMachine machine)
     public const string DmesgFile = "vmcore-dmesg.txt";
     public const string DmesgIncomplete = "vmcore-dmesg-incomplete.txt";
 
-    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
-    /// <summary>Dumps <paramref name="vmcore"/> into <paramref name="directory"/> (created); false after a logged failure.</summary>
-    public bool Write(string directory, string vmcore, DumpFacts facts, CoreCollector collector)
+    /// <summary>The dump directory the last <see cref="Write"/> created; null when it could not create one.</summary>
+    public string? Directory { get; private set; }
+
+    /// <summary>
+    /// Dumps <paramref name="vmcore"/> into a new directory <paramref name="name"/> in kdump.conf's
+    /// <paramref name="path"/> below <paramref name="mountPoint"/>; false after a logged failure.
+    /// </summary>
+    public bool Write(string mountPoint, string path, string name, string vmcore, DumpFacts facts, CoreCollector collector)
     {
-        var saved = WriteDump(directory, vmcore, facts, collector);
-        if (Directory.Exists(directory))
+        try
         {
-            SaveCaptureKernelLog(directory);
+            Directory = DumpDirectories.Create(mountPoint, path, name, log);
+        }
+        catch (CaptureFailedException e)
+        {
+            log.Error(e.Message);
+            return false;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            log.Error($"cannot create the dump directory in {Path.Join(mountPoint, path)}: {e.Message}");
+            return false;
         }
 
+        var saved = WriteDump(Directory, vmcore, facts, collector);
+        OptionalPart.Run(log, $"saving {CaptureKernelLog}", () => SaveCaptureKernelLog(Directory));
         return saved;
     }
+
+    /// <summary>Writes <paramref name="text"/> as a new file <paramref name="name"/> beside the dump.</summary>
+    public void WriteNote(string name, string text) =>
+        WriteNew(Path.Combine(Directory ?? throw new InvalidOperationException("no dump directory"), name), Encoding.UTF8.GetBytes(text));
 
     private void SaveCaptureKernelLog(string directory)
     {
@@ -44,34 +67,16 @@ public sealed class DirectoryDump(CaptureLog log, ICaptureMachine machine)
             return;
         }
 
-        try
-        {
-            WriteSynced(Path.Combine(directory, CaptureKernelLog), Encoding.UTF8.GetBytes(text));
-            log.Info($"saved the capture kernel's log as {CaptureKernelLog}");
-        }
-        catch (IOException e)
-        {
-            log.Warning($"cannot save {CaptureKernelLog}: {e.Message}");
-        }
+        WriteNew(Path.Combine(directory, CaptureKernelLog), Encoding.UTF8.GetBytes(text));
+        log.Info($"saved the capture kernel's log as {CaptureKernelLog}");
     }
 
     private bool WriteDump(string directory, string vmcore, DumpFacts facts, CoreCollector collector)
     {
-        try
-        {
-            // mkdir -p, then the parent's fsync so that the new directory's entry survives a reboot too.
-            Directory.CreateDirectory(directory);
-            NativeCalls.SyncDirectory(Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(directory))!);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            log.Error($"cannot create {directory}: {e.Message}");
-            return false;
-        }
-
         // The log goes first even when the dump cannot fit: it alone often explains the crash.
-        var room = HasRoom(directory, facts);
-        WriteDmesg(directory, facts);
+        var room = true;
+        OptionalPart.Run(log, "the free-space check", () => room = HasRoom(directory, facts));
+        OptionalPart.Run(log, $"saving {DmesgFile}", () => WriteDmesg(directory, facts));
         if (!room)
         {
             return false;
@@ -117,6 +122,12 @@ public sealed class DirectoryDump(CaptureLog log, ICaptureMachine machine)
     /// </summary>
     private bool HasRoom(string directory, DumpFacts facts)
     {
+        if (facts.RamBytes == 0)
+        {
+            log.Info($"{directory}: the dump's size is not known; no free-space check");
+            return true;
+        }
+
         long available;
         try
         {
@@ -156,33 +167,25 @@ public sealed class DirectoryDump(CaptureLog log, ICaptureMachine machine)
 
         var incomplete = Path.Combine(directory, DmesgIncomplete);
         log.Info($"saving {DmesgFile} to {directory}");
-        try
+        WriteNew(incomplete, Encoding.UTF8.GetBytes(facts.Dmesg));
+        File.Move(incomplete, Path.Combine(directory, DmesgFile));
+        NativeCalls.SyncDirectory(directory);
+        if (facts.DmesgProblem is not null)
         {
-            WriteSynced(incomplete, Encoding.UTF8.GetBytes(facts.Dmesg));
-            File.Move(incomplete, Path.Combine(directory, DmesgFile));
-            NativeCalls.SyncDirectory(directory);
-            if (facts.DmesgProblem is not null)
-            {
-                log.Warning($"the log may be partial: {facts.DmesgProblem}");
-            }
+            log.Warning($"the log may be partial: {facts.DmesgProblem}");
+        }
 
-            log.Info($"saving {DmesgFile} complete");
-        }
-        catch (IOException e)
-        {
-            log.Error($"saving {DmesgFile} failed: {e.Message}");
-        }
+        log.Info($"saving {DmesgFile} complete");
     }
 
-    /// <summary>Creates <paramref name="path"/> 0600 with <paramref name="bytes"/> and fsyncs it.</summary>
-    public static void WriteSynced(string path, ReadOnlySpan<byte> bytes)
+    /// <summary>
+    /// Creates <paramref name="path"/> new with <paramref name="bytes"/> and fsyncs it: through
+    /// <see cref="DumpFile"/>, the one function that creates dump files (mode 0600, O_EXCL, never
+    /// through a symbolic link planted in its place).
+    /// </summary>
+    public static void WriteNew(string path, ReadOnlySpan<byte> bytes)
     {
-        using var file = new FileStream(path, new FileStreamOptions
-        {
-            Mode = FileMode.Create,
-            Access = FileAccess.Write,
-            UnixCreateMode = OwnerOnly,
-        });
+        using var file = DumpFile.Create(path, overwrite: false);
         file.Write(bytes);
         file.Flush(flushToDisk: true);
     }

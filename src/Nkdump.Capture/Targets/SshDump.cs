@@ -7,8 +7,8 @@ using Nkdump.Formats;
 namespace Nkdump.Capture.Targets;
 
 /// <summary>
-/// Streams a dump to <c>ssh user@host</c> as kdump-utils' dump_ssh does: mkdir -p the directory,
-/// the log into vmcore-dmesg-incomplete.txt then renamed, the flattened dump into vmcore-incomplete,
+/// Streams a dump to <c>ssh user@host</c> as kdump-utils' dump_ssh does: mkdir -p the path and a
+/// new dump directory (0700) in it, the log into vmcore-dmesg-incomplete.txt then renamed, the flattened dump into vmcore-incomplete,
 /// renamed vmcore.flat when complete (reassembled later with makedumpfile -R or nkdump reassemble).
 /// The ssh client runs with the key, BatchMode (never a prompt on a console nobody watches) and
 /// StrictHostKeyChecking=yes against the known_hosts file the initramfs carries. An ssh client
@@ -21,49 +21,63 @@ public sealed class SshDump(CaptureLog log, Machine.ICaptureMachine machine, str
 {
     public const string FlatVmcore = "vmcore.flat";
 
+    private string? _destination;
+
     public IReadOnlyList<string> Options =>
         [.. configFile is null ? [] : new[] { "-F", configFile }, "-i", keyFile, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o", $"UserKnownHostsFile={knownHostsFile}",
             "-o", "ConnectTimeout=60", "-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=8"];
 
-    /// <summary>Dumps to <paramref name="destination"/> (user@host) into the remote <paramref name="directory"/>; false after a logged failure.</summary>
-    public bool Write(string destination, string directory, string vmcore, DumpFacts facts, CoreCollector collector)
+    /// <summary>
+    /// Dumps to <paramref name="destination"/> (user@host) into a new remote directory
+    /// <paramref name="name"/> in <paramref name="path"/>; false after a logged failure.
+    /// </summary>
+    public bool Write(string destination, string path, string name, string vmcore, DumpFacts facts, CoreCollector collector)
     {
+        DumpDirectories.Components(path); // '..' refused here too, whatever passed the configuration check
+        var directory = path.TrimEnd('/') + "/" + name;
         log.Info($"saving to {destination}:{directory}");
-        if (Remote(destination, $"mkdir -p {Quote(directory)}", null) != 0)
+
+        // mkdir -p the path, as kdump-utils does; the dump directory itself new and 0700 (mkdir without -p
+        // fails when it exists: a server does not see two dumps from one address in the same second).
+        if (Remote(destination, $"mkdir -p {Quote(path)} && mkdir -m 0700 {Quote(directory)}", null) != 0)
         {
-            log.Error($"cannot create {directory} on {destination}");
+            log.Error($"cannot create {directory} on {destination} (or it exists already)");
             return false;
         }
 
+        _destination = destination;
+        Directory = directory;
         var saved = WriteDump(destination, directory, vmcore, facts, collector);
-        var captureLog = machine.ReadKernelLog();
-        if (captureLog.Length > 0
-            && Remote(destination, $"umask 0077 && cat > {Quote($"{directory}/{DirectoryDump.CaptureKernelLog}")}", stdin => stdin.Write(Encoding.UTF8.GetBytes(captureLog))) == 0)
+        OptionalPart.Run(log, $"saving {DirectoryDump.CaptureKernelLog}", () =>
         {
-            log.Info($"saved the capture kernel's log as {DirectoryDump.CaptureKernelLog}");
-        }
+            var captureLog = machine.ReadKernelLog();
+            if (captureLog.Length > 0 && WriteRemoteFile(destination, $"{directory}/{DirectoryDump.CaptureKernelLog}", captureLog) == 0)
+            {
+                log.Info($"saved the capture kernel's log as {DirectoryDump.CaptureKernelLog}");
+            }
+        });
 
         return saved;
     }
 
+    /// <summary>The remote dump directory the last <see cref="Write"/> created; null when it could not create one.</summary>
+    public string? Directory { get; private set; }
+
+    /// <summary>Writes <paramref name="text"/> as the file <paramref name="name"/> beside the dump on the server.</summary>
+    public void WriteNote(string name, string text)
+    {
+        if (Directory is null || _destination is null || WriteRemoteFile(_destination, $"{Directory}/{name}", text) != 0)
+        {
+            throw new CaptureFailedException($"cannot write {name} on the server");
+        }
+    }
+
+    private int WriteRemoteFile(string destination, string file, string text) =>
+        Remote(destination, $"umask 0077 && cat > {Quote(file)}", stdin => stdin.Write(Encoding.UTF8.GetBytes(text)));
+
     private bool WriteDump(string destination, string directory, string vmcore, DumpFacts facts, CoreCollector collector)
     {
-
-        var dmesgIncomplete = $"{directory}/{DirectoryDump.DmesgIncomplete}";
-        if (facts.Dmesg is null)
-        {
-            log.Error($"saving {DirectoryDump.DmesgFile} failed: {facts.DmesgProblem}");
-        }
-        else if (Remote(destination, $"umask 0077 && cat > {Quote(dmesgIncomplete)}", stdin => stdin.Write(Encoding.UTF8.GetBytes(facts.Dmesg))) == 0
-            && Remote(destination, $"mv {Quote(dmesgIncomplete)} {Quote($"{directory}/{DirectoryDump.DmesgFile}")}", null) == 0)
-        {
-            log.Info($"saving {DirectoryDump.DmesgFile} complete");
-        }
-        else
-        {
-            log.Error($"saving {DirectoryDump.DmesgFile} failed");
-        }
-
+        OptionalPart.Run(log, $"saving {DirectoryDump.DmesgFile}", () => WriteDmesg(destination, directory, facts));
         var incomplete = $"{directory}/{DirectoryDump.VmcoreIncomplete}";
         log.Info($"saving vmcore (flattened) to {destination}:{incomplete}");
         var status = Remote(destination, $"umask 0077 && cat > {Quote(incomplete)}",
@@ -82,6 +96,29 @@ public sealed class SshDump(CaptureLog log, Machine.ICaptureMachine machine, str
 
         log.Info($"saving vmcore complete: {destination}:{directory}/{FlatVmcore}");
         return true;
+    }
+
+    private void WriteDmesg(string destination, string directory, DumpFacts facts)
+    {
+        var dmesgIncomplete = $"{directory}/{DirectoryDump.DmesgIncomplete}";
+        if (facts.Dmesg is null)
+        {
+            log.Error($"saving {DirectoryDump.DmesgFile} failed: {facts.DmesgProblem}");
+        }
+        else if (WriteRemoteFile(destination, dmesgIncomplete, facts.Dmesg) == 0
+            && Remote(destination, $"mv {Quote(dmesgIncomplete)} {Quote($"{directory}/{DirectoryDump.DmesgFile}")}", null) == 0)
+        {
+            if (facts.DmesgProblem is not null)
+            {
+                log.Warning($"the log may be partial: {facts.DmesgProblem}");
+            }
+
+            log.Info($"saving {DirectoryDump.DmesgFile} complete");
+        }
+        else
+        {
+            log.Error($"saving {DirectoryDump.DmesgFile} failed");
+        }
     }
 
     /// <summary>Runs <paramref name="command"/> on the server; feeds its standard input; returns ssh's exit status (-1: the data could not be sent).</summary>

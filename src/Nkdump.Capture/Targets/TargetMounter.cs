@@ -1,6 +1,7 @@
 using Nkdump.Capture.Devices;
 using Nkdump.Capture.Machine;
 using Nkdump.Config;
+using Nkdump.Formats.IO;
 
 namespace Nkdump.Capture.Targets;
 
@@ -89,7 +90,7 @@ public sealed class TargetMounter(CaptureRoot root, ICaptureMachine machine, Cap
     {
         try
         {
-            return File.ReadAllText(root.Resolve("/proc/cmdline")).Trim();
+            return InputFile.ReadAllText(root.Resolve("/proc/cmdline"), InputLimits.SystemText, "the kernel command line").Trim();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -1,4 +1,6 @@
 using Nkdump.Config;
+using Nkdump.Setup;
+using Nkdump.Setup.Service;
 
 namespace Nkdump.Cli.Commands;
 
@@ -10,7 +12,10 @@ internal static class HostConfigCommands
         "check kdump.conf or show the effective settings (like kdumpctl's config checks)",
         "config check|show [--config FILE] [--root DIR] [--json]",
         "Sub-commands:\n"
-        + "  check             judge the file itself: syntax, values, combinations (exit 1 on an error)\n"
+        + "  check             judge the file (syntax, values, combinations) and what it names on this machine:\n"
+        + "                    hooks and extra_bins (missing, not executable, writable by others, not root's), the ssh\n"
+        + "                    key (missing, open to others) and known_hosts (no key for the server), a dump path\n"
+        + "                    through a symbolic link (exit 1 on an error; warnings on stderr)\n"
         + "  show              print every effective setting, defaults included, in kdump.conf syntax\n"
         + "Options:\n"
         + "  --config FILE     the configuration to read (default ROOT/etc/kdump.conf)\n"
@@ -29,8 +34,7 @@ internal static class HostConfigCommands
             var config = HostCommandSupport.LoadConfig(ctx, path);
             if (sub == "check")
             {
-                ctx.Out.WriteLine($"{path}: OK ({Describe(config)})");
-                return ExitCodes.Success;
+                return Check(ctx, config, path, new HostRoot(HostCommandSupport.Root(parsed)));
             }
 
             if (parsed.Has("--json"))
@@ -51,13 +55,31 @@ internal static class HostConfigCommands
         });
     }
 
+    /// <summary>The file is valid; now what it names on this machine (<see cref="ConfigAudit"/>).</summary>
+    private static int Check(CommandContext ctx, KdumpConfig config, string path, HostRoot root)
+    {
+        var findings = new ConfigAudit(root, ProcessRunner.Real).Check(config);
+        foreach (var finding in findings)
+        {
+            ctx.Error.WriteLine(finding.Blocks ? $"nkdump config: error: {finding.Message}" : $"nkdump: warning: {finding.Message}");
+        }
+
+        if (findings.Any(f => f.Blocks))
+        {
+            return ExitCodes.Failure;
+        }
+
+        var warnings = config.Warnings.Count + findings.Count;
+        ctx.Out.WriteLine($"{path}: OK ({Describe(config)}{(warnings > 0 ? $", {warnings} warning(s)" : "")})");
+        return ExitCodes.Success;
+    }
+
     private static string Describe(KdumpConfig config)
     {
         var target = config.Target.Kind == DumpTargetKind.RootFileSystem
             ? $"dump to {config.Path} on the root file system"
             : $"dump to {config.Target.Directive} {config.Target.Value}, path {config.Path}";
         var level = config.EffectiveDumpLevel is { } l ? $", dump level {l}" : "";
-        var warnings = config.Warnings.Count > 0 ? $", {config.Warnings.Count} warning(s)" : "";
-        return target + level + warnings;
+        return target + level;
     }
 }

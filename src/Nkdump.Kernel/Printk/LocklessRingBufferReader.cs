@@ -25,12 +25,16 @@ internal static class LocklessRingBufferReader
     private const int MaxCountBits = 23;
     private const int MaxSizeBits = 28;
 
+    // The descriptor, info and text arrays are read whole, together at most 256 MiB: a log_buf_len= of
+    // 32 MiB needs 144 MiB (2^20 descriptors of 24 + 88 bytes, 32 MiB of text).
+    private const long MaxRingBytes = 256L << 20;
+
     public static KernelLog Read(KernelContext kernel)
     {
         var info = kernel.VmcoreInfo;
         var memory = kernel.Memory;
         var layout = PrbLayout.From(info);
-        var problems = new List<string>();
+        var problems = new List<string>(layout.Problems);
 
         var prb = memory.ReadPointer(info.Symbol("prb")!.Value, "the prb pointer (SYMBOL(prb))");
         var ring = memory.ReadBytes(prb, layout.RingBufferSize, "struct printk_ringbuffer");
@@ -39,7 +43,8 @@ internal static class LocklessRingBufferReader
 
         var countBits = BinaryPrimitives.ReadUInt32LittleEndian(descRing[layout.DescRingCountBits..]);
         var sizeBits = BinaryPrimitives.ReadUInt32LittleEndian(dataRing[layout.DataRingSizeBits..]);
-        if (countBits > MaxCountBits || sizeBits > MaxSizeBits || sizeBits < 3)
+        // The kernel sizes the descriptor ring from the text ring (count_bits = size_bits - PRB_AVGBITS): more descriptors than text bytes is corruption.
+        if (countBits > MaxCountBits || sizeBits > MaxSizeBits || sizeBits < 3 || countBits > sizeBits)
         {
             throw new NkdumpException($"printk ring buffer at 0x{prb:x} is corrupt: desc_ring.count_bits={countBits}, text_data_ring.size_bits={sizeBits}");
         }
@@ -52,12 +57,27 @@ internal static class LocklessRingBufferReader
         var tailId = BinaryPrimitives.ReadUInt64LittleEndian(descRing[(layout.DescRingTailId + layout.AtomicCounter)..]);
         var dataAddress = BinaryPrimitives.ReadUInt64LittleEndian(dataRing[layout.DataRingData..]);
 
-        var descs = VirtualBuffer.Read(memory, descsAddress, checked((int)count * layout.DescSize));
-        var infos = VirtualBuffer.Read(memory, infosAddress, checked((int)count * layout.InfoSize));
-        var data = VirtualBuffer.Read(memory, dataAddress, checked((int)dataSize));
+        // count <= 2^23, sizes <= LayoutCheck.MaxStructSize: no overflow.
+        long descBytes = (long)count * layout.DescSize, infoBytes = (long)count * layout.InfoSize;
+        if (descBytes + infoBytes + (long)dataSize > MaxRingBytes)
+        {
+            throw new NkdumpException($"the printk ring buffer at 0x{prb:x} would need {descBytes + infoBytes + (long)dataSize} bytes (desc_ring.count_bits={countBits}, SIZE(prb_desc)={layout.DescSize}, SIZE(printk_info)={layout.InfoSize}, text_data_ring.size_bits={sizeBits}), more than the {MaxRingBytes} nkdump reads");
+        }
+
+        var descs = VirtualBuffer.Read(memory, descsAddress, (int)descBytes);
+        var infos = VirtualBuffer.Read(memory, infosAddress, (int)infoBytes);
+        var data = VirtualBuffer.Read(memory, dataAddress, (int)dataSize);
         Report(problems, "prb.desc_ring.descs", descs);
         Report(problems, "prb.desc_ring.infos", infos);
         Report(problems, "prb.text_data_ring.data", data);
+
+        // head_id and tail_id are ids (DESC_ID() in printk_ringbuffer.c): state bits there are corruption.
+        if (((headId | tailId) & ~IdMask) != 0)
+        {
+            problems.Add($"printk ring buffer at 0x{prb:x} is corrupt: head_id 0x{headId:x} or tail_id 0x{tailId:x} has state bits set; they are ignored");
+            headId &= IdMask;
+            tailId &= IdMask;
+        }
 
         // From tail to head: at most count descriptors, more means the ids are corrupt.
         var span = (headId - tailId) & IdMask;
@@ -69,7 +89,9 @@ internal static class LocklessRingBufferReader
 
         var records = new List<PrintkRecord>();
         var skipped = 0;
-        for (var id = tailId; ; id = (id + 1) & IdMask)
+        // span < count now, so head_id comes within count steps; the bound is there all the same.
+        var id = tailId;
+        for (ulong step = 0; step < count; step++, id = (id + 1) & IdMask)
         {
             var index = (long)(id % count);
             var descOffset = index * layout.DescSize;

@@ -29,73 +29,114 @@ internal sealed record PrbLayout
     public required int DataRingData { get; init; }
     public required int AtomicCounter { get; init; }
 
+    /// <summary>Optional fields VMCOREINFO got wrong, which the reader does without.</summary>
+    public IReadOnlyList<string> Problems { get; init; } = [];
+
+    /// <summary>
+    /// The layout, every offset checked against the size of the structure it indexes (see
+    /// <see cref="LayoutCheck"/>): struct printk_ringbuffer { struct prb_desc_ring desc_ring; struct
+    /// prb_data_ring text_data_ring; atomic_long_t fail; }, struct prb_desc { atomic_long_t state_var;
+    /// struct prb_data_blk_lpos text_blk_lpos; }, struct prb_data_blk_lpos { unsigned long begin, next; }.
+    /// </summary>
     public static PrbLayout From(VmcoreInfo info)
     {
-        var missing = new List<string>();
-        int Size(string type) => Check(info.Size(type), $"SIZE({type})");
-        int Offset(string member) => Check(info.Offset(member), $"OFFSET({member})");
-        int Check(long? value, string key)
-        {
-            if (value is not { } v || v < 0 || v > 1 << 20)
-            {
-                missing.Add(key);
-                return 0;
-            }
+        var check = new LayoutCheck(info, "printk ring buffer layout");
+        const int Word = 8, U32 = 4;
 
-            return (int)v;
-        }
+        // atomic_long_t { long counter; }: VMCOREINFO gives the counter's offset since 5.10; 0 before.
+        var atomic = check.OptionalSize("atomic_long_t", Word) ?? Word;
+        var counter = check.RequiredField("atomic_long_t.counter", Word, "atomic_long_t", atomic, whenAbsent: 0);
 
-        var layout = new PrbLayout
-        {
-            RingBufferSize = Size("printk_ringbuffer"),
-            DescRing = Offset("printk_ringbuffer.desc_ring"),
-            TextDataRing = Offset("printk_ringbuffer.text_data_ring"),
-            DescRingCountBits = Offset("prb_desc_ring.count_bits"),
-            DescRingDescs = Offset("prb_desc_ring.descs"),
-            DescRingInfos = Offset("prb_desc_ring.infos"),
-            DescRingHeadId = Offset("prb_desc_ring.head_id"),
-            DescRingTailId = Offset("prb_desc_ring.tail_id"),
-            DescSize = Size("prb_desc"),
-            DescStateVar = Offset("prb_desc.state_var"),
-            DescTextBlkLpos = Offset("prb_desc.text_blk_lpos"),
-            LposBegin = Offset("prb_data_blk_lpos.begin"),
-            LposNext = Offset("prb_data_blk_lpos.next"),
-            InfoSize = Size("printk_info"),
-            InfoSeq = Offset("printk_info.seq"),
-            InfoTsNsec = Offset("printk_info.ts_nsec"),
-            InfoTextLen = Offset("printk_info.text_len"),
-            DataRingSizeBits = Offset("prb_data_ring.size_bits"),
-            DataRingData = Offset("prb_data_ring.data"),
-            AtomicCounter = (int)(info.Offset("atomic_long_t.counter") ?? 0),
-        };
-        if (missing.Count > 0)
-        {
-            throw new NkdumpException($"VMCOREINFO lacks the printk ring buffer layout: {string.Join(", ", missing)}");
-        }
+        var lposSize = check.OptionalSize("prb_data_blk_lpos", 2 * Word);
+        var begin = check.RequiredField("prb_data_blk_lpos.begin", Word, "prb_data_blk_lpos", lposSize);
+        var next = check.RequiredField("prb_data_blk_lpos.next", Word, "prb_data_blk_lpos", lposSize);
+        var lposExtent = lposSize ?? Math.Max(begin, next) + Word;
 
-        // Structure sizes bound every field read from a record.
-        if (layout.DescSize < 24 || layout.InfoSize < layout.InfoTextLen + 4 || layout.RingBufferSize < Math.Max(layout.DescRing + 40, layout.TextDataRing + 16))
-        {
-            throw new NkdumpException("VMCOREINFO's printk ring buffer sizes are inconsistent with its offsets");
-        }
+        var descSize = check.RequiredSize("prb_desc", 1);
+        var stateVar = check.RequiredField("prb_desc.state_var", atomic, "prb_desc", descSize);
+        var textBlkLpos = check.RequiredField("prb_desc.text_blk_lpos", lposExtent, "prb_desc", descSize);
 
-        int? callerId = info.Offset("printk_info.caller_id") is { } cid && cid + 4 <= layout.InfoSize ? (int)cid : null;
-        (int, int)? Field(string member, string length)
-        {
-            if (info.Offset("printk_info.dev_info") is { } dev && info.Offset(member) is { } off && info.Length(length) is { } len &&
-                len > 0 && dev + off + len <= layout.InfoSize)
-            {
-                return ((int)(dev + off), (int)len);
-            }
+        // struct prb_desc_ring { unsigned int count_bits; struct prb_desc *descs; struct printk_info *infos; atomic_long_t head_id, tail_id; ... }
+        var descRingSize = check.OptionalSize("prb_desc_ring", 1);
+        var countBits = check.RequiredField("prb_desc_ring.count_bits", U32, "prb_desc_ring", descRingSize);
+        var descs = check.RequiredField("prb_desc_ring.descs", Word, "prb_desc_ring", descRingSize);
+        var infos = check.RequiredField("prb_desc_ring.infos", Word, "prb_desc_ring", descRingSize);
+        var headId = check.RequiredField("prb_desc_ring.head_id", atomic, "prb_desc_ring", descRingSize);
+        var tailId = check.RequiredField("prb_desc_ring.tail_id", atomic, "prb_desc_ring", descRingSize);
+        var descRingExtent = descRingSize ?? new[] { countBits + U32, descs + Word, infos + Word, headId + atomic, tailId + atomic }.Max();
 
-            return null;
-        }
+        // struct prb_data_ring { unsigned int size_bits; char *data; atomic_long_t head_lpos, tail_lpos; }
+        var dataRingSize = check.OptionalSize("prb_data_ring", 1);
+        var sizeBits = check.RequiredField("prb_data_ring.size_bits", U32, "prb_data_ring", dataRingSize);
+        var data = check.RequiredField("prb_data_ring.data", Word, "prb_data_ring", dataRingSize);
+        var dataRingExtent = dataRingSize ?? Math.Max(sizeBits + U32, data + Word);
 
-        return layout with
+        var ringSize = check.RequiredSize("printk_ringbuffer", 1);
+        var descRing = check.RequiredField("printk_ringbuffer.desc_ring", descRingExtent, "printk_ringbuffer", ringSize);
+        var textDataRing = check.RequiredField("printk_ringbuffer.text_data_ring", dataRingExtent, "printk_ringbuffer", ringSize);
+
+        // struct printk_info { u64 seq; u64 ts_nsec; u16 text_len; u8 facility; u8 flags:5, level:3; u32 caller_id; struct dev_printk_info dev_info; }:
+        // facility and flags/level have no VMCOREINFO offsets and are read right after text_len, hence its 4 bytes.
+        var infoSize = check.RequiredSize("printk_info", 1);
+        var seq = check.RequiredField("printk_info.seq", Word, "printk_info", infoSize);
+        var tsNsec = check.RequiredField("printk_info.ts_nsec", Word, "printk_info", infoSize);
+        var textLen = check.RequiredField("printk_info.text_len", U32, "printk_info", infoSize);
+        check.ThrowIfMissing();
+
+        var callerId = check.OptionalField("printk_info.caller_id", U32, "printk_info", infoSize, "caller ids are not shown");
+        var (subsystem, device) = DeviceFields(check, infoSize!.Value);
+        return new PrbLayout
         {
+            RingBufferSize = ringSize!.Value,
+            DescRing = descRing,
+            TextDataRing = textDataRing,
+            DescRingCountBits = countBits,
+            DescRingDescs = descs,
+            DescRingInfos = infos,
+            DescRingHeadId = headId,
+            DescRingTailId = tailId,
+            DescSize = descSize!.Value,
+            DescStateVar = stateVar,
+            DescTextBlkLpos = textBlkLpos,
+            LposBegin = begin,
+            LposNext = next,
+            InfoSize = infoSize.Value,
+            InfoSeq = seq,
+            InfoTsNsec = tsNsec,
+            InfoTextLen = textLen,
             InfoCallerId = callerId,
-            Subsystem = Field("dev_printk_info.subsystem", "printk_info_subsystem"),
-            Device = Field("dev_printk_info.device", "printk_info_device"),
+            Subsystem = subsystem,
+            Device = device,
+            DataRingSizeBits = sizeBits,
+            DataRingData = data,
+            AtomicCounter = counter,
+            Problems = check.Problems,
         };
+    }
+
+    /// <summary>struct dev_printk_info { char subsystem[16]; char device[48]; } inside printk_info (5.10+); both optional.</summary>
+    private static ((int, int)? Subsystem, (int, int)? Device) DeviceFields(LayoutCheck check, int infoSize)
+    {
+        const string Lost = "subsystem and device are not shown";
+        var devSize = check.OptionalSize("dev_printk_info", 1);
+        if (check.OptionalField("printk_info.dev_info", devSize ?? 1, "printk_info", infoSize, Lost) is not { } dev)
+        {
+            return (null, null);
+        }
+
+        var room = devSize ?? infoSize - dev;
+        (int, int)? Field(string member, string length, string what)
+        {
+            var lost = $"the {what} is not shown";
+            if (check.OptionalField(member, 1, "dev_printk_info", room, lost) is not { } offset
+                || check.OptionalLength(length, room - offset, lost) is not { } bytes)
+            {
+                return null;
+            }
+
+            return (dev + offset, bytes);
+        }
+
+        return (Field("dev_printk_info.subsystem", "printk_info_subsystem", "subsystem"), Field("dev_printk_info.device", "printk_info_device", "device"));
     }
 }

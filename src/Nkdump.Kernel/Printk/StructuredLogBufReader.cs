@@ -18,37 +18,39 @@ internal static class StructuredLogBufReader
     // corrupt length from asking for gigabytes.
     private const uint MaxLogBufLength = 1u << 28;
 
+    // struct printk_log is 16 bytes (3.5) to 24 (5.1, caller_id); more than 64 is not a record header.
+    private const int MinRecordSize = 16;
+    private const int MaxRecordSize = 64;
+
     public static KernelLog Read(KernelContext kernel)
     {
         var info = kernel.VmcoreInfo;
         var memory = kernel.Memory;
 
         // struct printk_log { u64 ts_nsec; u16 len; u16 text_len; u16 dict_len; u8 facility; u8 flags:5; u8 level:3; u32 caller_id; }
+        // dict_len, facility and flags/level have no VMCOREINFO offsets and are read after text_len, hence its 6 bytes.
         var type = info.Size("printk_log") is not null ? "printk_log" : "log";
-        var recordSize = info.Size(type);
-        var lenOffset = info.Offset($"{type}.len");
-        var textLenOffset = info.Offset($"{type}.text_len");
-        var tsOffset = info.Offset($"{type}.ts_nsec");
-        var missing = new List<string>();
-        foreach (var (value, key) in new[] { (recordSize, $"SIZE({type})"), (lenOffset, $"OFFSET({type}.len)"), (textLenOffset, $"OFFSET({type}.text_len)"), (tsOffset, $"OFFSET({type}.ts_nsec)"), ((long?)(long?)info.Symbol("log_first_idx"), "SYMBOL(log_first_idx)"), ((long?)(long?)info.Symbol("log_next_idx"), "SYMBOL(log_next_idx)"), ((long?)(long?)info.Symbol("log_buf_len"), "SYMBOL(log_buf_len)") })
+        var check = new LayoutCheck(info, $"log_buf layout (struct {type})");
+        var recordSize = check.RequiredSize(type, MinRecordSize);
+        if (recordSize > MaxRecordSize)
         {
-            if (value is null)
+            throw new NkdumpException($"VMCOREINFO's log_buf layout (struct {type}) is wrong: SIZE({type})={recordSize} is larger than the record header (at most {MaxRecordSize} bytes)");
+        }
+
+        var len = check.RequiredField($"{type}.len", 2, type, recordSize);
+        var textLen = check.RequiredField($"{type}.text_len", 6, type, recordSize);
+        var ts = check.RequiredField($"{type}.ts_nsec", 8, type, recordSize);
+        foreach (var symbol in new[] { "log_first_idx", "log_next_idx", "log_buf_len" })
+        {
+            if (info.Symbol(symbol) is null)
             {
-                missing.Add(key);
+                check.Missing($"SYMBOL({symbol})");
             }
         }
 
-        if (missing.Count > 0)
-        {
-            throw new NkdumpException($"VMCOREINFO lacks the log_buf layout: {string.Join(", ", missing)}");
-        }
-
-        int size = (int)recordSize!.Value, len = (int)lenOffset!.Value, textLen = (int)textLenOffset!.Value, ts = (int)tsOffset!.Value;
-        int? callerOffset = info.Offset($"{type}.caller_id") is { } c ? (int)c : null;
-        if (size < 16 || size > 64 || len + 2 > size || textLen + 6 > size || ts + 8 > size || (callerOffset is { } co && co + 4 > size))
-        {
-            throw new NkdumpException($"VMCOREINFO's {type} layout is inconsistent (SIZE {size})");
-        }
+        check.ThrowIfMissing();
+        var callerOffset = check.OptionalField($"{type}.caller_id", 4, type, recordSize, "caller ids are not shown");
+        var size = recordSize!.Value;
 
         var logBuf = memory.ReadPointer(info.Symbol("log_buf")!.Value, "the log_buf pointer");
         var logBufLength = memory.ReadUInt32(info.Symbol("log_buf_len")!.Value, "log_buf_len");
@@ -60,7 +62,7 @@ internal static class StructuredLogBufReader
         }
 
         var buffer = VirtualBuffer.Read(memory, logBuf, (int)logBufLength);
-        var problems = buffer.Failures.Select(f => $"part of log_buf is unreadable: {f}").ToList();
+        var problems = check.Problems.Concat(buffer.Failures.Select(f => $"part of log_buf is unreadable: {f}")).ToList();
         var bytes = buffer.Bytes;
         var records = new List<PrintkRecord>();
         var position = first;

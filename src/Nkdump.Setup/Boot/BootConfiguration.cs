@@ -1,4 +1,5 @@
 using Nkdump.Formats;
+using Nkdump.Formats.IO;
 
 namespace Nkdump.Setup.Boot;
 
@@ -163,7 +164,7 @@ public static class BootConfiguration
     {
         try
         {
-            return File.ReadAllText(root.Resolve(path));
+            return InputFile.ReadAllText(root.Resolve(path), InputLimits.SystemText, path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -1,3 +1,5 @@
+using Nkdump.Formats.IO;
+
 namespace Nkdump.Setup.Boot;
 
 /// <summary>One Boot Loader Specification entry file and its kernel options.</summary>
@@ -55,12 +57,17 @@ public static class BootLoaderEntries
 
             foreach (var file in Directory.GetFiles(real, "*.conf").Order(StringComparer.Ordinal))
             {
-                if (new FileInfo(file).Length > MaxBytes)
+                string text;
+                try
                 {
-                    continue;
+                    text = InputFile.ReadAllText(file, MaxBytes, "a boot loader entry");
+                }
+                catch (IOException)
+                {
+                    continue; // larger than any entry, or not a regular file: not an entry
                 }
 
-                entries.Add(Parse($"{dir}/{Path.GetFileName(file)}", File.ReadAllText(file)));
+                entries.Add(Parse($"{dir}/{Path.GetFileName(file)}", text));
             }
         }
 

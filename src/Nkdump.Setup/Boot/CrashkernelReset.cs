@@ -1,4 +1,5 @@
 using Nkdump.Formats;
+using Nkdump.Formats.IO;
 using Nkdump.Setup.Files;
 
 namespace Nkdump.Setup.Boot;
@@ -32,7 +33,7 @@ public sealed class CrashkernelReset(HostRoot root, CommandRunner? runner)
         {
             foreach (var file in Directory.GetFiles(dropIns, "*.cfg").Order(StringComparer.Ordinal))
             {
-                if (File.ReadAllText(file).Contains("crashkernel=", StringComparison.Ordinal))
+                if (InputFile.ReadAllText(file, InputLimits.SystemText, "a GRUB drop-in").Contains("crashkernel=", StringComparison.Ordinal))
                 {
                     notes.Add($"{file} also sets crashkernel= and is read after {GrubDefault}; it was not changed");
                 }

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Nkdump.Formats;
+using Nkdump.Formats.IO;
 
 namespace Nkdump.Setup.Estimate;
 
@@ -22,7 +23,7 @@ public sealed record KernelImage(string Path, long FileSize, ushort ProtocolVers
         long length;
         try
         {
-            using var file = File.OpenRead(path);
+            using var file = InputFile.OpenRegular(path, "the kernel image");
             length = file.Length;
             if (length < header.Length)
             {

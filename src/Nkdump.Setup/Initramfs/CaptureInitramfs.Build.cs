@@ -26,7 +26,7 @@ public static partial class CaptureInitramfs
     public static InitramfsBuildResult Build(HostRoot root, InitramfsInputs inputs, bool force, InitramfsCompression? compression = null, InitramfsCompressor? compressor = null)
     {
         var manifestFile = root.Resolve(ManifestPath(inputs.Release));
-        var previous = File.Exists(manifestFile) ? File.ReadAllText(manifestFile) : null;
+        var previous = File.Exists(manifestFile) ? InputFile.ReadAllText(manifestFile, InputLimits.SystemText, "the initramfs manifest") : null;
         var decision = CompressionChoice.Decide(root, inputs.Release, inputs.Config, compression, previous);
         var plan = new InitramfsPlanner(root).Plan(inputs);
         var manifest = Manifest(inputs.Release, plan, decision);
@@ -57,7 +57,7 @@ public static partial class CaptureInitramfs
             return new InitramfsBuildResult(false, image, "inputs unchanged", plan, decision);
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(image)!);
+        Files.StateDirectory.Ensure(root);
         byte[] cpio;
         using (var buffer = new MemoryStream())
         {
@@ -82,7 +82,7 @@ public static partial class CaptureInitramfs
             return false;
         }
 
-        var previous = File.ReadAllText(manifestFile);
+        var previous = InputFile.ReadAllText(manifestFile, InputLimits.SystemText, "the initramfs manifest");
         var decision = CompressionChoice.Decide(root, inputs.Release, inputs.Config, compression, previous);
         return previous == Manifest(inputs.Release, new InitramfsPlanner(root).Plan(inputs), decision);
     }
@@ -134,7 +134,7 @@ public static partial class CaptureInitramfs
     {
         try
         {
-            using var file = File.OpenRead(path);
+            using var file = InputFile.OpenRegular(path, "an input of the capture initramfs");
             return Sha256.HashHex(file);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -1,4 +1,5 @@
 using System.Text;
+using Nkdump.Formats.IO;
 
 namespace Nkdump.Setup.Initramfs;
 
@@ -39,13 +40,13 @@ public sealed class CpioNewcWriter(Stream output, uint mtime = 0)
         Pad(content.Length);
     }
 
-    /// <summary>Streams a file from disk; its size is checked to fit newc's 32-bit size field.</summary>
+    /// <summary>Streams a regular file from disk (never a FIFO or a device); its size is checked against <see cref="InputLimits.InitramfsInput"/>, within newc's 32-bit size field.</summary>
     public void AddFile(string path, string source, uint permissions)
     {
-        using var input = File.OpenRead(source);
-        if (input.Length > uint.MaxValue)
+        using var input = InputFile.OpenRegular(source, "an input of the capture initramfs");
+        if (input.Length > InputLimits.InitramfsInput)
         {
-            throw new IOException($"{source}: {input.Length} bytes is too large for a cpio newc entry");
+            throw new IOException($"{source}: {input.Length} bytes is too large for the capture initramfs (limit {InputLimits.InitramfsInput})");
         }
 
         var length = (uint)input.Length;

@@ -1,6 +1,7 @@
 using Nkdump.Config;
 using Nkdump.Formats;
 using Nkdump.Formats.Elf;
+using Nkdump.Formats.IO;
 
 namespace Nkdump.Setup.Initramfs;
 
@@ -38,6 +39,12 @@ public sealed class InitramfsPlanner(HostRoot root)
         {
             var real = RootPaths.Resolve(root, pathInRoot) ?? throw new NkdumpException($"{root.Resolve(pathInRoot)} does not exist");
             var realOnDisk = root.Resolve(real);
+            if (UnixFileStatus.Stat(realOnDisk) is { Kind: not UnixFileKind.Regular } status)
+            {
+                // Checked before anything opens it: a FIFO would block, a device never end.
+                throw new NkdumpException($"{realOnDisk} is {status.KindName}, not a program or file to put in the capture initramfs");
+            }
+
             var mode = (uint)File.GetUnixFileMode(realOnDisk) & 0x1FF;
             Add(InitramfsEntry.FromFile(imagePath, realOnDisk, mode | 0x100 /* u+r */));
             if (ElfFile.IsElf(realOnDisk))
@@ -173,7 +180,7 @@ public sealed class InitramfsPlanner(HostRoot root)
     private string RootPasswdLine()
     {
         var passwd = root.Resolve("/etc/passwd");
-        var line = File.Exists(passwd) ? File.ReadLines(passwd).FirstOrDefault(l => l.StartsWith("root:", StringComparison.Ordinal)) : null;
+        var line = File.Exists(passwd) ? InputFile.ReadLines(passwd, InputLimits.SystemText, "/etc/passwd").FirstOrDefault(l => l.StartsWith("root:", StringComparison.Ordinal)) : null;
         return line ?? "root:x:0:0:root:/root:/bin/sh";
     }
 

@@ -1,4 +1,5 @@
 using Nkdump.Config;
+using Nkdump.Formats.IO;
 
 namespace Nkdump.Setup.Initramfs;
 
@@ -36,12 +37,7 @@ public sealed class KernelBuildConfig
         var enabled = new HashSet<string>(StringComparer.Ordinal);
         try
         {
-            if (new FileInfo(real).Length > MaxBytes)
-            {
-                throw new Formats.NkdumpException($"{real} is larger than {MaxBytes} bytes: not a kernel config");
-            }
-
-            foreach (var line in File.ReadLines(real))
+            foreach (var line in InputFile.ReadLines(real, MaxBytes, "the kernel config"))
             {
                 // "CONFIG_RD_ZSTD=y"; unset options appear as "# CONFIG_RD_ZSTD is not set".
                 var eq = line.IndexOf('=');

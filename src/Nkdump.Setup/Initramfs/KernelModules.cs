@@ -1,4 +1,5 @@
 using Nkdump.Formats;
+using Nkdump.Formats.IO;
 
 namespace Nkdump.Setup.Initramfs;
 
@@ -30,7 +31,7 @@ public sealed class KernelModules
             ?? throw new NkdumpException($"no modules.dep for kernel {release} under {root.Resolve("/lib/modules")} (run depmod)");
         var modules = new KernelModules(dir);
         var number = 0;
-        foreach (var line in File.ReadLines(root.Resolve(dir + "/modules.dep")))
+        foreach (var line in InputFile.ReadLines(root.Resolve(dir + "/modules.dep"), InputLimits.ModuleIndex, "modules.dep"))
         {
             number++;
             if (line.Length == 0)
@@ -58,7 +59,7 @@ public sealed class KernelModules
         var builtin = root.Resolve(dir + "/modules.builtin");
         if (File.Exists(builtin))
         {
-            foreach (var line in File.ReadLines(builtin))
+            foreach (var line in InputFile.ReadLines(builtin, InputLimits.ModuleIndex, "modules.builtin"))
             {
                 if (line.Length > 0)
                 {
@@ -75,7 +76,7 @@ public sealed class KernelModules
     {
         if (File.Exists(softdepFile))
         {
-            foreach (var line in File.ReadLines(softdepFile))
+            foreach (var line in InputFile.ReadLines(softdepFile, InputLimits.ModuleIndex, "modules.softdep"))
             {
                 var words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
                 if (words.Length < 3 || words[0] != "softdep")
@@ -94,7 +95,7 @@ public sealed class KernelModules
 
         if (File.Exists(aliasFile))
         {
-            foreach (var line in File.ReadLines(aliasFile))
+            foreach (var line in InputFile.ReadLines(aliasFile, InputLimits.ModuleIndex, "modules.alias"))
             {
                 var words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
                 if (words.Length == 3 && words[0] == "alias" && !words[1].Contains('*'))

@@ -68,7 +68,7 @@ public sealed class RootSimulatedKexecLoader(HostRoot root) : IKexecLoader
             throw new KexecException(KexecErrors.EADDRNOTAVAIL, KexecErrors.Describe(KexecErrors.EADDRNOTAVAIL, kernel));
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(root.Resolve(RequestPath))!);
+        Files.StateDirectory.Ensure(root);
         Files.AtomicFile.WriteText(root.Resolve(RequestPath), $"kernel {kernel}\ninitramfs {initramfs}\ncmdline {commandLine}\n");
         File.WriteAllText(root.Resolve("/sys/kernel/kexec_crash_loaded"), "1\n");
     }

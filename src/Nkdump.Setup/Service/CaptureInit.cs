@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using Nkdump.Formats.IO;
 
 namespace Nkdump.Setup.Service;
 
@@ -41,7 +42,7 @@ public sealed class CaptureInit(ICaptureSystem system, TextWriter log)
             return;
         }
 
-        foreach (var module in File.ReadAllLines(modulesLoadFile).Where(l => l.Length > 0))
+        foreach (var module in InputFile.ReadLines(modulesLoadFile, InputLimits.SystemText, "the module list").Where(l => l.Length > 0))
         {
             try
             {

@@ -67,7 +67,7 @@ public sealed class Installer(HostRoot root, TextWriter log)
             }
         }
 
-        entries.Add(WriteFile(BinaryPath, File.ReadAllBytes(binarySource), 0x1ED));
+        entries.Add(WriteFile(BinaryPath, InputFile.ReadAllBytes(binarySource, InputLimits.InitramfsInput, "the nkdump binary"), 0x1ED));
         entries.Add(WriteFile(unitPath, System.Text.Encoding.UTF8.GetBytes(SystemdUnit.Text(alias)), 0x1A4));
         if (alias)
         {
@@ -101,7 +101,7 @@ public sealed class Installer(HostRoot root, TextWriter log)
         }
 
         entries.AddRange(created);
-        Directory.CreateDirectory(Path.GetDirectoryName(root.Resolve(ManifestPath))!);
+        StateDirectory.Ensure(root);
         AtomicFile.WriteText(root.Resolve(ManifestPath), string.Concat(entries.Select(e => $"{e.Kind} {e.Hash} {e.Path}\n")));
         log.WriteLine($"installed {root.Resolve(BinaryPath)} and {root.Resolve(unitPath)}; enable with: systemctl enable --now {(alias ? SystemdUnit.AliasName : SystemdUnit.Name)}");
     }
@@ -197,7 +197,7 @@ public sealed class Installer(HostRoot root, TextWriter log)
 
     private static string Hash(string path)
     {
-        using var file = File.OpenRead(path);
+        using var file = InputFile.OpenRegular(path, "an installed file");
         return Sha256.HashHex(file);
     }
 

@@ -23,6 +23,9 @@ public sealed class KdumpService(HostRoot root, IKexecLoader loader, string conf
     /// <summary>Runs the boot loader's regenerator when auto_reset_crashkernel resets an old default (null: edit files only).</summary>
     public CommandRunner? BootRunner { get; init; }
 
+    /// <summary>Runs ssh to test an ssh target at start, and ssh-keygen to look up hashed known_hosts names (null: neither).</summary>
+    public CommandRunner? SshRunner { get; init; }
+
     /// <summary>Loads the capture kernel, building the initramfs first when needed. Returns false when it was already loaded.</summary>
     public bool Start()
     {
@@ -97,6 +100,7 @@ public sealed class KdumpService(HostRoot root, IKexecLoader loader, string conf
         {
             var config = KdumpConfigParser.Load(configPath);
             warnings.AddRange(CheckEnvironment(config));
+            warnings.AddRange(Audit(config).Where(f => !f.Blocks).Select(f => f.Message));
         }
         catch (ConfigException e)
         {
@@ -130,27 +134,13 @@ public sealed class KdumpService(HostRoot root, IKexecLoader loader, string conf
         return new KdumpStatus(true, $"kdump is operational: a capture kernel is loaded in {size >> 20} MiB", warnings);
     }
 
-    /// <summary>Problems of this machine that `config check` cannot see: hooks, devices, the kernel image.</summary>
+    /// <summary>What <see cref="ConfigAudit"/> finds on this machine (hooks, the ssh key, known_hosts, the dump path).</summary>
+    public IReadOnlyList<AuditFinding> Audit(KdumpConfig config) => new ConfigAudit(root, SshRunner).Check(config);
+
+    /// <summary>Problems of this machine that make the capture fail: the audit's blocking findings and a missing dump device.</summary>
     public IReadOnlyList<string> CheckEnvironment(KdumpConfig config)
     {
-        var problems = new List<string>();
-        foreach (var program in new[] { config.KdumpPre, config.KdumpPost, config.KdumpEmergency }.OfType<string>().Concat(config.ExtraBins))
-        {
-            var real = root.Resolve(program);
-            if (!File.Exists(real))
-            {
-                problems.Add($"{program} (from {config.File}) does not exist");
-            }
-            else if ((File.GetUnixFileMode(real) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) == 0)
-            {
-                problems.Add($"{program} (from {config.File}) is not executable");
-            }
-        }
-
-        if (config.Target.Kind == DumpTargetKind.Ssh && !File.Exists(root.Resolve(config.SshKey)))
-        {
-            problems.Add($"ssh key {config.SshKey} does not exist: create it (ssh-keygen -f {config.SshKey}) and copy its public half to {config.Target.Value}");
-        }
+        var problems = Audit(config).Where(f => f.Blocks).Select(f => f.Message).ToList();
 
         if (config.Target.Kind is DumpTargetKind.Raw or DumpTargetKind.FileSystem && config.Target.Directive != "virtiofs")
         {
@@ -187,6 +177,16 @@ public sealed class KdumpService(HostRoot root, IKexecLoader loader, string conf
         if (problems.Count > 0)
         {
             throw new NkdumpException(string.Join("; ", problems));
+        }
+
+        foreach (var warning in Audit(config).Where(f => !f.Blocks))
+        {
+            log.WriteLine($"warning: {warning.Message}");
+        }
+
+        if (config.Target.Kind == DumpTargetKind.Ssh && SshRunner is not null)
+        {
+            SshTargetTest.Run(root, config, SshRunner, log);
         }
 
         var release = _facts.KernelRelease;

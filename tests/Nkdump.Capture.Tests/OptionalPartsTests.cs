@@ -1,0 +1,101 @@
+using Nkdump.Formats;
+using Nkdump.Formats.Kdump;
+using Nkdump.Testing;
+using Nkdump.Testing.Builders;
+
+namespace Nkdump.Capture.Tests;
+
+/// <summary>
+/// Issue 17, finding 1: the vmcore is the one essential part of a capture. The crashed kernel's log,
+/// the capture kernel's log and the hooks are optional: when one fails, whatever the exception, the
+/// vmcore is still written and the failure is recorded beside it in nkdump-errors.txt.
+/// </summary>
+public sealed class OptionalPartsTests : IDisposable
+{
+    private const string Uuid = "3f0e8c4a-1b2d-4e5f-8a9b-0c1d2e3f4a5b";
+    private const string Directory = "/kdumproot/var/crash/127.0.0.1-2026-11-26-09:05:07";
+    private readonly CaptureTestRoot _t = new();
+
+    private string Dump(string file) => _t[$"{Directory}/{file}"];
+
+    private void Ext4Target()
+    {
+        _t.Device("vdb", Uuid);
+        _t.Config($"ext4 UUID={Uuid}\ncore_collector makedumpfile -l --message-level 1 -d 31\nfailure_action poweroff\n");
+    }
+
+    [Fact]
+    public void WrongPrintkOffsetInVmcoreinfoCostsOnlyTheLog()
+    {
+        // OFFSET(prb_desc.state_var)=4096 is past SIZE(prb_desc)=24; the unused printk_ringbuffer.fail line makes room in the note.
+        var vmcore = VmcoreInfoPatch.Copy(Fixtures.ElfVmcore(CaptureTestRoot.Fixture), Path.Combine(_t.Path, "vmcore.bad-offset"),
+            new Dictionary<string, string?> { ["OFFSET(prb_desc.state_var)"] = "4096", ["OFFSET(printk_ringbuffer.fail)"] = null });
+        Ext4Target();
+
+        Assert.True(_t.Save(vmcore) == 0, _t.ToString());
+
+        Assert.Equal(["reboot"], _t.Machine.Actions);
+        using (var dump = Assert.IsType<KdumpDump>(DumpOpener.Open(Dump("vmcore"))))
+        {
+            Assert.Equal(31, dump.Header.DumpLevel);
+            Assert.False(dump.Header.IsIncomplete);
+        }
+
+        Assert.False(File.Exists(Dump("vmcore-dmesg.txt")));
+        var errors = File.ReadAllText(Dump("nkdump-errors.txt"));
+        Assert.Contains("OFFSET(prb_desc.state_var)=4096 is past SIZE(prb_desc)=24", errors);
+        DumpAssert.OwnerOnlyMode(Dump("nkdump-errors.txt"));
+    }
+
+    [Fact]
+    public void CaptureKernelLogThatThrowsCostsNothingButItself()
+    {
+        Ext4Target();
+        _t.Machine.KernelLogFailure = new InvalidOperationException("klogctl went away");
+
+        Assert.True(_t.Save() == 0, _t.ToString());
+
+        Assert.Equal(["reboot"], _t.Machine.Actions);
+        Assert.True(File.Exists(Dump("vmcore")));
+        Assert.Equal(CaptureTestRoot.ExpectedDmesg, File.ReadAllText(Dump("vmcore-dmesg.txt")));
+        Assert.False(File.Exists(Dump("kexec-dmesg.log")));
+        Assert.Contains("InvalidOperationException: klogctl went away", File.ReadAllText(Dump("nkdump-errors.txt")));
+    }
+
+    [Fact]
+    public void AnyExceptionWhileReadingTheLogStillSavesTheVmcore()
+    {
+        Ext4Target();
+        var settings = _t.Settings() with { FactsReader = _ => throw new IndexOutOfRangeException("a bug in a log reader") };
+
+        Assert.True(new SaveRunner(settings, _t.Machine, new CaptureLog(_t.Log)).Run() == 0, _t.ToString());
+
+        Assert.True(File.Exists(Dump("vmcore")));
+        Assert.False(File.Exists(Dump("vmcore-dmesg.txt")));
+        Assert.Contains("IndexOutOfRangeException: a bug in a log reader", File.ReadAllText(Dump("nkdump-errors.txt")));
+    }
+
+    [Fact]
+    public void FailingPostHookIsRecordedBesideTheDump()
+    {
+        _t.Device("vdb", Uuid);
+        _t.Write("/bin/post", "#!/bin/sh\nexit 4\n", executable: true);
+        _t.Config($"ext4 UUID={Uuid}\ncore_collector makedumpfile -l --message-level 1 -d 31\nkdump_post /bin/post\n");
+
+        Assert.True(_t.Save() == 0, _t.ToString());
+
+        Assert.True(File.Exists(Dump("vmcore")));
+        Assert.Contains("/bin/post exited with status 4", File.ReadAllText(Dump("nkdump-errors.txt")));
+    }
+
+    [Fact]
+    public void CleanCaptureLeavesNoErrorsFile()
+    {
+        Ext4Target();
+        Assert.True(_t.Save() == 0, _t.ToString());
+        Assert.True(File.Exists(Dump("vmcore")));
+        Assert.False(File.Exists(Dump("nkdump-errors.txt")), _t.ToString());
+    }
+
+    public void Dispose() => _t.Dispose();
+}
