@@ -200,10 +200,11 @@ e2e_build_module() {
   base=${KSUITE%-backports}
   [ "$base" = "$KSUITE" ] || extra=$KSUITE
   ( source "$REPO/tests/oracles/chroot.sh"
-    chroot_ensure "$base" "make linux-headers-$KREL=$KVERSION" "$extra"
+    chroot_ensure "$base" "make binutils linux-headers-$KREL=$KVERSION" "$extra"
     rm -rf "$dir.tmp"; mkdir -p "$dir.tmp"; cp -a "$src/." "$dir.tmp/"
     log "building $name for $KREL in $CHROOT"
-    chroot_run "$CHROOT" make -C "/usr/src/linux-headers-$KREL" M="$dir.tmp" modules > "$dir.tmp/build.log" 2>&1 \
+    # The module folder is an argument of its own, so chroot_run binds it into the chroot.
+    chroot_run "$CHROOT" sh -c 'make -C "/usr/src/linux-headers-$1" M="$2" modules' _ "$KREL" "$dir.tmp" > "$dir.tmp/build.log" 2>&1 \
       || { cat "$dir.tmp/build.log" >&2; exit 1; }
     grep -a 'vermagic=' "$dir.tmp/$name.ko" > /dev/null
     rm -rf "$dir"; mv "$dir.tmp" "$dir"
