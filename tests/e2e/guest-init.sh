@@ -79,7 +79,7 @@ case "$crash" in
     # hung_task_timeout_secs and panics.
     i=0; while [ ! -b /dev/vdb ] && [ $i -lt 50 ]; do sleep 0.2; i=$((i+1)); done
     mkdir -p /mnt/frozen
-    mount -t ext4 /dev/vdb /mnt/frozen && fsfreeze -f /mnt/frozen || echo "E2E: ERROR cannot freeze /dev/vdb"
+    mount -t ext4 /dev/vdb /mnt/frozen && fsfreeze --freeze /mnt/frozen || echo "E2E: ERROR cannot freeze /dev/vdb"
     sysctl -w kernel.hung_task_panic=1 kernel.hung_task_timeout_secs=2
     sh -c 'echo blocked > /mnt/frozen/file' &
     echo "E2E: writer pid $! blocked on the frozen file system"

@@ -21,7 +21,7 @@ source "$E2E_DIR/debian.sh"
 e2e_install() {
   local need=()
   # The arguments: a case's own packages (its CASE_PACKAGES), e.g. the ssh case's OpenSSH.
-  for p in qemu-system-x86 busybox-static e2fsprogs kmod cpio "$@"; do
+  for p in qemu-system-x86 busybox-static e2fsprogs kmod cpio debootstrap debian-archive-keyring "$@"; do
     dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
   done
   if [ ${#need[@]} -gt 0 ]; then
