@@ -135,8 +135,11 @@ check_crash() {
     "$E2E_DIR/console.py" info "$out/serial.log" "$out/checks/nkdump-info.txt"
   check_explained "nkdump analyze -c bt equals the console's Call Trace" "$out/checks/bt-vs-console.txt" \
     "$E2E_DIR/console.py" bt "$out/serial.log" "$out/checks/nkdump-bt.txt"
-  check_explained "nkdump triage gives a signature" "$out/checks/nkdump-triage.txt" \
-    sh -c "'$NKDUMP' triage '$vmcore' && '$NKDUMP' triage '$vmcore' | grep -qE '^signature: +[0-9a-f]+'"
+  # Its exit status is kept with its output; whether the trace it signs is complete is the bt
+  # check's business.
+  "$NKDUMP" triage "$vmcore" > "$out/checks/nkdump-triage.txt" 2>&1 || echo "(nkdump triage exited $?)" >> "$out/checks/nkdump-triage.txt"
+  check_explained "nkdump triage gives a signature" "$out/checks/triage-signature.txt" \
+    grep -E '^signature: +[0-9a-f]+$' "$out/checks/nkdump-triage.txt"
   echo "${CASE_CRASH:-sysrq}" > "$out/crash-kind.txt"
 }
 
