@@ -72,8 +72,9 @@ chroot_run() {
     set -e
     root=$1; shift
     while [ "$1" != -- ]; do
-      d=$(readlink -f "$1"); shift
+      d=$1; shift
       [ "$d" != / ] || continue
+      # At the path as given (it may run through a symbolic link): that is the name the command sees.
       mkdir -p "$root$d"; mount --bind "$d" "$root$d"
     done
     shift
