@@ -115,9 +115,19 @@ check_oracles() {
   check_tool sid "sid's makedumpfile --dump-dmesg agrees with vmcore-dmesg.txt" dmesg_agrees "$ORACLE" makedumpfile
   check_tool bookworm:makedumpfile "bookworm's makedumpfile --dump-dmesg agrees with vmcore-dmesg.txt" dmesg_agrees makedumpfile
   # drgn has no types without the -dbg package's vmlinux: it reads the utsname by VMCOREINFO's
-  # address (tests/oracles/drgn_check.py); with E2E_VMLINUX (a vmlinux with DWARF) also the tasks.
-  check_explained "sid's drgn reads the utsname${E2E_VMLINUX:+ and the task list}" "$out/checks/drgn-sid.txt" \
-    "$ORACLE" python3 "$REPO/tests/oracles/drgn_check.py" "$VMCORE_UNDER_CHECK" "$CHECK_RELEASE" ${E2E_VMLINUX:+"$E2E_VMLINUX"}
+  # address (tests/oracles/drgn_check.py); with a vmlinux with DWARF (E2E_VMLINUX, or the one
+  # crash-capture.sh fetched with E2E_DBG=1, named in kernel.txt) also the task list, and every
+  # task drgn lists must be in `nkdump analyze -c ps`.
+  local vmlinux=${E2E_VMLINUX:-$(awk '$1 == "vmlinux" {print $2}' "$out/kernel.txt")}
+  check_explained "sid's drgn reads the utsname${vmlinux:+ and the task list}" "$out/checks/drgn-sid.txt" \
+    "$ORACLE" python3 "$REPO/tests/oracles/drgn_check.py" "$VMCORE_UNDER_CHECK" "$CHECK_RELEASE" ${vmlinux:+"$vmlinux"}
+  if [ -n "$vmlinux" ]; then
+    "$NKDUMP" analyze -c ps "$VMCORE_UNDER_CHECK" > "$out/checks/nkdump-ps.txt" 2>&1 || true
+    check_explained "nkdump analyze -c ps lists every task drgn lists" "$out/checks/ps-vs-drgn.txt" \
+      sh -c 'awk '"'"'$1 == "task" {print $2}'"'"' "$1" | sort > "$1.pids"; sed "s/^>//" "$2" | awk '"'"'$1 ~ /^[0-9]+$/ {print $1}'"'"' | sort > "$2.pids"
+             missing=$(comm -23 "$1.pids" "$2.pids" | tr "\n" " "); rm -f "$1.pids" "$2.pids"
+             [ -z "$missing" ] || { echo "pids drgn lists and nkdump ps does not: $missing"; exit 1; }' _ "$out/checks/drgn-sid.txt" "$out/checks/nkdump-ps.txt"
+  fi
 }
 
 # check_crash OUT - what nkdump says about the crash against what the kernel printed on its console

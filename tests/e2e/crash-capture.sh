@@ -7,7 +7,8 @@
 # crash, and collects what the capture saved. Leaves the saved files in OUT (default
 # $E2E_WORK/out/<release>-<case>), files mode 0600, with serial.log (the guest's console, both
 # kernels) and kernel.txt (suite, package, version, release).
-# Environment: E2E_MEM (guest RAM, 512M), E2E_CRASHKERNEL (160M), E2E_WORK, E2E_TIMEOUT (per boot).
+# Environment: E2E_MEM (guest RAM, 512M), E2E_CRASHKERNEL (160M), E2E_WORK, E2E_TIMEOUT (per boot),
+# E2E_DBG=1 (fetch the kernel's -dbg vmlinux too, named in kernel.txt: drgn then lists the tasks).
 source "$(dirname "$0")/lib.sh"
 
 KSPEC=bookworm:6.1
@@ -28,6 +29,8 @@ case_file="$E2E_DIR/cases/$TARGET.sh"
 [ -x "$NKDUMP" ] || { echo "run ./build.sh first (or set NKDUMP / NKDUMP_ARTIFACTS)" >&2; exit 1; }
 e2e_install $(e2e_case_packages "$TARGET")
 e2e_fetch_kernel "$KSPEC"
+KVMLINUX=""
+[ "${E2E_DBG:-0}" != 1 ] || e2e_fetch_vmlinux
 OUT=${OUT:-$E2E_WORK/out/$KREL-$TARGET}
 run="$E2E_WORK/run-$KREL-$TARGET"
 rm -rf "$run"; mkdir -p "$run"; chmod 0700 "$run"
@@ -54,6 +57,7 @@ rm -rf "$OUT"; mkdir -p "$OUT"; chmod 0700 "$OUT"
 e2e_boot "$run/serial.log" "$CMDLINE"
 cp "$run/serial.log" "$OUT/serial.log"
 printf 'suite %s\npackage %s\nversion %s\nrelease %s\nspec %s\ncase %s\n' "$KSUITE" "$KPKG" "$KVERSION" "$KREL" "$KSPEC" "$TARGET" > "$OUT/kernel.txt"
+[ -z "$KVMLINUX" ] || echo "vmlinux $KVMLINUX" >> "$OUT/kernel.txt"
 case_collect
 # The modes the files were saved with (the checks read them), before the copies here are made private
 # whatever they were.

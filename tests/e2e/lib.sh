@@ -233,3 +233,21 @@ CONF
 }
 
 path_target_collect() { e2e_rdump "$run/dump.img" /var/crash "$OUT"; }
+
+# e2e_fetch_vmlinux -> sets KVMLINUX to the current kernel's vmlinux with DWARF, from its -dbg
+# package (linux-image-REL-dbg at the kernel's version: about 1 GB, downloaded once, only the
+# vmlinux kept, under $E2E_WORK/dbg). drgn needs it for types: with it the checks compare nkdump's
+# task list with drgn's. Used when E2E_DBG=1 (the full plan's default).
+e2e_fetch_vmlinux() {
+  local dir="$E2E_WORK/dbg/${KPKG}_$KVERSION" deb f
+  KVMLINUX="$dir/vmlinux-$KREL"
+  [ -s "$KVMLINUX" ] && return 0
+  deb=$(e2e_download "$KSUITE" "linux-image-$KREL-dbg" "$KVERSION") || return 1
+  rm -rf "$dir.tmp"; mkdir -p "$dir.tmp"
+  dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$dir.tmp" --wildcards '*/vmlinux*'
+  f=$(find "$dir.tmp" -type f -name "vmlinux*" | head -1)
+  [ -n "$f" ] || { log "no vmlinux in $deb"; return 1; }
+  mkdir -p "$dir"; mv "$f" "$KVMLINUX"; rm -rf "$dir.tmp"
+  rm -f "$deb"   # a gigabyte for one file: the vmlinux is the cache
+  log "vmlinux with DWARF: $KVMLINUX"
+}
