@@ -7,7 +7,7 @@
 #                          (raw ssh nfs missing full) on bookworm's 6.1; every crash type on
 #                          bookworm's 6.1 and the newest 7.x
 #   E2E_MODE=full          every crash type and `path` on every kernel; the other targets on 6.1
-#                          and 6.12
+#                          and 6.12; E2E_DBG=1 unless set (each kernel's -dbg vmlinux, for drgn)
 #   KERNEL_SPEC... / E2E_CASES="..."  exactly these kernels x these cases (either alone keeps the
 #                          other from the mode's plan, crossed: all cases of the mode on the given
 #                          kernels, or the given cases on every kernel of the matrix)
@@ -33,6 +33,7 @@ else
         case "$k" in trixie-backports:7) for c in $CRASHES; do plan+=("$k $c"); done ;; esac
       done ;;
     full)
+      export E2E_DBG=${E2E_DBG:-1}
       for k in "${MATRIX[@]}"; do
         plan+=("$k path")
         case "$k" in bookworm:6.1|trixie:6.12) for c in $TARGETS; do plan+=("$k $c"); done ;; esac
