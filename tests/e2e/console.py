@@ -51,10 +51,24 @@ CAUSES = [
 PRINTERS = {"dump_stack", "dump_stack_lvl", "show_stack", "vpanic", "panic"}
 
 
+REPLAY = "** replaying previous printk message **"
+
+
 def lines_of(path):
     with open(path, "rb") as f:
         text = f.read().decode("utf-8", "replace").replace("\r", "")
-    return [TS.sub("", line) for line in text.split("\n")]
+    lines = [TS.sub("", line) for line in text.split("\n")]
+    # When another CPU's printk interrupts a console line, the kernel prints that line's start,
+    # then "** replaying previous printk message **" and the whole line again: the cut line and
+    # the marker go.
+    out = []
+    for line in lines:
+        if line.strip() == REPLAY:
+            if out:
+                out.pop()
+            continue
+        out.append(line)
+    return out
 
 
 def frame_text(name, off, mod):
