@@ -125,6 +125,7 @@ check_oracles() {
     "$NKDUMP" analyze -c ps "$VMCORE_UNDER_CHECK" > "$out/checks/nkdump-ps.txt" 2>&1 || true
     check_explained "nkdump analyze -c ps lists every task drgn lists" "$out/checks/ps-vs-drgn.txt" \
       sh -c 'awk '"'"'$1 == "task" {print $2}'"'"' "$1" | sort > "$1.pids"; sed "s/^>//" "$2" | awk '"'"'$1 ~ /^[0-9]+$/ {print $1}'"'"' | sort > "$2.pids"
+             [ -s "$1.pids" ] || { echo "drgn listed no task (see its own check): nothing to compare with"; rm -f "$1.pids" "$2.pids"; exit 1; }
              missing=$(comm -23 "$1.pids" "$2.pids" | tr "\n" " "); rm -f "$1.pids" "$2.pids"
              [ -z "$missing" ] || { echo "pids drgn lists and nkdump ps does not: $missing"; exit 1; }' _ "$out/checks/drgn-sid.txt" "$out/checks/nkdump-ps.txt"
   fi
