@@ -4,7 +4,8 @@
   console.py show SERIAL_LOG              the first kernel's panic as parsed: reason, cause headline,
                                           CPU/PID/comm, the Call Trace frames compared (one a line)
   console.py info SERIAL_LOG INFO_TXT     `nkdump info` names the panic line or the headline before
-                                          it (oops, BUG, soft lockup; that one always), CPU, PID, comm
+                                          it (oops, BUG, soft lockup; that one always), CPU, PID, comm,
+                                          and after an oops its RIP as the console's "RIP: 0010:" line
   console.py bt SERIAL_LOG BT_TXT         `nkdump analyze -c bt` = the console's Call Trace
   console.py blocked SERIAL_LOG PID BT_TXT  `bt PID` of a task a hung-task report printed = that trace
 
@@ -211,6 +212,13 @@ def main(argv):
         if p.cause and p.cause not in info:
             ok = False
             print("the headline %r is not in nkdump info" % p.cause)
+        if not p.from_panic and p.frames:
+            # The crash came from an oops: its faulting RIP, symbolized, is info's RIP too.
+            m = re.search(r"^RIP:\s+(.*)$", info, re.M)
+            rip = m.group(1).strip() if m else None
+            if rip is None or not re.search(r"\s%s$" % re.escape(p.frames[0]), rip):
+                ok = False
+                print("RIP line: expected the console's %r, actual %r" % (p.frames[0], rip))
         m = re.search(r"^Crashing CPU:\s+(\d+), PID (\d+) \(([^)]*)\)", info, re.M)
         want = (p.cpu, p.pid, p.comm)
         got = (int(m.group(1)), int(m.group(2)), m.group(3)) if m else None
