@@ -1,6 +1,6 @@
 #!/bin/sh
 # The first kernel's /init in the end-to-end guest (busybox sh): set up kdump with nkdump only,
-# then crash through sysrq. Lines starting with "E2E:" are read by the host. The case's settings
+# then crash the way $crash says (sysrq c by default). Lines starting with "E2E:" are read by the host. The case's settings
 # are in /etc/e2e.env (see lib.sh's e2e_guest); e2e_mode=savecore on the kernel command line (the
 # kernel hands unknown name=value words to init's environment) makes this boot the one after a
 # raw-target capture instead: it runs `nkdump savecore` and powers off.
@@ -48,6 +48,44 @@ else
 fi
 nkdump status; echo "E2E: status rc=$?"
 sync
-echo c > /proc/sysrq-trigger
-echo "E2E: ERROR still alive after sysrq-c"
+
+# The crash ($crash from /etc/e2e.env, default sysrq). Each way prints "E2E: crashing: WHAT" first;
+# the kernel's own console lines (the panic, the task and CPU, the Call Trace) follow on ttyS0.
+crash=${crash:-sysrq}
+echo "E2E: crashing: $crash"
+case "$crash" in
+  sysrq)
+    echo c > /proc/sysrq-trigger ;;
+  oops|bug|softlockup)
+    # The test module (tests/e2e/modules/nkcrash), built against this kernel's headers.
+    insmod /root/nkcrash.ko || echo "E2E: ERROR insmod nkcrash.ko failed"
+    if [ "$crash" = softlockup ]; then
+      # The watchdog reports a soft lockup after 2 * watchdog_thresh seconds and panics.
+      sysctl -w kernel.softlockup_panic=1 kernel.watchdog_thresh=1
+      echo softlockup > /proc/nkcrash
+      sleep 120
+    else
+      # From a child shell (comm "sh"), not from init itself; oops=panic is on the command line.
+      sh -c "echo $crash > /proc/nkcrash"
+    fi ;;
+  oom)
+    # busybox tail reading /dev/zero keeps its unfinished first line: it allocates until memory
+    # runs out, and panic_on_oom panics at the first out-of-memory instead of killing it.
+    sysctl -w vm.panic_on_oom=1 vm.overcommit_memory=1
+    tail /dev/zero
+    sleep 60 ;;
+  hung)
+    # A writer blocked in D state on a frozen ext4 (the second disk): khungtaskd finds it after
+    # hung_task_timeout_secs and panics.
+    i=0; while [ ! -b /dev/vdb ] && [ $i -lt 50 ]; do sleep 0.2; i=$((i+1)); done
+    mkdir -p /mnt/frozen
+    mount -t ext4 /dev/vdb /mnt/frozen && fsfreeze --freeze /mnt/frozen || echo "E2E: ERROR cannot freeze /dev/vdb"
+    sysctl -w kernel.hung_task_panic=1 kernel.hung_task_timeout_secs=2
+    sh -c 'echo blocked > /mnt/frozen/file' &
+    echo "E2E: writer pid $! blocked on the frozen file system"
+    sleep 120 ;;
+  *)
+    echo "E2E: ERROR unknown crash '$crash'" ;;
+esac
+echo "E2E: ERROR still alive after crash=$crash"
 poweroff -f

@@ -16,11 +16,12 @@ if [ -z "${NKDUMP:-}" ]; then
 fi
 
 log() { printf '[e2e %s] %s\n' "$(date +%T)" "$*" >&2; }
+source "$E2E_DIR/debian.sh"
 
 e2e_install() {
   local need=()
   # The arguments: a case's own packages (its CASE_PACKAGES), e.g. the ssh case's OpenSSH.
-  for p in qemu-system-x86 busybox-static e2fsprogs kmod cpio "$@"; do
+  for p in qemu-system-x86 busybox-static e2fsprogs kmod cpio debootstrap debian-archive-keyring "$@"; do
     dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
   done
   if [ ${#need[@]} -gt 0 ]; then
@@ -46,25 +47,46 @@ e2e_case_packages() {
   for c in "$@"; do (source "$E2E_DIR/cases/$c.sh"; echo "${CASE_PACKAGES:-}"); done
 }
 
-# e2e_fetch_kernel PACKAGE -> sets KROOT (unpacked package) and KREL
+# e2e_fetch_kernel SPEC -> sets KSUITE, KPKG, KVERSION, KROOT (the unpacked package) and KREL.
+# SPEC is SUITE:SERIES or SUITE:PACKAGE (debian.sh's e2e_resolve_kernel): the newest build the
+# archive serves, fetched with apt-get download from the suite's private lists, never installed.
 e2e_fetch_kernel() {
-  local pkg=$1
-  local debs="$E2E_WORK/debs"
-  mkdir -p "$debs"
-  local deb
-  deb=$(ls "$debs/${pkg}"_*.deb 2>/dev/null | head -1 || true)
-  if [ -z "$deb" ]; then
-    log "apt-get download $pkg"
-    (cd "$debs" && apt-get download "$pkg" >/dev/null 2>&1) || { apt-get update -qq; (cd "$debs" && apt-get download "$pkg" >/dev/null); }
-    deb=$(ls "$debs/${pkg}"_*.deb | head -1)
-  fi
-  KROOT="$E2E_WORK/kernels/$pkg"
-  if [ ! -d "$KROOT/boot" ]; then
+  local spec=$1 deb resolved abi dep pkgs
+  resolved=$(e2e_resolve_kernel "$spec") || return 1
+  read -r KSUITE KPKG KVERSION <<<"$resolved"
+  KROOT="$E2E_WORK/kernels/${KPKG}_$KVERSION"
+  if [ ! -f "$KROOT/.complete" ]; then
+    deb=$(e2e_download "$KSUITE" "$KPKG" "$KVERSION") || return 1
     rm -rf "$KROOT"; mkdir -p "$KROOT"
     dpkg-deb -x "$deb" "$KROOT"
+    # From 7.x on, Debian's linux-image-ABI is split: it depends on linux-binary-ABI (the kernel
+    # image), linux-modules-ABI and linux-base-ABI of the same version. Those come along.
+    abi=${KPKG#linux-image-}; abi=${abi%-unsigned}
+    pkgs=$(dpkg-deb -f "$deb" Depends | tr ',|' '\n\n' | sed -n "s/^ *\(linux-[a-z]*-$abi\) (= \(.*\))\$/\1=\2/p")
+    for dep in $pkgs; do
+      deb=$(e2e_download "$KSUITE" "${dep%%=*}" "${dep#*=}") || return 1
+      dpkg-deb -x "$deb" "$KROOT"
+    done
+    # A merged-/usr package puts the modules in usr/lib/modules: the guest's root has them in
+    # /lib/modules either way.
+    if [ ! -d "$KROOT/lib/modules" ] && [ -d "$KROOT/usr/lib/modules" ]; then
+      mkdir -p "$KROOT/lib"; mv "$KROOT/usr/lib/modules" "$KROOT/lib/modules"
+    fi
+    # From 7.x on the image and its config and System.map are in the modules folder
+    # (usr/lib/modules/REL/vmlinuz...); the package's install hook copies them to /boot, as the
+    # guest's root has them.
+    local m f
+    for m in "$KROOT"/lib/modules/*/; do
+      for f in vmlinuz config System.map; do
+        [ ! -f "$m$f" ] || [ -e "$KROOT/boot/$f-$(basename "$m")" ] || { mkdir -p "$KROOT/boot"; cp "$m$f" "$KROOT/boot/$f-$(basename "$m")"; }
+      done
+    done
+    touch "$KROOT/.complete"
   fi
   KREL=$(ls "$KROOT/lib/modules" | head -1)
+  [ -n "$KREL" ] && [ -f "$KROOT/boot/vmlinuz-$KREL" ] || { log "$KPKG unpacked no /boot/vmlinuz and /lib/modules"; return 1; }
   [ -s "$KROOT/lib/modules/$KREL/modules.dep" ] || depmod -b "$KROOT" "$KREL"
+  log "kernel $spec: $KPKG $KVERSION ($KSUITE), release $KREL"
 }
 
 # e2e_copy_program FILE STAGE [AS] - a host program (and the shared libraries ldd lists) into the staged root.
@@ -161,3 +183,71 @@ e2e_free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0
 
 # e2e_rdump IMAGE DIR OUT - copies DIR of the ext4 IMAGE into OUT (debugfs, no mount needed).
 e2e_rdump() { debugfs -R "rdump $2 $3" "$1" >/dev/null 2>&1 || true; }
+
+# e2e_build_module NAME -> sets MODULE_KO to tests/e2e/modules/NAME built for the current kernel
+# (KSUITE, KPKG, KVERSION, KREL from e2e_fetch_kernel). It is built in a debootstrap chroot of the
+# kernel's own suite (for a backports kernel: the stable suite plus its backports), with that
+# kernel's linux-headers package at the same version, which brings the linux-headers-*-common,
+# linux-kbuild and the gcc the kernel was built with: a module built by another gcc may not load,
+# and bookworm's gcc 12 is older than trixie's 14 and sid's. Cached by content: the chroot by
+# suite and package list (tests/oracles/chroot.sh), the module by its source and the kernel build.
+e2e_build_module() {
+  local name=$1 src="$E2E_DIR/modules/$1" key base extra="" dir
+  key=$( (cd "$src" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum; echo "$KPKG $KVERSION") | sha256sum | cut -c1-16)
+  dir="$E2E_WORK/modules/$name-$KREL-$key"
+  MODULE_KO="$dir/$name.ko"
+  [ -s "$MODULE_KO" ] && return 0
+  base=${KSUITE%-backports}
+  [ "$base" = "$KSUITE" ] || extra=$KSUITE
+  ( source "$REPO/tests/oracles/chroot.sh"
+    chroot_ensure "$base" "make binutils linux-headers-$KREL=$KVERSION" "$extra"
+    rm -rf "$dir.tmp"; mkdir -p "$dir.tmp"; cp -a "$src/." "$dir.tmp/"
+    log "building $name for $KREL in $CHROOT"
+    # The module folder is an argument of its own, so chroot_run binds it into the chroot.
+    chroot_run "$CHROOT" sh -c 'make -C "/usr/src/linux-headers-$1" M="$2" modules' _ "$KREL" "$dir.tmp" > "$dir.tmp/build.log" 2>&1 \
+      || { cat "$dir.tmp/build.log" >&2; exit 1; }
+    grep -a 'vermagic=' "$dir.tmp/$name.ko" > /dev/null
+    rm -rf "$dir"; mv "$dir.tmp" "$dir"
+  ) || { log "building module $name for $KREL failed"; return 1; }
+  log "module $MODULE_KO ($(modinfo -F vermagic "$MODULE_KO"))"
+}
+
+# The path target, an ext4 virtio disk (vda) named by its label: the path case and the crash-type
+# cases (which only change how the guest crashes) use it.
+path_target_setup() {
+  truncate -s 1G "$run/dump.img"
+  mkfs.ext4 -q -F -L nkdump-dump "$run/dump.img"
+  e2e_disk "$run/dump.img"
+  e2e_guest 'links="nkdump-dump:vda"'
+}
+
+path_target_config() {
+  cat <<CONF
+ext4 LABEL=nkdump-dump
+path /var/crash
+core_collector makedumpfile -l --message-level 7 -d 31
+extra_modules virtio_pci virtio_blk ext4
+failure_action poweroff
+final_action poweroff
+CONF
+}
+
+path_target_collect() { e2e_rdump "$run/dump.img" /var/crash "$OUT"; }
+
+# e2e_fetch_vmlinux -> sets KVMLINUX to the current kernel's vmlinux with DWARF, from its -dbg
+# package (linux-image-REL-dbg at the kernel's version: about 1 GB, downloaded once, only the
+# vmlinux kept, under $E2E_WORK/dbg). drgn needs it for types: with it the checks compare nkdump's
+# task list with drgn's. Used when E2E_DBG=1 (the full plan's default).
+e2e_fetch_vmlinux() {
+  local dir="$E2E_WORK/dbg/${KPKG}_$KVERSION" deb f
+  KVMLINUX="$dir/vmlinux-$KREL"
+  [ -s "$KVMLINUX" ] && return 0
+  deb=$(e2e_download "$KSUITE" "linux-image-$KREL-dbg" "$KVERSION") || return 1
+  rm -rf "$dir.tmp"; mkdir -p "$dir.tmp"
+  dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$dir.tmp" --wildcards '*/vmlinux*'
+  f=$(find "$dir.tmp" -type f -name "vmlinux*" | head -1)
+  [ -n "$f" ] || { log "no vmlinux in $deb"; return 1; }
+  mkdir -p "$dir"; mv "$f" "$KVMLINUX"; rm -rf "$dir.tmp"
+  rm -f "$deb"   # a gigabyte for one file: the vmlinux is the cache
+  log "vmlinux with DWARF: $KVMLINUX"
+}
