@@ -18,9 +18,9 @@ public sealed record DumpFacts(string? Dmesg, string? DmesgProblem, long Minimum
     /// <summary>Room for the kdump header, sub-header, VMCOREINFO and notes (a few blocks in practice).</summary>
     private const long HeaderAllowance = 64 * 1024;
 
-    public static DumpFacts Read(string vmcore)
+    /// <summary>The facts of a dump the caller opened (the capture opens /proc/vmcore once, for this and the collector).</summary>
+    public static DumpFacts Read(IKernelDump dump)
     {
-        using var dump = DumpOpener.Open(vmcore);
         string? dmesg = null, problem = null;
         try
         {

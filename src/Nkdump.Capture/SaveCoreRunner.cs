@@ -136,7 +136,8 @@ public sealed class SaveCoreRunner(CaptureRoot root, string configFile, TimeProv
         DumpFacts facts;
         try
         {
-            facts = DumpFacts.Read(vmcore);
+            using var dump = DumpOpener.Open(vmcore);
+            facts = DumpFacts.Read(dump);
         }
         catch (Exception e) when (e is IOException or NkdumpException)
         {

@@ -1,6 +1,7 @@
 using Nkdump.Capture.Devices;
 using Nkdump.Capture.Machine;
 using Nkdump.Capture.Targets;
+using Nkdump.Collector;
 using Nkdump.Config;
 using Nkdump.Formats;
 
@@ -24,6 +25,9 @@ public sealed class SaveRunner(SaveSettings settings, ICaptureMachine machine, C
     private readonly CaptureRoot _root = settings.Root;
     private readonly DateTime _started = settings.Clock.GetLocalNow().DateTime;
     private DumpFacts? _facts;
+
+    /// <summary>/proc/vmcore, opened once for the log, the size bounds and the collector (which may run twice: the target, then dump_to_rootfs).</summary>
+    private IKernelDump? _vmcore;
 
     /// <summary>Writes a note beside the last dump attempt's directory; null while there is none.</summary>
     private Action<string, string>? _writeNote;
@@ -56,6 +60,10 @@ public sealed class SaveRunner(SaveSettings settings, ICaptureMachine machine, C
             log.Error($"internal error: {e.GetType().Name}: {e.Message}");
             return Failed(config);
         }
+        finally
+        {
+            _vmcore?.Dispose();
+        }
     }
 
     private int Capture(KdumpConfig config)
@@ -85,20 +93,21 @@ public sealed class SaveRunner(SaveSettings settings, ICaptureMachine machine, C
     {
         try
         {
-            var facts = _facts ??= ReadFacts();
+            var vmcore = _vmcore ??= OpenVmcore(config);
+            var facts = _facts ??= ReadFacts(vmcore);
             var collector = config.CoreCollector;
             switch (target.Kind)
             {
                 case DumpTargetKind.Raw:
                     var device = new BlockDevices(_root).Resolve(target.Value)
                         ?? throw new CaptureFailedException($"raw device {target.Value} not found");
-                    return new RawDump(log).Write(device, settings.VmcorePath, collector);
+                    return new RawDump(log).Write(device, vmcore, collector);
                 case DumpTargetKind.Ssh:
-                    return DumpToSsh(config, target, facts);
+                    return DumpToSsh(config, target, vmcore, facts);
                 default:
                     var (mountPoint, host) = MountFileSystem(target);
                     var dump = new DirectoryDump(log, machine);
-                    var saved = dump.Write(mountPoint, config.Path, DumpDirectoryName.For(host, _started), settings.VmcorePath, facts, collector);
+                    var saved = dump.Write(mountPoint, config.Path, DumpDirectoryName.For(host, _started), vmcore, facts, collector);
                     _writeNote = dump.Directory is null ? _writeNote : dump.WriteNote;
                     return saved;
             }
@@ -133,14 +142,14 @@ public sealed class SaveRunner(SaveSettings settings, ICaptureMachine machine, C
         }
     }
 
-    private bool DumpToSsh(KdumpConfig config, DumpTarget target, DumpFacts facts)
+    private bool DumpToSsh(KdumpConfig config, DumpTarget target, IKernelDump vmcore, DumpFacts facts)
     {
         new NetworkSetup(_root, machine, log).Bring(TargetMounter.ReadCommandLine(_root));
         var host = target.Value[(target.Value.IndexOf('@') + 1)..];
         var server = RemoteAddress.Resolve(host, TargetMounter.ReadCommandLine(_root));
         var sshConfig = _root.Resolve(SaveSettings.SshConfigFile);
         var ssh = new SshDump(log, machine, settings.SshPath, _root.Resolve(config.SshKey), _root.Resolve(SaveSettings.KnownHostsFile), File.Exists(sshConfig) ? sshConfig : null);
-        var saved = ssh.Write(target.Value, config.Path, DumpDirectoryName.For(OwnAddress(server), _started), settings.VmcorePath, facts, config.CoreCollector);
+        var saved = ssh.Write(target.Value, config.Path, DumpDirectoryName.For(OwnAddress(server), _started), vmcore, facts, config.CoreCollector);
         _writeNote = ssh.Directory is null ? _writeNote : ssh.WriteNote;
         return saved;
     }
@@ -158,18 +167,28 @@ public sealed class SaveRunner(SaveSettings settings, ICaptureMachine machine, C
     }
 
     /// <summary>
-    /// The log and size bounds. A vmcore that cannot be opened at all fails the capture (the collector
-    /// could not read it either); any other failure costs only the log and the free-space check.
+    /// Opens /proc/vmcore as the collector reads it (<see cref="CollectRunner.OpenInput"/>: mapped a
+    /// window at a time, or read with pread under --non-mmap). A vmcore that cannot be opened fails
+    /// the capture: no collector could read it either.
     /// </summary>
-    private DumpFacts ReadFacts()
+    private IKernelDump OpenVmcore(KdumpConfig config)
     {
         try
         {
-            return (settings.FactsReader ?? DumpFacts.Read)(settings.VmcorePath);
+            return CollectRunner.OpenInput(settings.VmcorePath, config.CoreCollector.Options?.NonMmap ?? false, log.Info);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NkdumpException)
         {
             throw new CaptureFailedException($"cannot read {settings.VmcorePath}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>The log and size bounds: any failure here costs only the log and the free-space check.</summary>
+    private DumpFacts ReadFacts(IKernelDump vmcore)
+    {
+        try
+        {
+            return (settings.FactsReader ?? DumpFacts.Read)(vmcore);
         }
         catch (Exception e)
         {

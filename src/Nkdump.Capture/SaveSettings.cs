@@ -1,3 +1,5 @@
+using Nkdump.Formats;
+
 namespace Nkdump.Capture;
 
 /// <summary>Where `nkdump save` finds its inputs; the defaults are the capture initramfs' paths.</summary>
@@ -21,7 +23,7 @@ public sealed record SaveSettings
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 
     /// <summary>Reads the log and size bounds of the vmcore (tests make it fail); null: <see cref="DumpFacts.Read"/>.</summary>
-    internal Func<string, DumpFacts>? FactsReader { get; init; }
+    internal Func<IKernelDump, DumpFacts>? FactsReader { get; init; }
 
     public string ConfigPath => ConfigFile ?? Root.Resolve(Config.KdumpConfig.DefaultFile);
 

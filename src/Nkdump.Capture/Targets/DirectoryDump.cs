@@ -33,7 +33,7 @@ public sealed class DirectoryDump(CaptureLog log, ICaptureMachine machine)
     /// Dumps <paramref name="vmcore"/> into a new directory <paramref name="name"/> in kdump.conf's
     /// <paramref name="path"/> below <paramref name="mountPoint"/>; false after a logged failure.
     /// </summary>
-    public bool Write(string mountPoint, string path, string name, string vmcore, DumpFacts facts, CoreCollector collector)
+    public bool Write(string mountPoint, string path, string name, IKernelDump vmcore, DumpFacts facts, CoreCollector collector)
     {
         try
         {
@@ -71,7 +71,7 @@ public sealed class DirectoryDump(CaptureLog log, ICaptureMachine machine)
         log.Info($"saved the capture kernel's log as {CaptureKernelLog}");
     }
 
-    private bool WriteDump(string directory, string vmcore, DumpFacts facts, CoreCollector collector)
+    private bool WriteDump(string directory, IKernelDump vmcore, DumpFacts facts, CoreCollector collector)
     {
         // The log goes first even when the dump cannot fit: it alone often explains the crash.
         var room = true;
@@ -86,7 +86,7 @@ public sealed class DirectoryDump(CaptureLog log, ICaptureMachine machine)
         log.Info($"saving vmcore to {incomplete} ({collector})");
         try
         {
-            CoreCollectorRun.ToFile(collector, vmcore, incomplete, log.Console);
+            CoreCollectorRun.ToFile(collector, vmcore, vmcoreInfo: null, incomplete, log.Console);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NkdumpException or CaptureFailedException)
         {

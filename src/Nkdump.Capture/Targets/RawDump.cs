@@ -10,12 +10,12 @@ namespace Nkdump.Capture.Targets;
 /// </summary>
 public sealed class RawDump(CaptureLog log)
 {
-    public bool Write(string device, string vmcore, CoreCollector collector)
+    public bool Write(string device, IKernelDump vmcore, CoreCollector collector)
     {
         log.Info($"saving vmcore (flattened) to raw device {device}");
         try
         {
-            CoreCollectorRun.ToStream(collector, vmcore, () => new FileStream(device, FileMode.Open, FileAccess.Write, FileShare.None, 1 << 20), log.Console);
+            CoreCollectorRun.ToStream(collector, vmcore, vmcoreInfo: null, () => new FileStream(device, FileMode.Open, FileAccess.Write, FileShare.None, 1 << 20), log.Console);
 
             // The collector closed its descriptor; fsync on a new one flushes the device's cache all the same.
             using var sync = new FileStream(device, FileMode.Open, FileAccess.Write, FileShare.None, 1);

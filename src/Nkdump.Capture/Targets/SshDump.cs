@@ -31,7 +31,7 @@ public sealed class SshDump(CaptureLog log, Machine.ICaptureMachine machine, str
     /// Dumps to <paramref name="destination"/> (user@host) into a new remote directory
     /// <paramref name="name"/> in <paramref name="path"/>; false after a logged failure.
     /// </summary>
-    public bool Write(string destination, string path, string name, string vmcore, DumpFacts facts, CoreCollector collector)
+    public bool Write(string destination, string path, string name, IKernelDump vmcore, DumpFacts facts, CoreCollector collector)
     {
         DumpDirectories.Components(path); // '..' refused here too, whatever passed the configuration check
         var directory = path.TrimEnd('/') + "/" + name;
@@ -75,13 +75,13 @@ public sealed class SshDump(CaptureLog log, Machine.ICaptureMachine machine, str
     private int WriteRemoteFile(string destination, string file, string text) =>
         Remote(destination, $"umask 0077 && cat > {Quote(file)}", stdin => stdin.Write(Encoding.UTF8.GetBytes(text)));
 
-    private bool WriteDump(string destination, string directory, string vmcore, DumpFacts facts, CoreCollector collector)
+    private bool WriteDump(string destination, string directory, IKernelDump vmcore, DumpFacts facts, CoreCollector collector)
     {
         OptionalPart.Run(log, $"saving {DirectoryDump.DmesgFile}", () => WriteDmesg(destination, directory, facts));
         var incomplete = $"{directory}/{DirectoryDump.VmcoreIncomplete}";
         log.Info($"saving vmcore (flattened) to {destination}:{incomplete}");
         var status = Remote(destination, $"umask 0077 && cat > {Quote(incomplete)}",
-            stdin => CoreCollectorRun.ToStream(collector, vmcore, () => new KeepOpen(stdin), log.Console));
+            stdin => CoreCollectorRun.ToStream(collector, vmcore, vmcoreInfo: null, () => new KeepOpen(stdin), log.Console));
         if (status != 0)
         {
             log.Error($"saving vmcore failed (ssh exit status {status}); what arrived stays as {incomplete}");
