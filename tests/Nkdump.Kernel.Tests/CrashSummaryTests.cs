@@ -51,10 +51,10 @@ public class CrashSummaryTests
     [Fact]
     public void TaintLettersFollowTheKernelsTable()
     {
-        Assert.Equal("", TaintFlags.Letters(0));
-        Assert.Equal("POE", TaintFlags.Letters((1 << 0) | (1 << 12) | (1 << 13)));
-        Assert.Equal("DW", TaintFlags.Letters((1 << 7) | (1 << 9)));
-        Assert.Contains("W: kernel issued warning", TaintFlags.Meanings(1 << 9));
-        Assert.Equal("[40]", TaintFlags.Letters(1UL << 40));
+        Assert.Equal("", TaintFlags.Builtin.Letters(0));
+        Assert.Equal("POE", TaintFlags.Builtin.Letters((1 << 0) | (1 << 12) | (1 << 13)));
+        Assert.Equal("DW", TaintFlags.Builtin.Letters((1 << 7) | (1 << 9)));
+        Assert.Contains("W: kernel issued warning", TaintFlags.Builtin.Meanings(1 << 9));
+        Assert.Equal("[40]", TaintFlags.Builtin.Letters(1UL << 40));
     }
 }

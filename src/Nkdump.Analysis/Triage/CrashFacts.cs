@@ -22,9 +22,6 @@ public static class CrashFacts
         return line.StartsWith(PanicReason.PanicMarker, StringComparison.Ordinal) ? line[PanicReason.PanicMarker.Length..].Trim() : line;
     }
 
-    /// <summary>The set taint letters ("" when not tainted), as the kernel layer spells them.</summary>
-    public static string TaintString(ulong mask) => TaintFlags.Letters(mask);
-
     /// <summary>A crash time as answers print it ("2026-11-26 07:12:20Z").</summary>
     public static string? CrashTimeText(DateTimeOffset? time) =>
         time?.ToString("u", System.Globalization.CultureInfo.InvariantCulture);

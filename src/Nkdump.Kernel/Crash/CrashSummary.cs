@@ -28,6 +28,11 @@ public sealed record CrashSummary
     /// <summary>tainted_mask (from the kernel variable via kallsyms), or null when not readable.</summary>
     public ulong? TaintMask { get; init; }
 
+    /// <summary>The set taint bits' letters ("OE") and meanings, from the kernel's taint_flags table (see <see cref="TaintFlags"/>).</summary>
+    public string? TaintLetters { get; init; }
+
+    public IReadOnlyList<string> TaintMeanings { get; init; } = [];
+
     /// <summary>The taint as the panic log line stated it ("Not tainted", "Tainted: G   W"), when the mask is not readable.</summary>
     public string? TaintFromLog { get; init; }
 

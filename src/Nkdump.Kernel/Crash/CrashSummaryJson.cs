@@ -27,7 +27,7 @@ public sealed record CrashSummaryJson(
 {
     public static CrashSummaryJson From(CrashSummary s) => new(
         s.SysName, s.NodeName, s.Release, s.Version, s.Machine, s.CrashTime, s.UptimeNs, s.PanicReason,
-        s.TaintMask, s.TaintMask is { } m ? TaintFlags.Letters(m) : null, s.TaintFromLog,
+        s.TaintMask, s.TaintLetters, s.TaintFromLog,
         s.Cpu is { } c ? CrashingCpuJson.From(c) : null,
         s.MemoryBytes, s.DumpedBytes, $"0x{s.KaslrOffset:x}", s.BuildId, s.Problems);
 }

@@ -44,6 +44,8 @@ public static class CrashSummaryReader
             UptimeNs = reason?.TimestampNs ?? (records.Count > 0 ? records[^1].TimestampNs : null),
             PanicReason = reason is null ? null : PanicReason.FirstLine(reason),
             TaintMask = taint,
+            TaintLetters = taint is { } mask ? session.TaintFlags.Letters(mask) : null,
+            TaintMeanings = taint is { } bits ? session.TaintFlags.Meanings(bits) : [],
             TaintFromLog = PanicCpuLine.Find(records)?.Taint,
             Cpu = session.CrashingCpu,
             MemoryBytes = physical.MaxPfn * (ulong)physical.PageSize,

@@ -24,7 +24,7 @@ public static class CrashSummaryText
         Line("Uptime", s.UptimeNs is { } up ? FormatUptime(up) : null);
         Line("Panic", s.PanicReason ?? "(no panic, Oops or BUG line in the log)");
         Line("Tainted", s.TaintMask is { } mask
-            ? mask == 0 ? "no (0x0)" : $"{TaintFlags.Letters(mask)} (0x{mask:x}): {string.Join("; ", TaintFlags.Meanings(mask))}"
+            ? mask == 0 ? "no (0x0)" : $"{s.TaintLetters} (0x{mask:x}): {string.Join("; ", s.TaintMeanings)}"
             : s.TaintFromLog is { } fromLog ? $"{fromLog} (from the log)" : "unknown");
         if (s.Cpu is { } cpu)
         {

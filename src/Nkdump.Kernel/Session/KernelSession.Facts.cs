@@ -15,6 +15,7 @@ public sealed partial class KernelSession
     private Lazy<Facet<Utsname>> _utsname = null!;
     private Lazy<Facet<TaintMaskValue>> _taint = null!;
     private Lazy<CrashingCpuFinder.Result> _crashingCpu = null!;
+    private Lazy<Facet<TaintFlags>> _taintFlags = null!;
 
     /// <summary>phys_base and its source (see <see cref="PhysBaseFinder"/>), or null (see <see cref="PhysBaseProblem"/>).</summary>
     public PhysBaseFact? PhysBaseFact => _physBase.Value.Value;
@@ -36,6 +37,12 @@ public sealed partial class KernelSession
 
     public string? TaintProblem => _taint.Value.Problem;
 
+    /// <summary>The taint letters and meanings: the dump's own taint_flags[] table, else nkdump's built-in copy.</summary>
+    public TaintFlags TaintFlags => _taintFlags.Value.Value ?? TaintFlags.Builtin;
+
+    /// <summary>Why the dump's taint_flags[] was not read (the built-in table is used), or null.</summary>
+    public string? TaintFlagsProblem => _taintFlags.Value.Problem;
+
     /// <summary>The CPU that crashed and the task it ran (see <see cref="CrashingCpuFinder"/>), or null when the dump has no CPU notes.</summary>
     public CrashingCpu? CrashingCpu => _crashingCpu.Value.Cpu;
 
@@ -51,6 +58,7 @@ public sealed partial class KernelSession
         _utsname = new(() => Facet<Utsname>.Try(ReadUtsname));
         _taint = new(() => Facet<TaintMaskValue>.Try(ReadTaint));
         _crashingCpu = new(() => CrashingCpuFinder.Find(this));
+        _taintFlags = new(() => Facet<TaintFlags>.Try(() => TaintFlags.Read(Kernel, Btf ?? throw new NkdumpException($"no BTF ({BtfProblem})"))));
     }
 
     /// <summary>
