@@ -12,7 +12,7 @@ public sealed record SysJson(
     string? Release, string? Version, string? Machine, string? NodeName, string DumpFile, string DumpFormat, int Cpus,
     int? Tasks, string? TotalMemory, string? PanicReason, int? PanicCpu, int? PanicPid, string? PanicComm,
     string? CrashTime, string KaslrOffset, string? BuildId, string? Taint, string SymbolSource, string? BtfSource, IReadOnlyList<string> Missing,
-    IReadOnlyList<string>? TaintFlags = null);
+    IReadOnlyList<string>? TaintFlags = null, string? Cause = null);
 
 public sealed record FrameJson(int Index, string Sp, string Ip, string? Function, string? Offset, string? Module, string Source, string? PtRegs,
     string? Size = null, string? Stack = null, string? Note = null);

@@ -38,7 +38,7 @@ public sealed partial class CommandRunner
             crashing?.Comm, CrashFacts.CrashTimeText(Session.CrashTime), Hex(kernel.Layout.KernelOffset), kernel.VmcoreInfo.BuildId,
             taint is { } mask ? (mask == 0 ? "not tainted" : Session.TaintFlags.Letters(mask)) : null,
             Session.Symbols?.Source ?? $"none ({kernel.SymbolsProblem})", Session.Btf?.Source, missing,
-            taint is { } bits ? Session.TaintFlags.Meanings(bits) : []);
+            taint is { } bits ? Session.TaintFlags.Meanings(bits) : [], CrashFacts.CauseText(Session.Log));
 
         var text = new StringBuilder();
         void Line(string name, object? value) => text.Append(CultureInfo.InvariantCulture, $"{name,16}: {value ?? "(unknown)"}\n");
@@ -51,6 +51,11 @@ public sealed partial class CommandRunner
         Line("TASKS", json.Tasks);
         Line("MEMORY", json.TotalMemory);
         Line("PANIC", json.PanicReason is { } r ? $"\"{r}\"" : null);
+        if (json.Cause is { } cause)
+        {
+            Line("CAUSE", $"\"{cause}\"");
+        }
+
         Line("PANIC CPU", json.PanicCpu);
         Line("PANIC TASK", json.PanicPid is { } pid ? $"{pid} ({json.PanicComm})" : null);
         Line("CRASH TIME", json.CrashTime);

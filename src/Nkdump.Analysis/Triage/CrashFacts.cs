@@ -22,6 +22,10 @@ public static class CrashFacts
         return line.StartsWith(PanicReason.PanicMarker, StringComparison.Ordinal) ? line[PanicReason.PanicMarker.Length..].Trim() : line;
     }
 
+    /// <summary>The report that led to the panic line (a task blocked too long, the OOM killer), first line only, or null.</summary>
+    public static string? CauseText(KernelLog? log) =>
+        log is not null && PanicReason.FindCause(log.Records) is { } record ? PanicReason.FirstLine(record).TrimEnd() : null;
+
     /// <summary>A crash time as answers print it ("2026-11-26 07:12:20Z").</summary>
     public static string? CrashTimeText(DateTimeOffset? time) =>
         time?.ToString("u", System.Globalization.CultureInfo.InvariantCulture);

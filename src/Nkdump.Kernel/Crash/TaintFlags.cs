@@ -4,14 +4,18 @@ using Nkdump.Kernel.Btf;
 
 namespace Nkdump.Kernel.Crash;
 
-/// <summary>One taint bit: its letter when set, its letter when clear, whether modules show it, and what it means.</summary>
-public sealed record TaintFlag(int Bit, char Letter, char ClearLetter, bool ShownForModules, string Meaning);
+/// <summary>
+/// One taint bit: its letter when set, its letter when clear, whether modules show it, what it means,
+/// and the kernel's own name for it (taint_flag.desc, "OOT_MODULE", 6.12+; null before).
+/// </summary>
+public sealed record TaintFlag(int Bit, char Letter, char ClearLetter, bool ShownForModules, string Meaning, string? Name = null);
 
 /// <summary>
 /// The kernel's taint bits and their letters: the crashed kernel's own taint_flags[] table
 /// (kernel/panic.c; struct taint_flag { char c_true, c_false; bool module; const char *desc; },
 /// desc since 6.12, module dropped in 7.x) read from the dump (<see cref="Read"/>), so a kernel
-/// newer than nkdump still names its bits; else the built-in copy of that table
+/// newer than nkdump still names its bits; the words for each letter are nkdump's (desc is only the
+/// TAINT_ name, "OOT_MODULE"); else the built-in copy of that table
 /// (<see cref="Builtin"/>, the bits of include/linux/panic.h up to TAINT_FWCTL 19).
 /// Bit 0 reads 'P' when set and 'G' when clear, as the kernel prints it.
 /// </summary>
@@ -62,7 +66,7 @@ public sealed class TaintFlags
     /// <summary>
     /// The crashed kernel's taint_flags[]: as many entries as fit between the symbol and the next one
     /// (kallsyms sizes), each laid out as BTF's struct taint_flag says. A meaning comes from the
-    /// entry's desc, else from the built-in table for the same letter.
+    /// built-in table for the same letter, the name from the entry's desc.
     /// </summary>
     public static TaintFlags Read(KernelContext kernel, BtfTypes btf)
     {
@@ -90,9 +94,9 @@ public sealed class TaintFlags
                 break;
             }
 
-            var meaning = desc is { } d ? ReadDescription(kernel, BitConverter.ToUInt64(entry, (int)d)) : null;
-            meaning ??= Known.FirstOrDefault(k => k.Letter == letter).Meaning ?? "(no description)";
-            flags.Add(new TaintFlag(bit, letter, cFalse is { } f ? (char)entry[f] : ' ', module is { } m && entry[m] != 0, meaning));
+            var name = desc is { } d ? ReadDescription(kernel, BitConverter.ToUInt64(entry, (int)d)) : null;
+            var meaning = Known.FirstOrDefault(k => k.Letter == letter).Meaning ?? "(no description)";
+            flags.Add(new TaintFlag(bit, letter, cFalse is { } f ? (char)entry[f] : ' ', module is { } m && entry[m] != 0, meaning, name));
         }
 
         return flags.Count == 0
@@ -115,7 +119,7 @@ public sealed class TaintFlags
         return letters.ToString();
     }
 
-    /// <summary>What each set bit means, in bit order ("O: externally-built (out-of-tree) module was loaded").</summary>
+    /// <summary>What each set bit means, in bit order ("O: externally-built (out-of-tree) module was loaded (OOT_MODULE)").</summary>
     public IReadOnlyList<string> Meanings(ulong mask)
     {
         var meanings = new List<string>();
@@ -123,7 +127,9 @@ public sealed class TaintFlags
         {
             if ((mask & (1UL << bit)) != 0)
             {
-                meanings.Add(bit < Flags.Count ? $"{Flags[bit].Letter}: {Flags[bit].Meaning}" : $"bit {bit}: unknown");
+                meanings.Add(bit >= Flags.Count ? $"bit {bit}: unknown"
+                    : Flags[bit].Name is { } name ? $"{Flags[bit].Letter}: {Flags[bit].Meaning} ({name})"
+                    : $"{Flags[bit].Letter}: {Flags[bit].Meaning}");
             }
         }
 
