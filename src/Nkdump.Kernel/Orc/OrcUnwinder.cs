@@ -45,7 +45,12 @@ public sealed partial class OrcUnwinder
     /// <summary>What one step of the unwind gave: the caller's state, or the end of the trace (complete or not).</summary>
     private readonly record struct Step(State? Next, bool Complete, string Reason, StackFrame? UserFrame = null);
 
-    public Backtrace Unwind(UnwindStart start)
+    /// <summary>
+    /// Unwinds from <paramref name="start"/>. <paramref name="stacks"/> are the stacks the trace may
+    /// cross (task, IRQ, exception stacks): a frame must move up its stack, but may move to another
+    /// one, as get_stack_info() lets the kernel's unwinder do.
+    /// </summary>
+    public Backtrace Unwind(UnwindStart start, IReadOnlyList<Stacks.StackArea>? stacks = null)
     {
         var frames = new List<StackFrame>();
         var state = new State(start.Ip, start.Sp, start.Bp, start.IpIsExact, null, FrameSource.Registers, start.Registers);
@@ -64,7 +69,7 @@ public sealed partial class OrcUnwinder
                 return new Backtrace(frames, false, $"instruction pointer 0x{state.Ip:x} is not a kernel address");
             }
 
-            var step = Next(state);
+            var step = Next(state, stacks ?? []);
             if (step.UserFrame is { } user)
             {
                 frames.Add(user with { Index = frames.Count });
@@ -95,7 +100,7 @@ public sealed partial class OrcUnwinder
     }
 
     /// <summary>One unwind_next_frame(): the caller of <paramref name="s"/>, or why there is none.</summary>
-    private Step Next(State s)
+    private Step Next(State s, IReadOnlyList<Stacks.StackArea> stacks)
     {
         var lookup = s.Exact ? s.Ip : s.Ip - 1;
         if (!TryFind(lookup, out var entry))
@@ -175,8 +180,9 @@ public sealed partial class OrcUnwinder
                 : $"unknown ORC bp_reg {entry.BpReg} at 0x{lookup:x}");
         }
 
-        // A frame must move up its stack; only an exception frame may switch stacks.
-        if (newPtRegs is null && newSp <= s.Sp)
+        // A frame must move up its stack. Only an exception frame, the IRQ stack switch's saved
+        // stack pointer (SP_INDIRECT) or a step onto another known stack may go down.
+        if (newPtRegs is null && newSp <= s.Sp && entry.SpReg != OrcRegister.SpIndirect && !OtherStack(stacks, s.Sp, newSp))
         {
             return new Step(null, false, $"stack pointer did not advance (0x{s.Sp:x} → 0x{newSp:x})");
         }
@@ -226,6 +232,12 @@ public sealed partial class OrcUnwinder
             default:
                 return null;
         }
+    }
+
+    private static bool OtherStack(IReadOnlyList<Stacks.StackArea> stacks, ulong from, ulong to)
+    {
+        var area = stacks.FirstOrDefault(a => a.Contains(from));
+        return area is not null && !area.Contains(to) && stacks.Any(a => a.Contains(to));
     }
 
     /// <summary>What is known of a caller's registers after a plain return: only ip, sp and bp.</summary>

@@ -81,7 +81,8 @@ public sealed class StackReader(KernelSession session)
 
         try
         {
-            return new TaskStack(task, cpu, from, unwinder.Unwind(start()), null) { Areas = StackAreas.For(session, task, cpu) };
+            var areas = StackAreas.For(session, task, cpu);
+            return new TaskStack(task, cpu, from, unwinder.Unwind(start(), areas), null) { Areas = areas };
         }
         catch (NkdumpException e)
         {
