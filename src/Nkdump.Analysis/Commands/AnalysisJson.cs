@@ -26,7 +26,11 @@ public sealed record TaskJson(int Pid, int Ppid, int Cpu, string State, string C
 
 public sealed record PsJson(IReadOnlyList<TaskJson> Tasks, IReadOnlyList<string> Problems);
 
-public sealed record SymbolJson(string Query, string? Name, string? Address, string? Type, string? Offset, string? Problem);
+public sealed record SymbolJson(string Query, string? Name, string? Address, string? Type, string? Offset, string? Problem)
+{
+    /// <summary>The module the symbol belongs to; null for the kernel's own.</summary>
+    public string? Module { get; init; }
+}
 
 public sealed record SymJson(string Source, IReadOnlyList<SymbolJson> Symbols);
 
