@@ -45,8 +45,17 @@ public static partial class CrashSignature
         return dot > 0 ? text[..dot] : text;
     }
 
+    /// <summary>
+    /// The reason without what varies between machines and builds: numbers, and the folders of a
+    /// source file ("kernel BUG at /build/dir/nkcrash.c:34!" and 7.x's "kernel BUG at nkcrash.c:34!"
+    /// name the same line).
+    /// </summary>
     public static string NormalizeReason(string reason) =>
-        Numbers().Replace(reason.Trim(), "N");
+        Numbers().Replace(SourceFolders().Replace(reason.Trim(), ""), "N");
+
+    // A path's folders before "file.c:LINE".
+    [GeneratedRegex(@"(?<=\s)[^\s:]*/(?=[^/\s]+:\d)")]
+    private static partial Regex SourceFolders();
 
     // Hex with or without 0x (addresses are printed bare: "address: ffffc90000abc000"), and decimals.
     [GeneratedRegex(@"\b(0x)?[0-9a-fA-F]*[0-9][0-9a-fA-F]*\b")]

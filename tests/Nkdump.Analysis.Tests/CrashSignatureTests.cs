@@ -13,6 +13,17 @@ public class CrashSignatureTests
         Assert.Matches("^[0-9a-f]{16}$", a);
     }
 
+    /// <summary>BUG() on Debian's 6.1 (module built in a folder named after its build) and 7.3 (a relative path).</summary>
+    [Fact]
+    public void ABugsSourceFileCountsWithoutItsFolders()
+    {
+        Assert.Equal("kernel BUG at nkcrash.c:N!",
+            CrashSignature.NormalizeReason("kernel BUG at /work/wt-e2e/artifacts/e2e/modules/nkcrash-6.1.0-50-amd64-fded761fc044d14b.tmp/nkcrash.c:34!"));
+        Assert.Equal("kernel BUG at nkcrash.c:N!", CrashSignature.NormalizeReason("kernel BUG at nkcrash.c:34!"));
+        Assert.Equal("kernel BUG at slub.c:N!", CrashSignature.NormalizeReason("kernel BUG at mm/slub.c:441!"));
+        Assert.NotEqual(CrashSignature.NormalizeReason("kernel BUG at a.c:1!"), CrashSignature.NormalizeReason("kernel BUG at b.c:1!"));
+    }
+
     [Fact]
     public void DifferentTopFramesDiffer() =>
         Assert.NotEqual(CrashSignature.Compute("Oops", ["a+0x1/0x2"]), CrashSignature.Compute("Oops", ["b+0x1/0x2"]));

@@ -15,7 +15,7 @@ public class AnalysisCommandTests
         var (code, output, error) = CliRunner.Run("analyze", Fixtures.ElfVmcore(fixture), "-c", "bt");
         Assert.True(code == 0, error + output);
         Assert.Contains("COMMAND: \"init\"", output, StringComparison.Ordinal);
-        Assert.Matches(@"#\d+\s+\[[0-9a-f ]+\] panic\+0x[0-9a-f]+ at [0-9a-f]+", output);
+        Assert.Matches(@"#\d+\s+\[[0-9a-f ]+\] panic\+0x[0-9a-f]+/0x[0-9a-f]+ at [0-9a-f]+", output); // func+off/size, as the kernel prints it
         Assert.Contains("sysrq_handle_crash+0x", output, StringComparison.Ordinal);
     }
 

@@ -127,7 +127,7 @@ public partial class KernelCommandTests : IDisposable
         Assert.True(code == 0, error);
         var section = output[output.IndexOf("\nCrash summary:\n", StringComparison.Ordinal)..];
         Assert.Contains("\nPanic:         Kernel panic - not syncing: sysrq triggered crash\n", section);
-        Assert.Matches(@"\nRIP: +ffffffff[0-9a-f]{8} __crash_kexec\+0x[0-9a-f]+\n", section);
+        Assert.Matches(@"\nRIP: +ffffffff[0-9a-f]{8} __crash_kexec\+0x[0-9a-f]+/0x[0-9a-f]+\n", section); // as the kernel's %pS: func+off/size
         Assert.Contains("\nCrashing CPU:  0, PID 1 (init)", section);
 
         (code, output, error) = CliRunner.Run("info", Fixtures.ElfVmcore(fixture), "--json");

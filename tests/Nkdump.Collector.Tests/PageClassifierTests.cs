@@ -27,6 +27,15 @@ public class PageClassifierTests
         "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=-268435456\nNUMBER(PAGE_HUGETLB_MAPCOUNT_VALUE)=-201326592\n" +
         "NUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE)=-251658240\n";
 
+    // Debian 7.3.4's VMCOREINFO: page.compound_head is now page.compound_info.
+    private const string Linux73 =
+        "OSRELEASE=7.3.4+deb13-amd64\nSIZE(page)=64\nOFFSET(page.flags)=0\nOFFSET(page._refcount)=52\nOFFSET(page.mapping)=24\n" +
+        "OFFSET(page.lru)=8\nOFFSET(page._mapcount)=48\nOFFSET(page.private)=40\nOFFSET(page.compound_info)=8\n" +
+        "NUMBER(PG_lru)=5\nNUMBER(PG_private)=14\nNUMBER(PG_swapcache)=10\nNUMBER(PG_swapbacked)=17\n" +
+        "NUMBER(PAGE_SLAB_MAPCOUNT_VALUE)=-184549376\nNUMBER(PG_hwpoison)=21\nNUMBER(PG_head_mask)=64\n" +
+        "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=-268435456\nNUMBER(PAGE_HUGETLB_MAPCOUNT_VALUE)=-201326592\n" +
+        "NUMBER(PAGE_UNACCEPTED_MAPCOUNT_VALUE)=-150994944\n";
+
     private static StructPageLayout Layout(string text) => StructPageLayout.FromVmcoreInfo(VmcoreInfo.Parse(Encoding.ASCII.GetBytes(text)));
 
     private static byte[] Pages(int count) => new byte[64 * count];
@@ -191,5 +200,39 @@ public class PageClassifierTests
         var classifier = new PageClassifier(Layout(Linux61), DumpLevel.None);
         Assert.Equal(PageClass.HwPoison, classifier.Classify(pages, 0, 0, out _));
         Assert.Equal(PageClass.Offline, classifier.Classify(pages, 1, 1, out _));
+    }
+
+    /// <summary>
+    /// Linux 7.x renamed page.compound_head to compound_info (the series ending in commit 8c846c879e22,
+    /// "mm: rework compound_head() for power-of-2 sizeof(struct page)"; VMCOREINFO exports
+    /// OFFSET(page.compound_info)). These are the struct pages of the task_struct slab holding
+    /// kthreadd in a 7.3.4 dump (pfn 0x12c0-0x12c7, read with drgn 0.3): without the new name the
+    /// first tail page (folio _flags_1 order 3, 0xffffffff where mapping is) read as anonymous, -d 8
+    /// dropped it, and with it every task_struct at offset 0x1a80 of such a slab (ps found 50 of 68 tasks).
+    /// makedumpfile 1.7.8 drops the same pages.
+    /// </summary>
+    [Fact]
+    public void TailPagesOf73SlabsAreKnownByCompoundInfo()
+    {
+        string[] structPages =
+        [
+            "400000c0ffff0f0000d42241d68bffff220100000000adde000000000000000000000000000000000400040002000000000000f5000000000000000000000000",
+            "030000c0ffff0f0001feffffffffffffffffffff00000000ffffffff00000000ffffffffffffffff0000000000000000ffffffff000000000800000000000000",
+            "000000c0ffff0f0001feffffffffffff90b004005bf8ffff90b004005bf8ffff00000000000000000000000000000000ffffffff000000000000000000000000",
+            "000000c0ffff0f0001feffffffffffffc8b004005bf8ffff000400000000adde00000000000000000000000000000000ffffffff000000000000000000000000",
+        ];
+        var pages = structPages.SelectMany(Convert.FromHexString).ToArray();
+        var layout = Layout(Linux73);
+        Assert.Equal(8, layout.CompoundHeadOffset);
+        var classifier = new PageClassifier(layout, DumpLevel.All);
+        Assert.Equal(PageClass.Kept, classifier.Classify(pages, 0, 0x12c0, out _)); // the slab's head (page type 0xf5)
+        for (var tail = 1; tail < structPages.Length; tail++)
+        {
+            Assert.Equal(PageClass.CompoundTail, classifier.Classify(pages, tail, 0x12c0 + (ulong)tail, out _));
+        }
+
+        // What the 1.7.8 rules did: no tail word known, the first tail judged alone, its "mapping" has bit 0 set.
+        var withoutTails = new PageClassifier(layout with { CompoundHeadOffset = null }, DumpLevel.All);
+        Assert.Equal(PageClass.User, withoutTails.Classify(pages, 1, 0x12c1, out _));
     }
 }

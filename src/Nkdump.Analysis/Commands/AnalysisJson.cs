@@ -11,9 +11,11 @@ namespace Nkdump.Analysis.Commands;
 public sealed record SysJson(
     string? Release, string? Version, string? Machine, string? NodeName, string DumpFile, string DumpFormat, int Cpus,
     int? Tasks, string? TotalMemory, string? PanicReason, int? PanicCpu, int? PanicPid, string? PanicComm,
-    string? CrashTime, string KaslrOffset, string? BuildId, string? Taint, string SymbolSource, string? BtfSource, IReadOnlyList<string> Missing);
+    string? CrashTime, string KaslrOffset, string? BuildId, string? Taint, string SymbolSource, string? BtfSource, IReadOnlyList<string> Missing,
+    IReadOnlyList<string>? TaintFlags = null, string? Cause = null);
 
-public sealed record FrameJson(int Index, string Sp, string Ip, string? Function, string? Offset, string? Module, string Source, string? PtRegs);
+public sealed record FrameJson(int Index, string Sp, string Ip, string? Function, string? Offset, string? Module, string Source, string? PtRegs,
+    string? Size = null, string? Stack = null, string? Note = null);
 
 public sealed record BacktraceJson(int? Pid, string? Comm, string? Task, int? Cpu, string StartedFrom, bool Complete, string? End,
     IReadOnlyList<FrameJson> Frames, string? Problem);
@@ -24,7 +26,11 @@ public sealed record TaskJson(int Pid, int Ppid, int Cpu, string State, string C
 
 public sealed record PsJson(IReadOnlyList<TaskJson> Tasks, IReadOnlyList<string> Problems);
 
-public sealed record SymbolJson(string Query, string? Name, string? Address, string? Type, string? Offset, string? Problem);
+public sealed record SymbolJson(string Query, string? Name, string? Address, string? Type, string? Offset, string? Problem)
+{
+    /// <summary>The module the symbol belongs to; null for the kernel's own.</summary>
+    public string? Module { get; init; }
+}
 
 public sealed record SymJson(string Source, IReadOnlyList<SymbolJson> Symbols);
 
@@ -34,7 +40,10 @@ public sealed record FieldJson(string Name, string Type, long Offset, string? Va
 
 public sealed record StructJson(string Type, string Address, long Size, FieldJson Value, string? Problem);
 
-public sealed record ModuleJson(string Name, string Module, string Base, string Size, string? State);
+public sealed record ModuleRegionJson(string Kind, string Base, string Size);
+
+public sealed record ModuleJson(string Name, string Module, string Base, string Size, string? State,
+    string? CoreSize = null, string? InitSize = null, string? Taints = null, IReadOnlyList<ModuleRegionJson>? Regions = null, string? Symbols = null);
 
 public sealed record ModJson(IReadOnlyList<ModuleJson> Modules, IReadOnlyList<string> Problems);
 

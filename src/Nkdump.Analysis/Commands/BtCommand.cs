@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Text;
-using Nkdump.Formats.Notes;
-using Nkdump.Kernel.Modules;
 using Nkdump.Kernel.Orc;
 using Nkdump.Kernel.Stacks;
 
@@ -61,7 +59,7 @@ public sealed partial class CommandRunner
         {
             var frames = stack.Trace?.Frames ?? [];
             json.Add(new BacktraceJson(stack.Task?.Pid, stack.Task?.Comm, stack.Task is { } t ? Hex(t.Address) : null, stack.Cpu,
-                stack.StartedFrom, stack.Trace?.Complete ?? false, stack.Trace?.EndReason, frames.Select(f => FrameToJson(f, Session.Modules)).ToList(), stack.Problem));
+                stack.StartedFrom, stack.Trace?.Complete ?? false, stack.Trace?.EndReason, frames.Select(f => FrameToJson(f, stack)).ToList(), stack.Problem));
             ok &= stack.Trace?.Complete ?? false;
 
             if (text.Length > 0)
@@ -72,13 +70,14 @@ public sealed partial class CommandRunner
             var cpu = stack.Cpu?.ToString(CultureInfo.InvariantCulture) ?? (stack.Task?.Cpu.ToString(CultureInfo.InvariantCulture) ?? "?");
             text.Append(CultureInfo.InvariantCulture,
                 $"PID: {stack.Task?.Pid.ToString(CultureInfo.InvariantCulture) ?? "?",-7} TASK: {(stack.Task is { } task ? task.Address.ToString("x16", CultureInfo.InvariantCulture) : "?"),-16}  CPU: {cpu,-3} COMMAND: \"{stack.Task?.Comm ?? "?"}\"\n");
+            if (stack.TaskProblem is { } taskProblem)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"     (task: {taskProblem})\n");
+            }
+
             if (stack.Trace is { } trace)
             {
-                foreach (var frame in frames)
-                {
-                    AppendFrame(text, frame, ModuleOf(frame, Session.Modules));
-                }
-
+                StackText.Append(text, stack, Session);
                 if (!trace.Complete)
                 {
                     text.Append(CultureInfo.InvariantCulture, $"     (incomplete: {trace.EndReason})\n");
@@ -93,58 +92,7 @@ public sealed partial class CommandRunner
         return Output(ok, text.ToString(), new BtJson(json), Json.BtJson);
     }
 
-    /// <summary>One frame as crash prints it, with the registers an exception or system call saved below it.</summary>
-    private static void AppendFrame(StringBuilder text, StackFrame frame, string? module)
-    {
-        var name = frame.Function is null ? "(unknown)" : $"{frame.Function}+{Hex(frame.Offset)}";
-        var inModule = module is null ? "" : $" [{module}]";
-        var note = frame.Source switch
-        {
-            FrameSource.UserSpace => "  (user space)",
-            FrameSource.FramePointer => "  (frame pointer)",
-            FrameSource.StackScan => "  (stack scan)",
-            _ => "",
-        };
-        text.Append(CultureInfo.InvariantCulture, $" #{frame.Index,-2} [{frame.Sp,16:x}] {name}{inModule} at {frame.Ip:x}{note}\n");
-        if (frame.PtRegs is { } address)
-        {
-            text.Append(CultureInfo.InvariantCulture,
-                $"     --- {(frame.Source == FrameSource.UserSpace ? "entered from user space" : "exception frame")}: pt_regs at {address:x} ---\n");
-            AppendRegisters(text, frame.Registers);
-        }
-    }
-
-    // struct pt_regs (x86_64) in the order and with the names the kernel's __show_regs() prints (R08, EFLAGS).
-    private static readonly (string Name, X86_64Register Register)[] PtRegsDisplay =
-    [
-        ("RIP", X86_64Register.Rip), ("RSP", X86_64Register.Rsp), ("EFLAGS", X86_64Register.Eflags), ("RAX", X86_64Register.Rax),
-        ("RBX", X86_64Register.Rbx), ("RCX", X86_64Register.Rcx), ("RDX", X86_64Register.Rdx), ("RSI", X86_64Register.Rsi),
-        ("RDI", X86_64Register.Rdi), ("RBP", X86_64Register.Rbp), ("R08", X86_64Register.R8), ("R09", X86_64Register.R9),
-        ("R10", X86_64Register.R10), ("R11", X86_64Register.R11), ("R12", X86_64Register.R12), ("R13", X86_64Register.R13),
-        ("R14", X86_64Register.R14), ("R15", X86_64Register.R15), ("ORIG_RAX", X86_64Register.OrigRax), ("CS", X86_64Register.Cs),
-        ("SS", X86_64Register.Ss),
-    ];
-
-    /// <summary>The saved registers, three per line like crash; a register the frame did not save (an iret frame's) is left out.</summary>
-    private static void AppendRegisters(StringBuilder text, X86_64Registers registers)
-    {
-        var known = PtRegsDisplay.Where(r => registers.IsKnown(r.Register)).ToArray();
-        for (var i = 0; i < known.Length; i += 3)
-        {
-            text.Append("    ");
-            foreach (var (name, register) in known.Skip(i).Take(3))
-            {
-                text.Append(CultureInfo.InvariantCulture, $" {name + ":",-9} {registers.Get(register)!.Value:x16}");
-            }
-
-            text.Append('\n');
-        }
-    }
-
-    private static string? ModuleOf(StackFrame frame, ModuleList? modules) =>
-        frame.Source == FrameSource.UserSpace ? null : modules?.Containing(frame.Ip)?.Name;
-
-    internal static FrameJson FrameToJson(StackFrame frame, ModuleList? modules)
+    internal static FrameJson FrameToJson(StackFrame frame, TaskStack? stack = null)
     {
         var source = frame.Source switch
         {
@@ -154,7 +102,8 @@ public sealed partial class CommandRunner
             FrameSource.StackScan => "stack_scan",
             _ => "user_space",
         };
-        return new FrameJson(frame.Index, Hex(frame.Sp), Hex(frame.Ip), frame.Function, frame.Function is null ? null : Hex(frame.Offset), ModuleOf(frame, modules), source,
-            frame.PtRegs is { } regs ? Hex(regs) : null);
+        return new FrameJson(frame.Index, Hex(frame.Sp), Hex(frame.Ip), frame.Function, frame.Function is null ? null : Hex(frame.Offset),
+            frame.Source == FrameSource.UserSpace ? null : frame.Module, source, frame.PtRegs is { } regs ? Hex(regs) : null,
+            frame.Size == 0 ? null : Hex(frame.Size), frame.Source == FrameSource.UserSpace ? null : stack?.AreaOf(frame.Sp)?.Name, frame.Note);
     }
 }

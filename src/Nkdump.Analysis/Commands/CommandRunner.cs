@@ -35,7 +35,7 @@ public sealed partial class CommandRunner(KernelSession session)
         new("rd", "rd [-p] [-8|-16|-32|-64] ADDRESS|SYMBOL [COUNT]", "read memory (virtual, or -p physical)", (r, a) => r.Rd(a)),
         new("struct", "struct TYPE ADDRESS|SYMBOL", "print memory as a BTF type", (r, a) => r.Struct(a)),
         new("p", "p VARIABLE", "print a kernel variable whose type is known (see docs/ANALYSIS.md)", (r, a) => r.Print(a)),
-        new("mod", "mod", "loaded modules: name, base, size", (r, a) => r.Mod(a)),
+        new("mod", "mod [NAME]", "loaded modules: name, text base, size (core + init), taints; NAME: its memory regions too", (r, a) => r.Mod(a)),
         new("kmem", "kmem -i", "memory summary", (r, a) => r.Kmem(a)),
         new("help", "help", "this list", (r, a) => r.Help(a)),
     ];

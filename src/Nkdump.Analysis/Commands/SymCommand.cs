@@ -35,6 +35,28 @@ public sealed partial class CommandRunner
                 results.Add(new SymbolJson(query, query, Hex(exported), "?", null, null));
                 text.Append(CultureInfo.InvariantCulture, $"{exported:x16} (?) {query}  (from VMCOREINFO)\n");
             }
+            else if (Session.Modules is { } modules && modules.TryGetAddress(query, out var inModule)
+                && Session.Describe(inModule) is { Module: { } module } named)
+            {
+                // A module's own symbol ("nkcrash_oops", or "nkcrash:nkcrash_oops" for one module's).
+                results.Add(new SymbolJson(query, named.Function, Hex(inModule), "t", null, null) { Module = module });
+                text.Append(CultureInfo.InvariantCulture, $"{inModule:x16} (t) {named.Function} [{module}]\n");
+            }
+            else if (TryParseHex(query, out address) && Session.Modules?.Containing(address) is { } holder)
+            {
+                // In a module: named by the module's symbols, as the kernel's traces name it.
+                if (Session.Describe(address) is { } code)
+                {
+                    results.Add(new SymbolJson(query, code.Function, Hex(address), "t", Hex(code.Offset), null) { Module = holder.Name });
+                    text.Append(CultureInfo.InvariantCulture, $"{address:x16} (t) {code}\n");
+                }
+                else
+                {
+                    var why = $"in module {holder.Name}, whose symbols are missing: {Session.Modules.SymbolsProblem(holder) ?? "no symbol at or below it"}";
+                    results.Add(new SymbolJson(query, null, Hex(address), null, null, why) { Module = holder.Name });
+                    text.Append(CultureInfo.InvariantCulture, $"{address:x16}: {why}\n");
+                }
+            }
             else if (TryParseHex(query, out address))
             {
                 if (symbols.TryResolve(address, out var location))

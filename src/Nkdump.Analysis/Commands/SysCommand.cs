@@ -36,8 +36,9 @@ public sealed partial class CommandRunner
         var json = new SysJson(Session.Release, uts?.Version, uts?.Machine, uts?.NodeName, Session.Dump.Path, Session.Dump.Format.ToString(), Session.Dump.Cpus.Count, tasks,
             total is { } pages ? Bytes(pages * kernel.Physical.PageSize) : null, reason, crashing?.Cpu, crashing?.Pid,
             crashing?.Comm, CrashFacts.CrashTimeText(Session.CrashTime), Hex(kernel.Layout.KernelOffset), kernel.VmcoreInfo.BuildId,
-            taint is { } mask ? (mask == 0 ? "not tainted" : CrashFacts.TaintString(mask)) : null,
-            Session.Symbols?.Source ?? $"none ({kernel.SymbolsProblem})", Session.Btf?.Source, missing);
+            taint is { } mask ? (mask == 0 ? "not tainted" : Session.TaintFlags.Letters(mask)) : null,
+            Session.Symbols?.Source ?? $"none ({kernel.SymbolsProblem})", Session.Btf?.Source, missing,
+            taint is { } bits ? Session.TaintFlags.Meanings(bits) : [], CrashFacts.CauseText(Session.Log));
 
         var text = new StringBuilder();
         void Line(string name, object? value) => text.Append(CultureInfo.InvariantCulture, $"{name,16}: {value ?? "(unknown)"}\n");
@@ -50,10 +51,20 @@ public sealed partial class CommandRunner
         Line("TASKS", json.Tasks);
         Line("MEMORY", json.TotalMemory);
         Line("PANIC", json.PanicReason is { } r ? $"\"{r}\"" : null);
+        if (json.Cause is { } cause)
+        {
+            Line("CAUSE", $"\"{cause}\"");
+        }
+
         Line("PANIC CPU", json.PanicCpu);
         Line("PANIC TASK", json.PanicPid is { } pid ? $"{pid} ({json.PanicComm})" : null);
         Line("CRASH TIME", json.CrashTime);
         Line("TAINT", json.Taint);
+        foreach (var meaning in json.TaintFlags ?? [])
+        {
+            Line("", meaning);
+        }
+
         Line("KASLR OFFSET", json.KaslrOffset);
         Line("BUILD-ID", json.BuildId);
         Line("SYMBOLS", json.SymbolSource);

@@ -22,8 +22,9 @@ public static class CrashFacts
         return line.StartsWith(PanicReason.PanicMarker, StringComparison.Ordinal) ? line[PanicReason.PanicMarker.Length..].Trim() : line;
     }
 
-    /// <summary>The set taint letters ("" when not tainted), as the kernel layer spells them.</summary>
-    public static string TaintString(ulong mask) => TaintFlags.Letters(mask);
+    /// <summary>The report that led to the panic line (a task blocked too long, the OOM killer), first line only, or null.</summary>
+    public static string? CauseText(KernelLog? log) =>
+        log is not null && PanicReason.FindCause(log.Records) is { } record ? PanicReason.FirstLine(record).TrimEnd() : null;
 
     /// <summary>A crash time as answers print it ("2026-11-26 07:12:20Z").</summary>
     public static string? CrashTimeText(DateTimeOffset? time) =>

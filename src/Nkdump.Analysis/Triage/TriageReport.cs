@@ -46,7 +46,7 @@ public static class TriageReport
 
         var frames = stack.Trace?.Frames ?? [];
         var callTrace = frames.Where(f => f.Source != FrameSource.UserSpace).Select(f => f.Describe()).ToList();
-        var modules = session.Modules?.Modules.Select(CommandRunner.ModuleToJson).ToList() ?? [];
+        var modules = session.Modules is { } loaded ? loaded.Modules.Select(m => CommandRunner.ModuleToJson(session, m)).ToList() : [];
         if (session.Modules is null)
         {
             missing.Add($"modules: {session.ModulesProblem}");
@@ -65,13 +65,13 @@ public static class TriageReport
             reason,
             session.Release,
             kernel.VmcoreInfo.BuildId,
-            taint is { } mask ? (mask == 0 ? "" : CrashFacts.TaintString(mask)) : null,
-            taint is { } m ? Nkdump.Kernel.Crash.TaintFlags.Meanings(m).ToList() : [],
+            taint is { } mask ? (mask == 0 ? "" : session.TaintFlags.Letters(mask)) : null,
+            taint is { } m ? session.TaintFlags.Meanings(m).ToList() : [],
             crashing?.Cpu,
             crashing?.Pid,
             crashing?.Comm,
             callTrace,
-            frames.Select(f => CommandRunner.FrameToJson(f, session.Modules)).ToList(),
+            frames.Select(f => CommandRunner.FrameToJson(f, stack)).ToList(),
             modules,
             CrashFacts.CrashTimeText(session.CrashTime),
             missing);

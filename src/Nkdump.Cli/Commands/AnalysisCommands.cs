@@ -14,30 +14,34 @@ internal static class AnalysisCommands
         new Command(
             "analyze",
             "answer questions about a dump without a debuginfo package (bt, ps, sym, rd, struct, mod, log…)",
-            "analyze DUMP [-c CMD]... [--json] [--system-map FILE] [--vmlinux FILE]",
+            "analyze DUMP [-c CMD]... [--json] [--system-map FILE] [--vmlinux FILE] [--ko FILE]... [--module-dir DIR]...",
             """
               -c CMD              run CMD and exit (several -c run in order); without -c, a prompt reads commands from stdin
               --json              answer in JSON: an array of {command, ok, result}
               --system-map FILE   symbols from this System.map (relocated by the dump's KERNELOFFSET) instead of the dump's kallsyms
               --vmlinux FILE      symbols and BTF types from this vmlinux instead of the dump's own
+              --ko FILE           a loaded module's .ko: its full symbol table instead of what the kernel kept in memory
+              --module-dir DIR    look for the loaded modules' NAME.ko files in DIR and below (e.g. /lib/modules/RELEASE)
 
             Commands:
             """ + string.Concat(CommandRunner.Commands.Select(c => $"\n  {c.Usage,-50} {c.Summary}")) + """
 
 
-            Symbols come from the dump's kallsyms, types from the dump's BTF (__start_BTF..__stop_BTF),
-            stacks from the kernel's ORC tables. What cannot be read (an excluded page, no BTF) is said
+            Symbols come from the dump's kallsyms (each module's from its own table in memory), types
+            from the dump's BTF (__start_BTF..__stop_BTF), stacks from the kernel's and the modules' ORC
+            tables. Frames read as the kernel's traces print them: func+0xoff/0xsize [module]. What cannot be read (an excluded page, no BTF) is said
             in the answer; the exit status is then 1. At the prompt: 'history', '!N', '!!', 'quit'.
             """,
             Analyze),
         new Command(
             "triage",
             "one-shot crash report: panic reason, call trace, taint, modules, build id, and a signature that groups the same bug",
-            "triage DUMP [--json] [--system-map FILE] [--vmlinux FILE]",
+            "triage DUMP [--json] [--system-map FILE] [--vmlinux FILE] [--ko FILE]... [--module-dir DIR]...",
             """
               --json              one JSON object: signature, panic_reason, release, build_id, taint, call_trace, frames, modules, missing
               --system-map FILE   symbols from this System.map instead of the dump's kallsyms
               --vmlinux FILE      symbols and BTF from this vmlinux
+              --ko FILE           a loaded module's .ko (its full symbol table); --module-dir DIR: find them in DIR
 
             The signature is a hash of the normalized panic reason and the top frames below the
             crash machinery (panic, __crash_kexec, oops handling): the same bug on many machines
@@ -47,11 +51,16 @@ internal static class AnalysisCommands
     ];
 
     private static KernelSession OpenSession(ParsedArguments parsed) =>
-        KernelSession.Open(parsed.Positionals[0], new KernelSessionOptions { SystemMap = parsed.Get("--system-map"), Vmlinux = parsed.Get("--vmlinux") });
+        KernelSession.Open(parsed.Positionals[0], new KernelSessionOptions
+        {
+            SystemMap = parsed.Get("--system-map"),
+            Vmlinux = parsed.Get("--vmlinux"),
+            ModuleFiles = [.. parsed.GetAll("--ko"), .. parsed.GetAll("--module-dir")],
+        });
 
     private static int Analyze(CommandContext ctx, string[] args)
     {
-        var parsed = new OptionParser().Flag("--json").Repeatable("-c").Value("--system-map", "--vmlinux").Parse(args);
+        var parsed = new OptionParser().Flag("--json").Repeatable("-c", "--ko", "--module-dir").Value("--system-map", "--vmlinux").Parse(args);
         parsed.ExpectPositionals(1, 1, "one dump file");
         using var session = OpenSession(parsed);
         var runner = new CommandRunner(session);
@@ -71,7 +80,7 @@ internal static class AnalysisCommands
 
     private static int Triage(CommandContext ctx, string[] args)
     {
-        var parsed = new OptionParser().Flag("--json").Value("--system-map", "--vmlinux").Parse(args);
+        var parsed = new OptionParser().Flag("--json").Repeatable("--ko", "--module-dir").Value("--system-map", "--vmlinux").Parse(args);
         parsed.ExpectPositionals(1, 1, "one dump file");
         using var session = OpenSession(parsed);
         var report = TriageReport.Build(session);

@@ -17,6 +17,12 @@ public sealed record StructPageLayout
     public required int MappingOffset { get; init; }
     public int? MapcountOffset { get; init; }
     public int? PrivateOffset { get; init; }
+
+    /// <summary>
+    /// The word whose bit 0 marks a tail page of a compound page: page.compound_head (4.4+), named
+    /// page.compound_info on 7.x, where a tail's word may be a mask instead of the head's address
+    /// (see <see cref="FromVmcoreInfo"/>); only bit 0 is used.
+    /// </summary>
     public int? CompoundHeadOffset { get; init; }
 
     /// <summary>Offset of the compound order byte relative to the head's first tail page (the next struct page).</summary>
@@ -109,7 +115,12 @@ public sealed record StructPageLayout
             MappingOffset = mapping,
             MapcountOffset = Int(info.Offset("page._mapcount")),
             PrivateOffset = Int(info.Offset("page.private")),
-            CompoundHeadOffset = Int(info.Offset("page.compound_head")),
+            // 7.x renamed page.compound_head to compound_info (Kiryl Shutsemau's series ending in commit
+            // 8c846c879e22, "mm: rework compound_head() for power-of-2 sizeof(struct page)": a tail's word
+            // becomes a mask of the head's address, bit 0 still set). Debian's 7.3.4 exports only
+            // OFFSET(page.compound_info); without it every tail page was classified on its own, and a
+            // slab's first tail, whose folio fields put 0xffffffff where mapping is, read as anonymous.
+            CompoundHeadOffset = Int(info.Offset("page.compound_head") ?? info.Offset("page.compound_info")),
             CompoundOrderOffset = orderOffset,
             CompoundDtorOffset = dtorOffset,
             PgLru = Int(info.Number("PG_lru")),

@@ -25,8 +25,19 @@ public sealed record CrashSummary
     /// <summary>The panic/Oops/BUG line that started the crash.</summary>
     public string? PanicReason { get; init; }
 
+    /// <summary>The kernel's "Kernel panic - not syncing:" line when <see cref="PanicReason"/> is another line (an oops or soft lockup headline); null otherwise.</summary>
+    public string? PanicLine { get; init; }
+
+    /// <summary>The report that led to the panic line (a task blocked too long, the OOM killer's invocation), or null.</summary>
+    public string? Cause { get; init; }
+
     /// <summary>tainted_mask (from the kernel variable via kallsyms), or null when not readable.</summary>
     public ulong? TaintMask { get; init; }
+
+    /// <summary>The set taint bits' letters ("OE") and meanings, from the kernel's taint_flags table (see <see cref="TaintFlags"/>).</summary>
+    public string? TaintLetters { get; init; }
+
+    public IReadOnlyList<string> TaintMeanings { get; init; } = [];
 
     /// <summary>The taint as the panic log line stated it ("Not tainted", "Tainted: G   W"), when the mask is not readable.</summary>
     public string? TaintFromLog { get; init; }

@@ -15,6 +15,8 @@ public sealed record CrashSummaryJson(
     [property: JsonPropertyName("crash_time")] DateTimeOffset? CrashTime,
     [property: JsonPropertyName("uptime_ns")] ulong? UptimeNs,
     [property: JsonPropertyName("panic_reason")] string? PanicReason,
+    [property: JsonPropertyName("panic_line")] string? PanicLine,
+    [property: JsonPropertyName("cause")] string? Cause,
     [property: JsonPropertyName("taint_mask")] ulong? TaintMask,
     [property: JsonPropertyName("taint_letters")] string? TaintLetters,
     [property: JsonPropertyName("taint_from_log")] string? TaintFromLog,
@@ -26,8 +28,8 @@ public sealed record CrashSummaryJson(
     [property: JsonPropertyName("problems")] IReadOnlyList<string> Problems)
 {
     public static CrashSummaryJson From(CrashSummary s) => new(
-        s.SysName, s.NodeName, s.Release, s.Version, s.Machine, s.CrashTime, s.UptimeNs, s.PanicReason,
-        s.TaintMask, s.TaintMask is { } m ? TaintFlags.Letters(m) : null, s.TaintFromLog,
+        s.SysName, s.NodeName, s.Release, s.Version, s.Machine, s.CrashTime, s.UptimeNs, s.PanicReason, s.PanicLine, s.Cause,
+        s.TaintMask, s.TaintLetters, s.TaintFromLog,
         s.Cpu is { } c ? CrashingCpuJson.From(c) : null,
         s.MemoryBytes, s.DumpedBytes, $"0x{s.KaslrOffset:x}", s.BuildId, s.Problems);
 }

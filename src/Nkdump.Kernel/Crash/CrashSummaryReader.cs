@@ -21,6 +21,8 @@ public static class CrashSummaryReader
         }
 
         var reason = PanicReason.Find(records);
+        var panicLine = PanicReason.FindPanicLine(records);
+        var cause = PanicReason.FindCause(records);
         var taint = session.TaintMask;
         if (taint is null)
         {
@@ -43,7 +45,11 @@ public static class CrashSummaryReader
             CrashTime = session.CrashTime,
             UptimeNs = reason?.TimestampNs ?? (records.Count > 0 ? records[^1].TimestampNs : null),
             PanicReason = reason is null ? null : PanicReason.FirstLine(reason),
+            PanicLine = panicLine is not null && panicLine != reason ? PanicReason.FirstLine(panicLine) : null,
+            Cause = cause is null ? null : PanicReason.FirstLine(cause),
             TaintMask = taint,
+            TaintLetters = taint is { } mask ? session.TaintFlags.Letters(mask) : null,
+            TaintMeanings = taint is { } bits ? session.TaintFlags.Meanings(bits) : [],
             TaintFromLog = PanicCpuLine.Find(records)?.Taint,
             Cpu = session.CrashingCpu,
             MemoryBytes = physical.MaxPfn * (ulong)physical.PageSize,

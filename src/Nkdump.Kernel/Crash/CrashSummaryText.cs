@@ -23,8 +23,10 @@ public static class CrashSummaryText
         Line("Crash time", s.CrashTime?.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture));
         Line("Uptime", s.UptimeNs is { } up ? FormatUptime(up) : null);
         Line("Panic", s.PanicReason ?? "(no panic, Oops or BUG line in the log)");
+        Line("Panic line", s.PanicLine);
+        Line("Cause", s.Cause);
         Line("Tainted", s.TaintMask is { } mask
-            ? mask == 0 ? "no (0x0)" : $"{TaintFlags.Letters(mask)} (0x{mask:x}): {string.Join("; ", TaintFlags.Meanings(mask))}"
+            ? mask == 0 ? "no (0x0)" : $"{s.TaintLetters} (0x{mask:x}): {string.Join("; ", s.TaintMeanings)}"
             : s.TaintFromLog is { } fromLog ? $"{fromLog} (from the log)" : "unknown");
         if (s.Cpu is { } cpu)
         {

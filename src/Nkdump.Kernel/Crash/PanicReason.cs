@@ -34,6 +34,13 @@ public static class PanicReason
 
     public const string PanicMarker = "Kernel panic - not syncing:";
 
+    /// <summary>
+    /// Reports that explain a panic line without being the crash themselves: khungtaskd's report of a
+    /// blocked task (kernel/hung_task.c, "INFO: task sh:126 blocked for more than 2 seconds.") and the
+    /// OOM killer's invocation (mm/oom_kill.c, "tail invoked oom-killer: gfp_mask=…").
+    /// </summary>
+    private static readonly string[] CauseMarkers = [" blocked for more than ", " invoked oom-killer: "];
+
     /// <summary>The record that started the crash, or null when the log shows none.</summary>
     public static PrintkRecord? Find(IReadOnlyList<PrintkRecord> records)
     {
@@ -80,6 +87,53 @@ public static class PanicReason
         }
 
         return records[start];
+    }
+
+    /// <summary>The kernel's last "Kernel panic - not syncing:" record, or null when the crash did not go through panic().</summary>
+    public static PrintkRecord? FindPanicLine(IReadOnlyList<PrintkRecord> records)
+    {
+        for (var i = records.Count - 1; i >= 0; i--)
+        {
+            if (FirstLine(records[i]).StartsWith(PanicMarker, StringComparison.Ordinal))
+            {
+                return records[i];
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The report that led to the panic line when it is not a crash report itself (a hung task, the OOM
+    /// killer's invocation): the first such record shortly before the panic line; null when there is none.
+    /// </summary>
+    public static PrintkRecord? FindCause(IReadOnlyList<PrintkRecord> records)
+    {
+        var panic = -1;
+        for (var i = records.Count - 1; i >= 0 && panic < 0; i--)
+        {
+            if (FirstLine(records[i]).StartsWith(PanicMarker, StringComparison.Ordinal))
+            {
+                panic = i;
+            }
+        }
+
+        PrintkRecord? cause = null;
+        for (var i = panic - 1; i >= 0 && i >= panic - MaxRecordsBack; i--)
+        {
+            if (records[panic].TimestampNs - records[i].TimestampNs > SameCrashWindowNs || records[i].TimestampNs > records[panic].TimestampNs)
+            {
+                break;
+            }
+
+            var line = FirstLine(records[i]);
+            if (CauseMarkers.Any(m => line.Contains(m, StringComparison.Ordinal)))
+            {
+                cause = records[i];
+            }
+        }
+
+        return cause;
     }
 
     public static string FirstLine(PrintkRecord record)

@@ -33,8 +33,8 @@ public static class PhysBaseFinder
             throw new NkdumpException("no VMCOREINFO and no kernel-text PT_LOAD: phys_base is unknown");
         }
 
-        var top = info.Symbol("init_top_pgt") ?? info.Symbol("swapper_pg_dir")
-            ?? throw new NkdumpException("VMCOREINFO has neither NUMBER(phys_base) nor SYMBOL(init_top_pgt) to search for it: phys_base is unknown");
+        var top = X86_64LayoutDetector.TopTable(info)
+            ?? throw new NkdumpException("VMCOREINFO has neither NUMBER(phys_base) nor a top page table (SYMBOL(init_top_pgt), init_level4_pgt or swapper_pg_dir) to search for it: phys_base is unknown");
         var fiveLevel = info.Number("pgtable_l5_enabled") is 1;
         var smeMask = info.Number("sme_mask") is { } sme ? (ulong)sme : 0;
         var imageSize = info.Number("KERNEL_IMAGE_SIZE") is { } size and > 0 ? (ulong)size : X86_64Constants.DefaultKernelImageSize;

@@ -22,9 +22,8 @@ public static class X86_64LayoutDetector
     {
         var fiveLevel = info.Number("pgtable_l5_enabled") is 1;
 
-        // init_top_pgt is exported since 4.13 (commit 65ade2f872b4); swapper_pg_dir names the same table.
-        var top = info.Symbol("init_top_pgt") ?? info.Symbol("swapper_pg_dir")
-            ?? throw new NkdumpException("VMCOREINFO has neither SYMBOL(init_top_pgt) nor SYMBOL(swapper_pg_dir): cannot find the kernel page tables");
+        var top = TopTable(info)
+            ?? throw new NkdumpException("VMCOREINFO has none of SYMBOL(init_top_pgt), SYMBOL(init_level4_pgt) and SYMBOL(swapper_pg_dir): cannot find the kernel page tables");
 
         // KERNELOFFSET is in VMCOREINFO since 3.15 (x86 KASLR). Without it, _stext's slide from its default link address.
         ulong kernelOffset;
@@ -100,6 +99,15 @@ public static class X86_64LayoutDetector
 
         return layout;
     }
+
+    /// <summary>
+    /// The virtual address of the kernel's top page table as VMCOREINFO names it: SYMBOL(init_top_pgt)
+    /// since 4.13, SYMBOL(init_level4_pgt) before (commit 65ade2f872b4, "x86/boot/64: Rename
+    /// init_level4_pgt and early_level4_pgt", renamed it for 5-level paging; RHEL 7's 3.10 and SLES 12's
+    /// 4.4 export the old name), or SYMBOL(swapper_pg_dir), which names the same table. Null when none.
+    /// </summary>
+    public static ulong? TopTable(VmcoreInfo info) =>
+        info.Symbol("init_top_pgt") ?? info.Symbol("init_level4_pgt") ?? info.Symbol("swapper_pg_dir");
 
     /// <summary>
     /// A direct-map pointer the kernel published (SYMBOL(mem_section) is the value of the

@@ -1,24 +1,30 @@
+using System.Buffers.Binary;
+using System.Globalization;
 using Nkdump.Formats;
 using Nkdump.Kernel.Btf;
 using Nkdump.Kernel.Orc;
+using Nkdump.Kernel.Symbols;
 
 namespace Nkdump.Kernel.Modules;
 
-/// <summary>One loaded module: its struct module address, name, where its core text lies, and its ORC table.</summary>
-public sealed record KernelModule(ulong Address, string Name, ulong Base, ulong Size, string State, ulong? OrcIp, ulong? OrcEntries, uint OrcCount);
-
 /// <summary>
 /// The loaded modules: the list at the kernel variable <c>modules</c>, entries linked by
-/// struct module.list, read with the layout BTF gives. The module's memory is described by
-/// mem[MOD_TEXT..] (struct module_memory, 6.4+), core_layout (4.5–6.3) or module_core/core_size (older).
+/// struct module.list, read with the layout BTF gives (<see cref="ModuleLayout"/>). Each module's
+/// symbols are read from its own table in memory on first use (<see cref="ModuleKallsymsReader"/>),
+/// or taken from its .ko file when one was given (<see cref="UseObjectFile"/>).
 /// </summary>
 public sealed class ModuleList
 {
     /// <summary>More modules than this means a damaged list (a big server loads a few hundred).</summary>
     public const int MaxModules = 65536;
 
-    private ModuleList(IReadOnlyList<KernelModule> modules, IReadOnlyList<string> problems)
+    private readonly KernelContext _kernel;
+    private readonly Dictionary<string, ModuleSymbols?> _symbols = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _symbolProblems = new(StringComparer.Ordinal);
+
+    private ModuleList(KernelContext kernel, IReadOnlyList<KernelModule> modules, IReadOnlyList<string> problems)
     {
+        _kernel = kernel;
         Modules = modules;
         Problems = problems;
     }
@@ -35,27 +41,13 @@ public sealed class ModuleList
             throw new NkdumpException("no 'modules' symbol: the module list cannot be found");
         }
 
-        var module = btf.Find("module", BtfKind.Struct) ?? throw new NkdumpException($"{btf.Source}: no struct module");
-        long Need(string path) => btf.FindPath(module.Id, path.Split('.'))?.ByteOffset
-            ?? throw new NkdumpException($"{btf.Source}: struct module has no {path}");
-        long? Maybe(string path) => btf.FindPath(module.Id, path.Split('.'))?.ByteOffset;
-
-        var list = Need("list");
-        var name = btf.FindMember(module.Id, "name") ?? throw new NkdumpException($"{btf.Source}: struct module has no name");
-        var nameLength = (int)Math.Clamp(btf.SizeOf(name.Type), 1, 256);
-        var state = Maybe("state");
-        var layout = MemoryLayout(btf, module.Id);
-        var orcCount = Maybe("arch.num_orcs");
-        var orcIp = Maybe("arch.orc_unwind_ip");
-        var orcEntries = Maybe("arch.orc_unwind");
-        var stateEnum = state is { } ? btf.Resolve(btf.FindMember(module.Id, "state")!.Value.Type) : null;
-
+        var layout = ModuleLayout.From(btf);
         var modules = new List<KernelModule>();
         var problems = new List<string>();
         var seen = new HashSet<ulong>();
+        var unreadableKallsyms = new Dictionary<string, string>(StringComparer.Ordinal);
         var link = head;
         var memory = kernel.Memory;
-        Span<byte> scratch = stackalloc byte[4];
         while (modules.Count < MaxModules)
         {
             if (!memory.TryReadUInt64(link, out var next, out var failure))
@@ -76,28 +68,15 @@ public sealed class ModuleList
             }
 
             link = next;
-            var address = next - (ulong)list;
+            var address = next - (ulong)layout.List;
             try
             {
-                var moduleName = memory.ReadCString(address + (ulong)name.ByteOffset, nameLength, "module name");
-                var (baseAddress, size) = layout(memory, address);
-                var stateName = "";
-                if (state is { } s && stateEnum is { } e && memory.TryRead(address + (ulong)s, scratch, out _))
+                var (module, kallsymsProblem) = ReadModule(kernel, layout, address);
+                modules.Add(module);
+                if (kallsymsProblem is not null)
                 {
-                    var value = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(scratch);
-                    stateName = e.Enumerators.FirstOrDefault(x => x.Value == value).Name ?? value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    unreadableKallsyms[module.Name] = kallsymsProblem;
                 }
-
-                ulong? ip = null, entries = null;
-                uint count = 0;
-                if (orcCount is { } c && orcIp is { } i && orcEntries is { } o)
-                {
-                    count = memory.ReadUInt32(address + (ulong)c, "module num_orcs");
-                    ip = memory.ReadPointer(address + (ulong)i, "module orc_unwind_ip");
-                    entries = memory.ReadPointer(address + (ulong)o, "module orc_unwind");
-                }
-
-                modules.Add(new KernelModule(address, moduleName, baseAddress, size, stateName, ip, entries, count));
             }
             catch (NkdumpException ex)
             {
@@ -105,7 +84,14 @@ public sealed class ModuleList
             }
         }
 
-        return new ModuleList(modules, problems);
+        var list = new ModuleList(kernel, modules, problems);
+        foreach (var (name, problem) in unreadableKallsyms)
+        {
+            list._symbols[name] = null;
+            list._symbolProblems[name] = problem;
+        }
+
+        return list;
     }
 
     /// <summary>The ORC tables of the modules that have one (unreadable ones are skipped).</summary>
@@ -113,12 +99,12 @@ public sealed class ModuleList
     {
         foreach (var module in Modules)
         {
-            if (module.OrcIp is { } ip && module.OrcEntries is { } entries && module.OrcCount > 0)
+            if (module.Orc is { Count: > 0 } orc)
             {
                 OrcTable? table = null;
                 try
                 {
-                    table = OrcTable.Read(kernel, module.Name, ip, entries, module.OrcCount, format);
+                    table = OrcTable.Read(kernel, module.Name, orc.IpTable, orc.EntryTable, orc.Count, format);
                 }
                 catch (NkdumpException)
                 {
@@ -133,49 +119,123 @@ public sealed class ModuleList
         }
     }
 
-    /// <summary>The module that contains <paramref name="address"/> in its core memory, or null.</summary>
-    public KernelModule? Containing(ulong address) =>
-        Modules.FirstOrDefault(m => address >= m.Base && address - m.Base < m.Size);
+    /// <summary>The module one of whose memory regions contains <paramref name="address"/>, or null.</summary>
+    public KernelModule? Containing(ulong address) => Modules.FirstOrDefault(m => m.RegionOf(address) is not null);
 
-    private static Func<Nkdump.Kernel.Memory.KernelMemory, ulong, (ulong Base, ulong Size)> MemoryLayout(BtfTypes btf, int module)
+    /// <summary>
+    /// Uses the symbols of a .ko file for the loaded module of the same name (its sections placed
+    /// where the module's own symbols, or its section addresses, put them). Returns the module's name.
+    /// </summary>
+    public string UseObjectFile(string path)
     {
-        // 6.4+ (commit ac3b43283923): struct module_memory mem[MOD_MEM_NUM_TYPES]; MOD_TEXT is 0 and the
-        // core types (text, data, rodata, ro_after_init) come before the init ones.
-        if (btf.FindMember(module, "mem") is { } mem && btf.Resolve(mem.Type) is { Kind: BtfKind.Array } array
-            && btf.Find("module_memory", BtfKind.Struct) is { } moduleMemory)
+        var file = ModuleObjectFile.Read(path);
+        var module = Modules.FirstOrDefault(m => m.Name == file.Name)
+            ?? throw new NkdumpException($"{path}: module '{file.Name}' is not loaded in this dump");
+        _symbols[module.Name] = file.Place(module, InMemorySymbols(module));
+        _symbolProblems.Remove(module.Name);
+        return module.Name;
+    }
+
+    /// <summary>A module's symbols (from its .ko when one was given, else from memory), or null (see <see cref="SymbolsProblem"/>).</summary>
+    public ModuleSymbols? SymbolsOf(KernelModule module)
+    {
+        if (!_symbols.TryGetValue(module.Name, out var symbols))
         {
-            var baseOffset = (ulong)(btf.FindMember(moduleMemory.Id, "base")?.ByteOffset ?? 0);
-            var sizeOffset = (ulong)(btf.FindMember(moduleMemory.Id, "size")?.ByteOffset
-                ?? throw new NkdumpException($"{btf.Source}: struct module_memory has no size"));
-            var stride = (ulong)btf.SizeOf(moduleMemory.Id);
-            var coreTypes = Math.Min(array.Array.Count, 4u);
-            return (memory, address) =>
+            symbols = InMemorySymbols(module);
+            _symbols[module.Name] = symbols;
+        }
+
+        return symbols;
+    }
+
+    /// <summary>Why a module has no symbols, or null.</summary>
+    public string? SymbolsProblem(KernelModule module) => SymbolsOf(module) is null ? _symbolProblems.GetValueOrDefault(module.Name) : null;
+
+    /// <summary>An address in a module's code or data as the kernel names it: "func+0x1c/0x40 [mod]"; null when no module holds it.</summary>
+    public CodeLocation? Resolve(ulong address)
+    {
+        if (Containing(address) is not { } module)
+        {
+            return null;
+        }
+
+        // The size is bounded by the end of the region holding the address (the text region, for code).
+        var region = module.RegionOf(address)!;
+        return SymbolsOf(module)?.Resolve(address, region.Base + region.Size);
+    }
+
+    /// <summary>A module symbol's address by name ("name" or "module:name"), or null.</summary>
+    public bool TryGetAddress(string name, out ulong address)
+    {
+        var colon = name.IndexOf(':', StringComparison.Ordinal);
+        foreach (var module in Modules)
+        {
+            if (colon > 0 && name[..colon] != module.Name)
             {
-                var first = address + (ulong)mem.ByteOffset;
-                ulong total = 0;
-                for (var i = 0u; i < coreTypes; i++)
-                {
-                    total += memory.ReadUInt32(first + (i * stride) + sizeOffset, "module_memory.size");
-                }
+                continue;
+            }
 
-                return (memory.ReadPointer(first + baseOffset, "module_memory.base"), total);
-            };
+            if (SymbolsOf(module) is { } symbols && symbols.TryGetAddress(colon > 0 ? name[(colon + 1)..] : name, out address))
+            {
+                return true;
+            }
         }
 
-        // 4.5–6.3: struct module_layout core_layout { void *base; unsigned int size; ... }.
-        if (btf.FindPath(module, ["core_layout", "base"]) is { } layoutBase && btf.FindPath(module, ["core_layout", "size"]) is { } layoutSize)
+        address = 0;
+        return false;
+    }
+
+    private ModuleSymbols? InMemorySymbols(KernelModule module)
+    {
+        if (module.Kallsyms is not { } table)
         {
-            return (memory, address) => (memory.ReadPointer(address + (ulong)layoutBase.ByteOffset, "core_layout.base"),
-                memory.ReadUInt32(address + (ulong)layoutSize.ByteOffset, "core_layout.size"));
+            _symbolProblems[module.Name] = "the kernel keeps no symbol table for it (struct module has no kallsyms)";
+            return null;
         }
 
-        // Older: module_core / core_size.
-        if (btf.FindMember(module, "module_core") is { } core && btf.FindMember(module, "core_size") is { } coreSize)
+        try
         {
-            return (memory, address) => (memory.ReadPointer(address + (ulong)core.ByteOffset, "module_core"),
-                memory.ReadUInt32(address + (ulong)coreSize.ByteOffset, "core_size"));
+            return ModuleKallsymsReader.Read(_kernel.Memory, module.Name, table);
+        }
+        catch (NkdumpException e)
+        {
+            _symbolProblems[module.Name] = e.Message;
+            return null;
+        }
+    }
+
+    private static (KernelModule Module, string? KallsymsProblem) ReadModule(KernelContext kernel, ModuleLayout layout, ulong address)
+    {
+        var memory = kernel.Memory;
+        var name = memory.ReadCString(address + (ulong)layout.Name, layout.NameLength, "module name");
+        var state = "";
+        Span<byte> scratch = stackalloc byte[4];
+        if (layout.State is { } s && layout.StateEnum is { } stateEnum && memory.TryRead(address + (ulong)s, scratch, out _))
+        {
+            var value = BinaryPrimitives.ReadUInt32LittleEndian(scratch);
+            state = stateEnum.Enumerators.FirstOrDefault(x => x.Value == value).Name ?? value.ToString(CultureInfo.InvariantCulture);
         }
 
-        return (_, _) => (0, 0);
+        ulong? taints = layout.Taints is { } t && memory.TryReadUInt64(address + (ulong)t, out var bits, out _) ? bits : null;
+        ModuleOrcLocation? orc = null;
+        if (layout.OrcCount is { } c && layout.OrcIp is { } i && layout.OrcEntries is { } o)
+        {
+            orc = new ModuleOrcLocation(memory.ReadPointer(address + (ulong)i, "module orc_unwind_ip"),
+                memory.ReadPointer(address + (ulong)o, "module orc_unwind"), memory.ReadUInt32(address + (ulong)c, "module num_orcs"));
+        }
+
+        // An unreadable mod_kallsyms leaves the module listed without symbols (SymbolsProblem says why).
+        ModuleKallsymsLocation? kallsyms = null;
+        string? problem = null;
+        try
+        {
+            kallsyms = ModuleKallsymsReader.Locate(memory, layout, address);
+        }
+        catch (NkdumpException e)
+        {
+            problem = e.Message;
+        }
+
+        return (new KernelModule(address, name, state, layout.ReadRegions(memory, address), taints, orc, kallsyms), problem);
     }
 }

@@ -21,19 +21,26 @@ public enum OrcFrameType
     RegsPartial,
 }
 
-/// <summary>ORC_REG_* (arch/x86/include/asm/orc_types.h, unchanged since 4.14).</summary>
+/// <summary>
+/// The base registers of ORC, by meaning. Their numbers in struct orc_entry changed in Linux 7.x;
+/// <see cref="OrcRegisterNumbering"/> maps a raw sp_reg/bp_reg to these.
+/// </summary>
 public enum OrcRegister
 {
-    Undefined = 0,
-    PrevSp = 1,
-    Dx = 2,
-    Di = 3,
-    Bp = 4,
-    Sp = 5,
-    R10 = 6,
-    R13 = 7,
-    BpIndirect = 8,
-    SpIndirect = 9,
+    Undefined,
+    PrevSp,
+    Ax,
+    Dx,
+    Di,
+    Bp,
+    Sp,
+    R10,
+    R13,
+    BpIndirect,
+    SpIndirect,
+
+    /// <summary>A raw number the kernel's numbering does not define.</summary>
+    Unknown,
 }
 
 /// <summary>One decoded struct orc_entry.</summary>
@@ -54,24 +61,28 @@ public readonly record struct OrcEntry(short SpOffset, short BpOffset, OrcRegist
 /// </code>
 /// drgn 0.0.22 reads the old encoding only, hence its "unknown ORC entry type 3" on 6.12. We take
 /// the layout from the kernel's own BTF (struct orc_entry has "end" or "signal"), else from the
-/// kernel version.
+/// entries themselves (<see cref="OrcTable.DetectFormat"/>); the register numbers always from the
+/// entries (<see cref="OrcRegisterNumbering.Detect"/>).
 /// </summary>
-public sealed record OrcFormat(bool TypedEndOfStack, int TypeBits)
+public sealed record OrcFormat(bool TypedEndOfStack, int TypeBits, OrcRegisterNumbering Registers)
 {
     public const int EntrySize = 6;
 
-    /// <summary>The 4.14–6.3 layout (type:2, end:1).</summary>
-    public static OrcFormat Legacy { get; } = new(false, 2);
+    /// <summary>The 4.14–6.3 layout (type:2, end:1), registers numbered as before 7.x.</summary>
+    public static OrcFormat Legacy { get; } = new(false, 2, OrcRegisterNumbering.Original);
 
-    /// <summary>The 6.4+ layout (type:3 with UNDEFINED/END_OF_STACK, signal:1).</summary>
-    public static OrcFormat Typed { get; } = new(true, 3);
+    /// <summary>The 6.4+ layout (type:3 with UNDEFINED/END_OF_STACK, signal:1), registers numbered as before 7.x.</summary>
+    public static OrcFormat Typed { get; } = new(true, 3, OrcRegisterNumbering.Original);
+
+    /// <summary>The 7.x kernels' entries: the 6.4 layout with the renumbered registers.</summary>
+    public static OrcFormat Renumbered { get; } = new(true, 3, OrcRegisterNumbering.Renumbered);
 
     public OrcEntry Decode(ReadOnlySpan<byte> entry)
     {
         var sp = BinaryPrimitives.ReadInt16LittleEndian(entry);
         var bp = BinaryPrimitives.ReadInt16LittleEndian(entry[2..]);
-        var spReg = (OrcRegister)(entry[4] & 0x0f);
-        var bpReg = (OrcRegister)(entry[4] >> 4);
+        var spReg = Registers.Decode(entry[4] & 0x0f);
+        var bpReg = Registers.Decode(entry[4] >> 4);
         var rawType = entry[5] & ((1 << TypeBits) - 1);
         var flag = ((entry[5] >> TypeBits) & 1) != 0;
         if (TypedEndOfStack)

@@ -36,8 +36,84 @@ public sealed class OrcTable
 
     public ulong LastIp => _ips.Length == 0 ? 0 : _ips[^1];
 
+    /// <summary>The raw orc_entry array, for tests of the format detection.</summary>
+    internal ReadOnlySpan<byte> RawEntries => _entries;
+
     /// <summary>Reads a table at the given addresses from the crashed kernel's memory.</summary>
     public static OrcTable Read(KernelContext kernel, string name, ulong ipTable, ulong entryTable, long count, OrcFormat format)
+    {
+        var (ips, entries) = ReadRaw(kernel, name, ipTable, entryTable, count);
+        return new OrcTable(name, ips, entries, format);
+    }
+
+    /// <summary>
+    /// The vmlinux table, from the linker symbols; the entry layout from BTF or the entries, the
+    /// register numbering from the entries (see <see cref="DetectFormat"/>).
+    /// </summary>
+    public static OrcTable ReadKernel(KernelContext kernel, BtfTypes? btf)
+    {
+        var symbols = kernel.Symbols ?? throw new NkdumpException($"ORC needs kernel symbols: {kernel.SymbolsProblem}");
+        if (!symbols.TryGetAddress("__start_orc_unwind_ip", out var start) || !symbols.TryGetAddress("__stop_orc_unwind_ip", out var stop)
+            || !symbols.TryGetAddress("__start_orc_unwind", out var entryTable))
+        {
+            throw new NkdumpException("no ORC tables in the kernel (__start_orc_unwind_ip missing: built without CONFIG_UNWINDER_ORC?)");
+        }
+
+        if (stop < start || (stop - start) % 4 != 0)
+        {
+            throw new NkdumpException($"ORC ip table 0x{start:x}..0x{stop:x} is not a whole number of entries");
+        }
+
+        var (ips, entries) = ReadRaw(kernel, "vmlinux", start, entryTable, (long)((stop - start) / 4));
+        return new OrcTable("vmlinux", ips, entries, DetectFormat(btf, entries, "vmlinux"));
+    }
+
+    /// <summary>
+    /// How a table's entries are encoded. The register numbering comes from the entries
+    /// (<see cref="OrcRegisterNumbering.Detect"/>). The bit layout from BTF's struct orc_entry when
+    /// there is BTF ("signal" appeared with the typed layout in 6.4, commit fb799447ae29, and "end"
+    /// went); else from the entries too: the commonest entry, a call frame based on SP, has type
+    /// bits 0 in the old layout (ORC_TYPE_CALL 0) and 2 in the typed one (ORC_TYPE_CALL 2).
+    /// </summary>
+    public static OrcFormat DetectFormat(BtfTypes? btf, ReadOnlySpan<byte> entries, string table)
+    {
+        var numbering = OrcRegisterNumbering.Detect(entries, table);
+        if (btf?.Find("orc_entry", BtfKind.Struct) is { } entry)
+        {
+            var type = btf.FindMember(entry.Id, "type");
+            if (btf.FindMember(entry.Id, "signal") is not null)
+            {
+                return new OrcFormat(true, type is { BitfieldSize: > 0 } t ? t.BitfieldSize : 3, numbering);
+            }
+
+            if (btf.FindMember(entry.Id, "end") is not null)
+            {
+                return new OrcFormat(false, type is { BitfieldSize: > 0 } t ? t.BitfieldSize : 2, numbering);
+            }
+        }
+
+        var sp = numbering.NumberOf(OrcRegister.Sp);
+        int legacyCalls = 0, typedCalls = 0;
+        for (var at = 0; at + OrcFormat.EntrySize <= entries.Length; at += OrcFormat.EntrySize)
+        {
+            if ((entries[at + 4] & 0x0f) == sp)
+            {
+                switch (entries[at + 5] & 0x07)
+                {
+                    case 0:
+                        legacyCalls++;
+                        break;
+                    case 2:
+                        typedCalls++;
+                        break;
+                }
+            }
+        }
+
+        return typedCalls > legacyCalls ? new OrcFormat(true, 3, numbering) : new OrcFormat(false, 2, numbering);
+    }
+
+    private static (ulong[] Ips, byte[] Entries) ReadRaw(KernelContext kernel, string name, ulong ipTable, ulong entryTable, long count)
     {
         if (count <= 0 || count > MaxEntries)
         {
@@ -53,48 +129,7 @@ public sealed class OrcTable
         }
 
         var entries = kernel.Memory.ReadBytes(entryTable, checked((int)count * OrcFormat.EntrySize), $"ORC entries of {name}");
-        return new OrcTable(name, ips, entries, format);
-    }
-
-    /// <summary>The vmlinux table, from the linker symbols; the entry layout from BTF or the release.</summary>
-    public static OrcTable ReadKernel(KernelContext kernel, BtfTypes? btf)
-    {
-        var symbols = kernel.Symbols ?? throw new NkdumpException($"ORC needs kernel symbols: {kernel.SymbolsProblem}");
-        if (!symbols.TryGetAddress("__start_orc_unwind_ip", out var start) || !symbols.TryGetAddress("__stop_orc_unwind_ip", out var stop)
-            || !symbols.TryGetAddress("__start_orc_unwind", out var entries))
-        {
-            throw new NkdumpException("no ORC tables in the kernel (__start_orc_unwind_ip missing: built without CONFIG_UNWINDER_ORC?)");
-        }
-
-        if (stop < start || (stop - start) % 4 != 0)
-        {
-            throw new NkdumpException($"ORC ip table 0x{start:x}..0x{stop:x} is not a whole number of entries");
-        }
-
-        return Read(kernel, "vmlinux", start, entries, (long)((stop - start) / 4), DetectFormat(btf, kernel.VmcoreInfo.OsRelease));
-    }
-
-    /// <summary>
-    /// The orc_entry layout: BTF's struct orc_entry says it directly ("signal" appeared with the typed
-    /// layout in 6.4, "end" was dropped); without BTF the kernel release decides.
-    /// </summary>
-    public static OrcFormat DetectFormat(BtfTypes? btf, string? release)
-    {
-        if (btf?.Find("orc_entry", BtfKind.Struct) is { } entry)
-        {
-            var type = btf.FindMember(entry.Id, "type");
-            if (btf.FindMember(entry.Id, "signal") is not null)
-            {
-                return type is { BitfieldSize: > 0 } t ? new OrcFormat(true, t.BitfieldSize) : OrcFormat.Typed;
-            }
-
-            if (btf.FindMember(entry.Id, "end") is not null)
-            {
-                return type is { BitfieldSize: > 0 } t ? new OrcFormat(false, t.BitfieldSize) : OrcFormat.Legacy;
-            }
-        }
-
-        return ReleaseAtLeast(release, 6, 4) ? OrcFormat.Typed : OrcFormat.Legacy;
+        return (ips, entries);
     }
 
     /// <summary>The entry covering <paramref name="ip"/>: the last one whose address is at or below it.</summary>
@@ -127,17 +162,5 @@ public sealed class OrcTable
 
         entry = Format.Decode(_entries.AsSpan(index * OrcFormat.EntrySize, OrcFormat.EntrySize));
         return true;
-    }
-
-    private static bool ReleaseAtLeast(string? release, int major, int minor)
-    {
-        if (release is null)
-        {
-            return false;
-        }
-
-        var parts = release.Split('.', 3);
-        return parts.Length >= 2 && int.TryParse(parts[0], out var a) && int.TryParse(new string(parts[1].TakeWhile(char.IsDigit).ToArray()), out var b)
-            && (a > major || (a == major && b >= minor));
     }
 }

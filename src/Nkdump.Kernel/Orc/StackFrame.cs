@@ -15,9 +15,10 @@ public enum FrameSource
     FramePointer,
 
     /// <summary>
-    /// The function had no ORC data (objtool skips STACK_FRAME_NON_STANDARD functions such as
-    /// __crash_kexec, whose crash_setup_regs() asm it cannot follow): the return address was found by
-    /// scanning the stack for a slot holding the address after a call to that function.
+    /// Found by scanning the stack: the callee had no ORC data (objtool skips STACK_FRAME_NON_STANDARD
+    /// functions such as __crash_kexec, whose crash_setup_regs() asm it cannot follow) and a slot
+    /// held the address after a call to it; or ORC could not unwind the callee and the nearest slot
+    /// holding a return address (the address after a call instruction) was taken (see the frame's note).
     /// </summary>
     StackScan,
 
@@ -32,12 +33,27 @@ public enum FrameSource
 /// from the return address). <see cref="PtRegs"/> is set when this frame was interrupted by an
 /// exception or entered from user space: the address of the struct pt_regs. <see cref="Registers"/>
 /// is what is known of the registers at this frame: all of them at a CPU's first frame, the saved
-/// pt_regs (or only its iret frame) after an exception, else ip, sp and bp.
+/// pt_regs (or only its iret frame) after an exception, else ip, sp and bp. <see cref="Size"/> is
+/// the function's size as kallsyms reckons it (0 when unknown); <see cref="Module"/> the module
+/// whose memory holds <see cref="Ip"/>, null for the kernel's own code.
 /// </summary>
-public sealed record StackFrame(int Index, ulong Ip, ulong Sp, string? Function, ulong Offset, FrameSource Source, ulong? PtRegs, X86_64Registers Registers)
+public sealed record StackFrame(int Index, ulong Ip, ulong Sp, string? Function, ulong Offset, FrameSource Source, ulong? PtRegs, X86_64Registers Registers,
+    ulong Size = 0, string? Module = null)
 {
-    /// <summary>"name+0x1f", or the bare address when no symbol covers it.</summary>
-    public string Describe() => Function is null ? $"0x{Ip:x}" : Offset == 0 ? Function : $"{Function}+0x{Offset:x}";
+    /// <summary>What the unwinder had to do to find this frame (ORC could not unwind its callee), or null.</summary>
+    public string? Note { get; init; }
+
+    /// <summary>
+    /// The frame as the kernel's trace prints it: "name+0x1f/0x40", "name+0x1f/0x40 [module]";
+    /// "(unknown) [module]" or the bare address when no symbol covers it.
+    /// </summary>
+    public string Describe()
+    {
+        var name = Function is null
+            ? Module is null ? $"0x{Ip:x}" : "(unknown)"
+            : Size == 0 ? $"{Function}+0x{Offset:x}" : $"{Function}+0x{Offset:x}/0x{Size:x}";
+        return Module is null ? name : $"{name} [{Module}]";
+    }
 }
 
 /// <summary>A whole unwind: the frames and why it stopped (<see cref="Complete"/> when the stack's end was reached).</summary>

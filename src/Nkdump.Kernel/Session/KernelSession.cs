@@ -28,6 +28,8 @@ public sealed partial class KernelSession : IDisposable
     private readonly Lazy<Facet<ModuleList>> _modules;
     private readonly Lazy<Facet<OrcUnwinder>> _unwinder;
     private readonly Lazy<Facet<KernelLog>> _log;
+    private readonly List<string> _moduleFileNotes = [];
+    private CodeSymbolizer? _codeSymbols;
 
     private KernelSession(IKernelDump dump, KernelSessionOptions options, bool ownsDump)
     {
@@ -37,7 +39,7 @@ public sealed partial class KernelSession : IDisposable
         _kernel = new(() => Facet<KernelContext>.Try(OpenKernel));
         _btf = new(() => Facet<BtfTypes>.Try(LoadBtf));
         _tasks = new(() => Facet<TaskList>.Try(() => new TaskList(Kernel, Need(Btf, "tasks"))));
-        _modules = new(() => Facet<ModuleList>.Try(() => ModuleList.Read(Kernel, Need(Btf, "modules"))));
+        _modules = new(() => Facet<ModuleList>.Try(ReadModules));
         _unwinder = new(() => Facet<OrcUnwinder>.Try(LoadUnwinder));
         _log = new(() => Facet<KernelLog>.Try(() => KernelLogReader.Read(Kernel)));
         InitializeFacts();
@@ -107,6 +109,9 @@ public sealed partial class KernelSession : IDisposable
 
     public string? ModulesProblem => _modules.Value.Problem;
 
+    /// <summary>What the .ko files given in the options did: "nkcrash: symbols from /x/nkcrash.ko", or why one was not used.</summary>
+    public IReadOnlyList<string> ModuleFileNotes => _moduleFileNotes;
+
     public OrcUnwinder? Unwinder => _unwinder.Value.Value;
 
     public string? UnwinderProblem => _unwinder.Value.Problem;
@@ -115,8 +120,14 @@ public sealed partial class KernelSession : IDisposable
 
     public string? LogProblem => _log.Value.Problem;
 
-    /// <summary>An address as symbol+offset, or null when no symbol covers it.</summary>
-    public string? Symbolize(ulong address) => _kernel.Value.Value?.Symbolize(address);
+    /// <summary>Names code addresses as the kernel's traces do, module code by the module's own symbols.</summary>
+    public CodeSymbolizer CodeSymbols => _codeSymbols ??= new CodeSymbolizer(Symbols, Modules);
+
+    /// <summary>An address as the kernel's traces name it ("panic+0x118/0x2f4", "nkcrash_oops+0xc/0x20 [nkcrash]"), or null.</summary>
+    public CodeLocation? Describe(ulong address) => CodeSymbols.Describe(address);
+
+    /// <summary>An address as the kernel's traces name it (see <see cref="Describe"/>), or null when no symbol covers it.</summary>
+    public string? Symbolize(ulong address) => Describe(address)?.ToString();
 
     public void Dispose()
     {
@@ -151,6 +162,25 @@ public sealed partial class KernelSession : IDisposable
             tables.AddRange(modules.OrcTables(Kernel, tables[0].Format));
         }
 
-        return new OrcUnwinder(Kernel, tables);
+        return new OrcUnwinder(Kernel, tables, CodeSymbols);
+    }
+
+    private ModuleList ReadModules()
+    {
+        var modules = ModuleList.Read(Kernel, Need(Btf, "modules"));
+        foreach (var file in ModuleFiles.Find(_options.ModuleFiles, modules.Modules.Select(m => m.Name), _moduleFileNotes))
+        {
+            try
+            {
+                var name = modules.UseObjectFile(file);
+                _moduleFileNotes.Add($"{name}: symbols from {file}");
+            }
+            catch (NkdumpException e)
+            {
+                _moduleFileNotes.Add(e.Message);
+            }
+        }
+
+        return modules;
     }
 }

@@ -14,4 +14,11 @@ public sealed record KernelSessionOptions
     public string? Vmlinux { get; init; }
 
     public VmcoreInfo? VmcoreInfo { get; init; }
+
+    /// <summary>
+    /// Kernel modules' .ko files, or folders to look in (a module's file is NAME.ko there or below,
+    /// '-' and '_' alike): their symbols replace the ones the dump keeps for the loaded module of
+    /// the same name.
+    /// </summary>
+    public IReadOnlyList<string> ModuleFiles { get; init; } = [];
 }

@@ -30,12 +30,25 @@ public sealed class StackReader(KernelSession session)
 
         var state = session.Dump.Cpus[cpu];
         KernelTask? task = null;
+        string? taskProblem = null;
         if (session.Tasks is { } tasks)
         {
-            task = Try(() => tasks.CurrentTask(cpu) is { } current ? tasks.Read(current) : null);
+            var current = Try(() => tasks.CurrentTask(cpu));
+            try
+            {
+                task = current is { } address ? tasks.Read(address) : null;
+            }
+            catch (NkdumpException e)
+            {
+                // The task_struct is not in the dump (a filter dropped its page): the CPU's note still
+                // names the pid, and the crash's log line the command.
+                var comm = session.CrashingCpu is { } crashing && crashing.Cpu == cpu && crashing.Pid == state.Pid ? crashing.Comm : null;
+                task = new KernelTask(current!.Value, state.Pid, state.Pid, -1, cpu, '?', comm ?? "?", 0, state.Pid == 0);
+                taskProblem = $"{e.Message}: pid from CPU {cpu}'s NT_PRSTATUS note{(comm is null ? "" : ", command from the log")}";
+            }
         }
 
-        return Unwind(task, cpu, $"CPU {cpu} registers (NT_PRSTATUS)", () => UnwindStart.FromCpu(state.Registers));
+        return Unwind(task, cpu, $"CPU {cpu} registers (NT_PRSTATUS)", () => UnwindStart.FromCpu(state.Registers)) with { TaskProblem = taskProblem };
     }
 
     /// <summary>The stack of a task, from the CPU registers when it was running, else its saved frame.</summary>
@@ -68,7 +81,8 @@ public sealed class StackReader(KernelSession session)
 
         try
         {
-            return new TaskStack(task, cpu, from, unwinder.Unwind(start()), null);
+            var areas = StackAreas.For(session, task, cpu);
+            return new TaskStack(task, cpu, from, unwinder.Unwind(start(), areas), null) { Areas = areas };
         }
         catch (NkdumpException e)
         {

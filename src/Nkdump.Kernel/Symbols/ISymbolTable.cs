@@ -3,8 +3,11 @@ namespace Nkdump.Kernel.Symbols;
 /// <summary>One kernel symbol: name, address (relocated by KASLR where that applies) and nm-style type letter.</summary>
 public readonly record struct KernelSymbol(string Name, ulong Address, char Type);
 
-/// <summary>An address resolved to the symbol at or below it.</summary>
-public readonly record struct SymbolLocation(KernelSymbol Symbol, ulong Offset)
+/// <summary>
+/// An address resolved to the symbol at or below it. <see cref="Size"/> is the distance from the
+/// symbol to the next higher symbol, as kallsyms sizes a symbol (0 for the last one).
+/// </summary>
+public readonly record struct SymbolLocation(KernelSymbol Symbol, ulong Offset, ulong Size = 0)
 {
     public override string ToString() => Offset == 0 ? Symbol.Name : $"{Symbol.Name}+0x{Offset:x}";
 }

@@ -75,9 +75,17 @@ public sealed class SymbolTable : ISymbolTable
             return false;
         }
 
-        // Among symbols sharing that address prefer a function or global name over a local label.
-        var best = found;
-        for (var i = found - 1; i >= 0 && _locatable[i].Address == _locatable[found].Address; i--)
+        // Among symbols sharing that address prefer a function or global name over a local label; among
+        // equals the first in table order, as the kernel's get_symbol_pos() takes the first alias
+        // (5.10's asm_call_irq_on_stack, not asm_call_sysvec_on_stack at the same address).
+        var first = found;
+        while (first > 0 && _locatable[first - 1].Address == _locatable[found].Address)
+        {
+            first--;
+        }
+
+        var best = first;
+        for (var i = first + 1; i <= found; i++)
         {
             if (Rank(_locatable[i].Type) > Rank(_locatable[best].Type))
             {
@@ -85,7 +93,18 @@ public sealed class SymbolTable : ISymbolTable
             }
         }
 
-        location = new SymbolLocation(_locatable[best], address - _locatable[best].Address);
+        // Its size, as kallsyms reckons it (get_symbol_pos() in kernel/kallsyms.c): up to the next higher address.
+        ulong size = 0;
+        for (var i = found + 1; i < _locatable.Length; i++)
+        {
+            if (_locatable[i].Address > _locatable[best].Address)
+            {
+                size = _locatable[i].Address - _locatable[best].Address;
+                break;
+            }
+        }
+
+        location = new SymbolLocation(_locatable[best], address - _locatable[best].Address, size);
         return true;
     }
 

@@ -23,12 +23,26 @@ public partial class UserRegistersTests
         using var session = KernelSession.Open(Fixtures.ElfVmcore(fixture));
         var text = new CommandRunner(session).Run("bt").Text;
         var ours = OurRegister().Matches(text).ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
+        ours["RSP"] = ConsoleRsp().Match(text).Groups[1].Value;
         foreach (var (name, value) in expected)
         {
             Assert.True(ours.TryGetValue(name, out var mine), $"bt printed no {name}");
             Assert.Equal(value, mine);
         }
+
+        // And as the kernel lays them out: "RIP: 0033:0x…", "RSP: 002b:… EFLAGS: … ORIG_RAX: …", three registers a line.
+        var consoleLines = dump.Split('\n').Select(l => TimeStamp().Replace(l, "").Trim())
+            .Where(l => l.StartsWith("RIP: ", StringComparison.Ordinal) || l.StartsWith("RSP: ", StringComparison.Ordinal) || RegisterLine().IsMatch(l)).ToList();
+        var ourLines = text.Split('\n').Select(l => l.Trim()).ToHashSet();
+        Assert.True(consoleLines.Count >= 7, string.Join("|", consoleLines));
+        Assert.All(consoleLines, l => Assert.Contains(l, ourLines));
     }
+
+    [GeneratedRegex(@"^\[\s*[0-9.]+\]\s?")]
+    private static partial Regex TimeStamp();
+
+    [GeneratedRegex(@"^(R[A-Z0-9]{2}: [0-9a-f]{16} ?){3}$")]
+    private static partial Regex RegisterLine();
 
     [GeneratedRegex(@"\b(R[A-Z0-9]{1,2}|ORIG_RAX): ([0-9a-f]{16})\b")]
     private static partial Regex ConsoleRegister();

@@ -36,6 +36,18 @@ public class KernelFactsTests
         Assert.Equal(variant == FixtureVariants.Elf ? LayoutSource.DumpHeader : LayoutSource.Derived, withoutNumber.PhysBaseFact!.Source);
     }
 
+    /// <summary>Kernels before 5.11 export no OFFSET(uts_namespace.name): the name is where OSRELEASE's release is.</summary>
+    [Theory]
+    [MemberData(nameof(Fixtures.All), MemberType = typeof(Fixtures))]
+    public void UtsnameIsFoundWithoutItsVmcoreInfoOffset(string fixture)
+    {
+        using var elf = ElfVmcore.Open(Fixtures.ElfVmcore(fixture));
+        using var full = KernelSession.For(elf);
+        using var stripped = KernelSession.For(elf, new KernelSessionOptions { VmcoreInfo = Strip(elf.VmcoreInfo!, "OFFSET(uts_namespace.name)") });
+        Assert.NotNull(full.Utsname);
+        Assert.Equal(full.Utsname, stripped.Utsname);
+    }
+
     [Theory]
     [MemberData(nameof(FixtureVariants.All), MemberType = typeof(FixtureVariants))]
     public void UtsnameTaintTimeAndCrashingCpu(string fixture, string variant)

@@ -24,6 +24,9 @@ internal sealed class SparsePhysicalMemory(ulong maxPfn) : IPhysicalMemory
 
     public void Exclude(ulong physicalAddress) => _excluded.Add(physicalAddress >> 12);
 
+    /// <summary>The pages written so far, in pfn order (to lay them out as a dump file's segments).</summary>
+    public IEnumerable<(ulong Pfn, byte[] Bytes)> WrittenPages => _pages.OrderBy(p => p.Key).Select(p => (p.Key, p.Value));
+
     public byte[] Page(ulong pfn)
     {
         if (!_pages.TryGetValue(pfn, out var page))
