@@ -23,7 +23,7 @@ panic reason nkdump must give is then that headline.
 
 What is compared: the trace's reliable frames (lines marked "?" are guesses of the printer's stack
 scan and are left out), in order, as "func+0xOFF [module]" (offsets are the return addresses', so
-they are the same in the dump; the /0xSIZE part is not compared as nkdump does not print it),
+they are the same in the dump) and the function's size, "/0xSIZE", which nkdump prints as the kernel does,
 including "RIP: 0010:..." lines inside the trace (an interrupted kernel context: its RIP is a
 frame). The printing frames at the top of a panic() trace (dump_stack*, vpanic, panic) are not
 part of it: the dump's stack was saved at crash_kexec, below panic(), so there `panic` is the
@@ -38,8 +38,8 @@ import sys
 TS = re.compile(r"^\[\s*\d+\.\d+\] ?")
 PANIC = re.compile(r"Kernel panic - not syncing: .*")
 CPU = re.compile(r"CPU: (\d+) (?:UID: \d+ )?PID: (\d+) Comm: (\S+)")
-FRAME = re.compile(r"^\s+(\? )?([A-Za-z_.$][\w.$]*)\+0x([0-9a-f]+)/0x[0-9a-f]+(?: \[(\w+)\])?\s*$")
-RIP = re.compile(r"^\s*RIP: (\w{4}):(?:([A-Za-z_.$][\w.$]*)\+0x([0-9a-f]+)/0x[0-9a-f]+(?: \[(\w+)\])?|(\S+))")
+FRAME = re.compile(r"^\s+(\? )?([A-Za-z_.$][\w.$]*)\+0x([0-9a-f]+)/0x([0-9a-f]+)(?: \[(\w+)\])?\s*$")
+RIP = re.compile(r"^\s*RIP: (\w{4}):(?:([A-Za-z_.$][\w.$]*)\+0x([0-9a-f]+)/0x([0-9a-f]+)(?: \[(\w+)\])?|(\S+))")
 MARK = re.compile(r"^\s+</?(TASK|IRQ|NMI|SOFTIRQ|#\w+|EOE)>\s*$")
 REGS = re.compile(r"^\s*(RSP|RAX|RBX|RCX|RDX|RSI|RDI|RBP|R\d+|FS|GS|CS|DS|ES|CR\d|DR\d|Code|PKRU|EFLAGS)[: ]")
 # A cause headline printed before the panic line: an oops' or BUG()'s first line, a soft lockup's.
@@ -72,8 +72,9 @@ def lines_of(path):
     return out
 
 
-def frame_text(name, off, mod):
-    return "%s+0x%x%s" % (name, int(off, 16), " [%s]" % mod if mod else "")
+def frame_text(name, off, size, mod):
+    sized = "/0x%x" % int(size, 16) if size else ""
+    return "%s+0x%x%s%s" % (name, int(off, 16), sized, " [%s]" % mod if mod else "")
 
 
 def parse_trace(lines, start):
@@ -83,12 +84,12 @@ def parse_trace(lines, start):
         m = FRAME.match(line)
         if m:
             if not m.group(1):
-                frames.append(frame_text(m.group(2), m.group(3), m.group(4)))
+                frames.append(frame_text(m.group(2), m.group(3), m.group(4), m.group(5)))
             continue
         m = RIP.match(line)
         if m:
             if m.group(1) == "0010" and m.group(2):
-                frames.append(frame_text(m.group(2), m.group(3), m.group(4)))
+                frames.append(frame_text(m.group(2), m.group(3), m.group(4), m.group(5)))
             continue
         if MARK.match(line) or REGS.match(line) or line.strip() == "":
             continue
@@ -129,7 +130,7 @@ class Panic:
             rip = [RIP.match(l) for l in lines[first:trace]]
             rip = [r for r in rip if r and r.group(1) == "0010" and r.group(2)]
             if rip:
-                frames.insert(0, frame_text(rip[-1].group(2), rip[-1].group(3), rip[-1].group(4)))
+                frames.insert(0, frame_text(rip[-1].group(2), rip[-1].group(3), rip[-1].group(4), rip[-1].group(5)))
         else:
             while frames and frames[0].split("+")[0] in PRINTERS:
                 frames.pop(0)
@@ -158,8 +159,8 @@ def nkdump_frames(path):
         what, note = m.group(1), m.group(2)
         if "user space" in note:
             continue
-        f = re.match(r"^([A-Za-z_.$][\w.$]*)\+0x([0-9a-f]+)(?: \[(\w+)\])?$", what)
-        frames.append(frame_text(f.group(1), f.group(2), f.group(3)) if f else what)
+        f = re.match(r"^([A-Za-z_.$][\w.$]*)\+0x([0-9a-f]+)(?:/0x([0-9a-f]+))?(?: \[(\w+)\])?$", what)
+        frames.append(frame_text(f.group(1), f.group(2), f.group(3), f.group(4)) if f else what)
     return header, frames
 
 
