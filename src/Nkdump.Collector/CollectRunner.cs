@@ -118,13 +118,8 @@ public sealed class CollectRunner(CollectArguments arguments, TextWriter message
     {
         try
         {
-            var info = new FileInfo(path);
-            if (info.Exists && info.Length > VmcoreInfo.MaxSize)
-            {
-                throw new NkdumpException($"-i {path}: {info.Length} bytes is more than a VMCOREINFO ({VmcoreInfo.MaxSize})");
-            }
-
-            return VmcoreInfo.Parse(File.ReadAllBytes(path));
+            // Bounded while reading and regular files only: a FIFO or a device named by -i fails at once.
+            return VmcoreInfo.Parse(InputFile.ReadAllBytes(path, InputLimits.VmcoreInfoFile, "the VMCOREINFO file"));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -107,6 +107,34 @@ public class HostileInputCommandTests
         Assert.Contains($"nkdump config: error: {config}: cannot read the configuration: kdump.conf is a", error);
     }
 
+    [Theory]
+    [InlineData("-i", "/dev/zero")]
+    [InlineData("-i", "fifo")]
+    [InlineData("--system-map", "/dev/zero")]
+    [InlineData("--system-map", "fifo")]
+    public async Task AVmcoreInfoFileOrSystemMapThatIsADeviceOrAFifoFailsPromptly(string option, string file)
+    {
+        // Issue 17: -i and --system-map read their files bounded, and only regular files.
+        using var dir = new TempDirectory();
+        if (file == "fifo")
+        {
+            file = dir.File("named-pipe");
+            var made = ExternalTool.Run("mkfifo", [file]);
+            Assert.True(made.ExitCode == 0, made.ToString());
+        }
+
+        string[] args = option == "-i"
+            ? ["collect", "--dump-dmesg", "-i", file, Fixtures.ElfVmcore(Fixture), dir.File("dmesg.txt")]
+            : ["analyze", "--system-map", file, "-c", "sys", Fixtures.ElfVmcore(Fixture)];
+        var run = Task.Run(() => CliRunner.Run(args));
+        Assert.True(await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(30))) == run, $"nkdump {string.Join(' ', args)} did not return");
+        var (code, _, error) = await run;
+        Assert.Equal(ExitCodes.Failure, code);
+        Assert.Contains(file, error);
+        Assert.Contains("not a regular file", error);
+        Assert.False(File.Exists(dir.File("dmesg.txt")), "no output is left behind");
+    }
+
     [Fact]
     public void UnexpectedExceptionIsAnInternalErrorWithExitOne()
     {

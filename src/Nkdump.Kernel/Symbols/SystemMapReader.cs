@@ -1,5 +1,6 @@
 using System.Globalization;
 using Nkdump.Formats;
+using Nkdump.Formats.IO;
 
 namespace Nkdump.Kernel.Symbols;
 
@@ -14,7 +15,8 @@ public static class SystemMapReader
     {
         try
         {
-            using var reader = new StreamReader(path);
+            // Bounded and regular files only: a FIFO or /dev/zero named as the map must fail, not hang or exhaust memory.
+            using var reader = new StringReader(InputFile.ReadAllText(path, InputLimits.SystemMap, "the System.map"));
             return Read(reader, path, kernelOffset);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
