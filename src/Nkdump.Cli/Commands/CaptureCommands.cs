@@ -24,6 +24,9 @@ internal static class CaptureCommands
             ssh (a flattened vmcore.flat), or a raw device (flattened; see savecore) — into
             PATH/HOST-YYYY-MM-DD-HH:MM:SS/ with vmcore-dmesg.txt first, then vmcore-incomplete renamed
             vmcore once synced; kdump_post with the dump's status; failure_action or final_action.
+            The directory is made fresh (0700; HOST-DATE-2, -3 ... when the name exists) and its files
+            0600, never through a symbolic link. A part that could not be saved (the kernel log of a
+            damaged ring, a hook) is named in nkdump-errors.txt beside the dump; the vmcore is still saved.
             For ssh and NFS, ip=CLIENT::GATEWAY:NETMASK::DEVICE:none on the kernel command line
             configures the network first; ssh uses -i SSHKEY, BatchMode, StrictHostKeyChecking=yes,
             /root/.ssh/known_hosts and, when present, -F /root/.ssh/config (for a port).
