@@ -11,6 +11,7 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 modules="virtio_pci virtio_blk crc32c_generic ext4"   # ext4 needs crc32c: busybox modprobe ignores softdeps
 links=""
+net=""   # "ADDRESS/PREFIX GATEWAY" for eth0, as a system's network configuration would set it
 crash_disk=""
 . /etc/e2e.env
 # What udev would do on a full system: the disks' drivers and their /dev/disk/by-label links.
@@ -21,6 +22,12 @@ for link in $links; do
   i=0; while [ ! -b "$dev" ] && [ $i -lt 50 ]; do sleep 0.2; i=$((i+1)); done
   ln -sf "$dev" "/dev/disk/by-label/${link%%:*}"
 done
+if [ -n "$net" ]; then
+  i=0; while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 50 ]; do sleep 0.2; i=$((i+1)); done
+  ip link set lo up; ip link set eth0 up
+  ip addr add "${net%% *}" dev eth0 && ip route add default via "${net#* }" \
+    || echo "E2E: ERROR cannot configure eth0 as $net"
+fi
 
 if [ "${e2e_mode:-}" = savecore ]; then
   # The boot after a capture to a raw device: $crash_disk is the file system

@@ -113,12 +113,15 @@ e2e_stage_root() {
   cp "$KROOT/boot/vmlinuz-$KREL" "$KROOT/boot/config-$KREL" "$stage/boot/"
   # Hard links when the work folder allows (hundreds of MB of modules, pruned below to a few).
   cp -al "$KROOT/lib/modules/$KREL" "$stage/lib/modules/" 2>/dev/null || cp -a "$KROOT/lib/modules/$KREL" "$stage/lib/modules/"
+  # root's passwd line, as every system has: ssh refuses to run for a uid it cannot name.
+  echo "root:x:0:0:root:/root:/bin/sh" > "$stage/etc/passwd"
   : > "$stage/etc/e2e.env"
 }
 
 # e2e_guest LINE - a shell assignment for the first kernel's /init (guest-init.sh sources /etc/e2e.env):
 #   modules="..."        modules it loads (default: virtio_pci virtio_blk ext4)
 #   links="LABEL:vdX..." the /dev/disk/by-label links udev would make (there is no udev)
+#   net="ADDR/PREFIX GW"  eth0's address and default route, as the system's network setup would make
 e2e_guest() { echo "$*" >> "$stage/etc/e2e.env"; }
 
 # e2e_disk FILE - attaches FILE (raw image) as the next virtio disk.

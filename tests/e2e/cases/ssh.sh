@@ -38,7 +38,10 @@ CONF
   echo "[10.0.2.2]:$port $(cat "$sshd/host_key.pub")" > "$stage/root/.ssh/known_hosts"
   printf 'Host 10.0.2.2\n  Port %s\n' "$port" > "$stage/root/.ssh/config"
   e2e_copy_program /usr/bin/ssh "$stage"
-  e2e_guest 'modules="virtio_pci"'
+  # The first kernel is on the network as the machine would be: `nkdump start` tests the target
+  # over ssh (as kdumpctl does) and refuses to arm a capture that could not reach it.
+  e2e_guest 'modules="virtio_pci virtio_net"'
+  e2e_guest 'net="10.0.2.15/24 10.0.2.2"'
   QEMU_NIC=(-nic user,model=virtio-net-pci)
 }
 
