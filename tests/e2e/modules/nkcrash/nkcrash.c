@@ -9,9 +9,10 @@
  * Every crashing function is noinline and does a little work after its call, so that each one
  * is a frame of its own in the kernel's Call Trace and in a dump's backtrace.
  *
- * Two more requests do not crash: they damage what a dump's log reader follows, so that the crash
- * that comes next (the guest's sysrq c) leaves a dump whose log cannot be read:
- *   "badlog"      the printk ring buffer's metadata (nkcrash_damage_printk_ring())
+ * Three more requests do not crash: they damage what a dump's log reader follows, so that the
+ * crash that comes next (the guest's sysrq c) leaves a dump whose log cannot be read:
+ *   "badlog"      the printk ring buffer's metadata, now (nkcrash_damage_printk_ring())
+ *   "baddesc"     its descriptor ring, at the crash (nkcrash_damage_descriptors_at_crash())
  *   "badinfo"     VMCOREINFO's description of the ring (nkcrash_damage_vmcoreinfo())
  */
 #include <linux/module.h>
@@ -152,7 +153,7 @@ static long nkcrash_vmcoreinfo_number(const struct nkcrash_vmcoreinfo *info, con
  * ring as in 7.x's: every later message is dropped and nothing else changes. A reader of older
  * records (the console) takes block positions modulo 8 and stays inside the real text array. So
  * the kernel's last messages, the panic's among them, are lost: neither the console nor the dump
- * has them. The field's place comes from VMCOREINFO, as a dump's reader finds it, not from a copy
+ * has them. ("baddesc" damages the descriptor ring, at the crash.) The field's place comes from VMCOREINFO, as a dump's reader finds it, not from a copy
  * of the kernel's private kernel/printk/printk_ringbuffer.h.
  */
 static int nkcrash_damage_printk_ring(void)
@@ -225,6 +226,63 @@ static int nkcrash_damage_vmcoreinfo(void)
 	return 0;
 }
 
+/*
+ * "baddesc": the descriptor ring a reader follows first is damaged: desc_ring.descs points to a
+ * non-canonical address, where no page can be mapped. Done to the live ring, the kernel's own
+ * printk would follow it and fault while panicking (see nkcrash_damage_printk_ring()), so the
+ * damage is armed now and done at the crash: by a kprobe on crash_save_vmcoreinfo(), which
+ * __crash_kexec() calls on the crashing CPU after panic() printed everything it prints before the
+ * jump, and right before machine_crash_shutdown() and machine_kexec(), which print nothing (5.10
+ * to 7.x). So the console shows the whole panic, and the dump has a ring whose descriptors
+ * cannot be read. The registers the dump keeps were saved before (crash_setup_regs()).
+ */
+#define NKCRASH_UNMAPPED 0xdead000000000000UL
+
+static unsigned long *nkcrash_descs; /* &prb->desc_ring.descs */
+static bool nkcrash_armed;
+
+static int nkcrash_damage_descs(struct kprobe *probe, struct pt_regs *regs)
+{
+	WRITE_ONCE(*nkcrash_descs, NKCRASH_UNMAPPED);
+	return 0;
+}
+
+static struct kprobe nkcrash_at_crash = {
+	.symbol_name = "crash_save_vmcoreinfo",
+	.pre_handler = nkcrash_damage_descs,
+};
+
+static int nkcrash_damage_descriptors_at_crash(void)
+{
+	struct nkcrash_vmcoreinfo info;
+	unsigned long prb = nkcrash_symbol("prb");
+	long ring_offset, descs_offset;
+	char *ring;
+	int rc;
+
+	if (nkcrash_armed)
+		return -EBUSY;
+	if (!prb || nkcrash_find_vmcoreinfo(&info))
+		return -ENOENT;
+	ring = *(char **)prb;
+	ring_offset = nkcrash_vmcoreinfo_number(&info, "OFFSET(printk_ringbuffer.desc_ring)");
+	descs_offset = nkcrash_vmcoreinfo_number(&info, "OFFSET(prb_desc_ring.descs)");
+	if (!ring || ring_offset < 0 || descs_offset < 0) {
+		pr_err("nkcrash: VMCOREINFO does not place desc_ring.descs\n");
+		return -ENOENT;
+	}
+	nkcrash_descs = (unsigned long *)(ring + ring_offset + descs_offset);
+	rc = register_kprobe(&nkcrash_at_crash);
+	if (rc < 0) {
+		pr_err("nkcrash: no kprobe on crash_save_vmcoreinfo: %d\n", rc);
+		return rc;
+	}
+	nkcrash_armed = true;
+	pr_emerg("nkcrash: at the crash, the printk ring buffer at %px gets desc_ring.descs %lx (now %lx)\n",
+		 ring, NKCRASH_UNMAPPED, READ_ONCE(*nkcrash_descs));
+	return 0;
+}
+
 static ssize_t nkcrash_write(struct file *file, const char __user *ubuf, size_t count, loff_t *pos)
 {
 	char cmd[16] = {};
@@ -246,6 +304,8 @@ static ssize_t nkcrash_write(struct file *file, const char __user *ubuf, size_t 
 		rc = nkcrash_damage_printk_ring();
 	else if (!strcmp(cmd, "badinfo"))
 		rc = nkcrash_damage_vmcoreinfo();
+	else if (!strcmp(cmd, "baddesc"))
+		rc = nkcrash_damage_descriptors_at_crash();
 	else
 		return -EINVAL;
 	return rc < 0 ? rc : count;
@@ -263,6 +323,8 @@ static int __init nkcrash_init(void)
 
 static void __exit nkcrash_exit(void)
 {
+	if (nkcrash_armed)
+		unregister_kprobe(&nkcrash_at_crash);
 	proc_remove(nkcrash_entry);
 }
 
