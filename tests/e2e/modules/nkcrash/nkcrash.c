@@ -55,7 +55,7 @@ static noinline int nkcrash_spin(void *unused)
 }
 
 /*
- * The kernel symbols the two damaging requests need are not exported: prb (the pointer to the
+ * The kernel symbols the damaging requests need are not exported: prb (the pointer to the
  * printk ring buffer in use), vmcoreinfo_data, vmcoreinfo_size and vmcoreinfo_data_safecopy.
  * kallsyms_lookup_name() finds them (CONFIG_KALLSYMS_ALL lists data symbols too), but it is not
  * exported either since 5.7. register_kprobe() looks a name up itself, so a probe on
@@ -141,6 +141,32 @@ static long nkcrash_vmcoreinfo_number(const struct nkcrash_vmcoreinfo *info, con
 }
 
 /*
+ * The address of a field of the printk ring buffer prb points to, placed by VMCOREINFO's offsets:
+ * OFFSET(printk_ringbuffer.MEMBER) + OFFSET(FIELD), e.g. "text_data_ring" and
+ * "prb_data_ring.size_bits". Sets *RING to the ring buffer; NULL when one of them is unknown.
+ */
+static void *nkcrash_ring_field(const char *member, const char *field, char **ring)
+{
+	struct nkcrash_vmcoreinfo info;
+	unsigned long prb = nkcrash_symbol("prb");
+	long member_offset, field_offset;
+	char key[64];
+
+	if (!prb || !*(char **)prb || nkcrash_find_vmcoreinfo(&info))
+		return NULL;
+	*ring = *(char **)prb;
+	snprintf(key, sizeof(key), "OFFSET(printk_ringbuffer.%s)", member);
+	member_offset = nkcrash_vmcoreinfo_number(&info, key);
+	snprintf(key, sizeof(key), "OFFSET(%s)", field);
+	field_offset = nkcrash_vmcoreinfo_number(&info, key);
+	if (member_offset < 0 || field_offset < 0) {
+		pr_err("nkcrash: VMCOREINFO does not place %s in printk_ringbuffer.%s\n", field, member);
+		return NULL;
+	}
+	return *ring + member_offset + field_offset;
+}
+
+/*
  * "badlog": the printk ring buffer prb points to gets text_data_ring.size_bits = 3, an 8-byte text
  * ring beside 2^count_bits descriptors (4096 on Debian's kernels), which no kernel makes (it
  * sizes count_bits = size_bits - 5): a dump's reader must find the ring corrupt.
@@ -153,27 +179,17 @@ static long nkcrash_vmcoreinfo_number(const struct nkcrash_vmcoreinfo *info, con
  * ring as in 7.x's: every later message is dropped and nothing else changes. A reader of older
  * records (the console) takes block positions modulo 8 and stays inside the real text array. So
  * the kernel's last messages, the panic's among them, are lost: neither the console nor the dump
- * has them. ("baddesc" damages the descriptor ring, at the crash.) The field's place comes from VMCOREINFO, as a dump's reader finds it, not from a copy
- * of the kernel's private kernel/printk/printk_ringbuffer.h.
+ * has them ("baddesc" damages the descriptor ring, at the crash). The field's place comes from
+ * VMCOREINFO, as a dump's reader finds it, not from a copy of the kernel's private
+ * kernel/printk/printk_ringbuffer.h.
  */
 static int nkcrash_damage_printk_ring(void)
 {
-	struct nkcrash_vmcoreinfo info;
-	unsigned long prb = nkcrash_symbol("prb");
-	long ring_offset, bits_offset;
-	unsigned int *size_bits;
 	char *ring;
+	unsigned int *size_bits = nkcrash_ring_field("text_data_ring", "prb_data_ring.size_bits", &ring);
 
-	if (!prb || nkcrash_find_vmcoreinfo(&info))
+	if (!size_bits)
 		return -ENOENT;
-	ring = *(char **)prb;
-	ring_offset = nkcrash_vmcoreinfo_number(&info, "OFFSET(printk_ringbuffer.text_data_ring)");
-	bits_offset = nkcrash_vmcoreinfo_number(&info, "OFFSET(prb_data_ring.size_bits)");
-	if (!ring || ring_offset < 0 || bits_offset < 0) {
-		pr_err("nkcrash: VMCOREINFO does not place text_data_ring.size_bits\n");
-		return -ENOENT;
-	}
-	size_bits = (unsigned int *)(ring + ring_offset + bits_offset);
 	pr_emerg("nkcrash: damaging the printk ring buffer at %px: text_data_ring.size_bits %u -> 3; later messages are lost\n",
 		 ring, READ_ONCE(*size_bits));
 	WRITE_ONCE(*size_bits, 3);
@@ -254,24 +270,14 @@ static struct kprobe nkcrash_at_crash = {
 
 static int nkcrash_damage_descriptors_at_crash(void)
 {
-	struct nkcrash_vmcoreinfo info;
-	unsigned long prb = nkcrash_symbol("prb");
-	long ring_offset, descs_offset;
 	char *ring;
 	int rc;
 
 	if (nkcrash_armed)
 		return -EBUSY;
-	if (!prb || nkcrash_find_vmcoreinfo(&info))
+	nkcrash_descs = nkcrash_ring_field("desc_ring", "prb_desc_ring.descs", &ring);
+	if (!nkcrash_descs)
 		return -ENOENT;
-	ring = *(char **)prb;
-	ring_offset = nkcrash_vmcoreinfo_number(&info, "OFFSET(printk_ringbuffer.desc_ring)");
-	descs_offset = nkcrash_vmcoreinfo_number(&info, "OFFSET(prb_desc_ring.descs)");
-	if (!ring || ring_offset < 0 || descs_offset < 0) {
-		pr_err("nkcrash: VMCOREINFO does not place desc_ring.descs\n");
-		return -ENOENT;
-	}
-	nkcrash_descs = (unsigned long *)(ring + ring_offset + descs_offset);
 	rc = register_kprobe(&nkcrash_at_crash);
 	if (rc < 0) {
 		pr_err("nkcrash: no kprobe on crash_save_vmcoreinfo: %d\n", rc);
