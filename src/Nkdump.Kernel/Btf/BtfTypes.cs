@@ -122,20 +122,27 @@ public sealed class BtfTypes
         throw new BtfException($"BTF type {id} has a typedef/qualifier chain longer than {MaxChain} (a cycle?)");
     }
 
-    /// <summary>sizeof the type in bytes; 0 for void and function types.</summary>
+    /// <summary>
+    /// sizeof the type in bytes; 0 for void and function types. Arrays multiply along the same bounded
+    /// walk as typedefs (an array whose element is itself once overflowed the stack: found by fuzzing),
+    /// and a size past 2^63 is refused rather than overflowing.
+    /// </summary>
     public long SizeOf(int id)
     {
         var type = this[id];
+        long elements = 1;
         for (var depth = 0; depth < MaxChain; depth++)
         {
             switch (type.Kind)
             {
                 case BtfKind.Int or BtfKind.Enum or BtfKind.Enum64 or BtfKind.Struct or BtfKind.Union or BtfKind.DataSec or BtfKind.Float:
-                    return type.SizeOrType;
+                    return Multiply(elements, type.SizeOrType, id);
                 case BtfKind.Ptr:
-                    return 8;
+                    return Multiply(elements, 8, id);
                 case BtfKind.Array:
-                    return checked(type.Array.Count * SizeOf(type.Array.ElementType));
+                    elements = Multiply(elements, type.Array.Count, id);
+                    type = this[type.Array.ElementType];
+                    continue;
                 case BtfKind.Typedef or BtfKind.Volatile or BtfKind.Const or BtfKind.Restrict or BtfKind.TypeTag or BtfKind.Var:
                     type = this[(int)type.SizeOrType];
                     continue;
@@ -144,8 +151,13 @@ public sealed class BtfTypes
             }
         }
 
-        throw new BtfException($"BTF type {id} has a typedef/qualifier chain longer than {MaxChain} (a cycle?)");
+        throw new BtfException($"BTF type {id} has a typedef/qualifier/array chain longer than {MaxChain} (a cycle?)");
     }
+
+    private static long Multiply(long count, long size, int id) =>
+        size == 0 || count <= long.MaxValue / size
+            ? count * size
+            : throw new BtfException($"BTF type {id}: its size ({count} x {size} bytes) does not fit in 64 bits");
 
     /// <summary>
     /// Finds a member by name in a struct/union, descending into anonymous struct/union members
