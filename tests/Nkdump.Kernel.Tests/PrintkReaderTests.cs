@@ -95,6 +95,17 @@ public class PrintkReaderTests
     }
 
     [Fact]
+    public async Task StructuredLogBufEndMarkerAtTheStartIsACycleNotAHang()
+    {
+        // Found by fuzzing (printk-logbuf, hang): log_first_idx 0 holds an end marker (len 0), which wraps
+        // to index 0 again without a record; the walk counted records only and never ended.
+        var kernel = LogBufKernel(first: 0, next: 200);
+        var log = await Task.Run(() => KernelLogReader.Read(kernel.Open())).WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Empty(log.Records);
+        Assert.Contains(log.Problems, p => p.Contains("cycle"));
+    }
+
+    [Fact]
     public void StructuredLogBufBadRecordLengthStopsWithAProblem()
     {
         var record = LogRecord(1_000, "ok");
