@@ -236,8 +236,19 @@ public sealed class BtfTypes
     public long? OffsetOf(string path) => FindPath(path)?.ByteOffset;
 
     /// <summary>A C spelling of a type: "struct list_head *", "char [16]", "unsigned long".</summary>
-    public string TypeName(int id)
+    public string TypeName(int id) => TypeName(id, 0);
+
+    /// <summary>
+    /// <paramref name="nesting"/> counts the function prototypes entered: one that returns a pointer to
+    /// itself once recursed until the stack overflowed (found by fuzzing).
+    /// </summary>
+    private string TypeName(int id, int nesting)
     {
+        if (nesting >= MaxChain)
+        {
+            throw new BtfException($"BTF type {id} nests function prototypes deeper than {MaxChain} (a cycle?)");
+        }
+
         var suffix = new StringBuilder();
         var prefix = new StringBuilder();
         var type = this[id];
@@ -261,7 +272,7 @@ public sealed class BtfTypes
                     type = this[type.Array.ElementType];
                     continue;
                 case BtfKind.FuncProto:
-                    return $"{prefix}{TypeName((int)type.SizeOrType)} (*)(...)";
+                    return $"{prefix}{TypeName((int)type.SizeOrType, nesting + 1)} (*)(...)";
             }
 
             var head = type.Kind switch

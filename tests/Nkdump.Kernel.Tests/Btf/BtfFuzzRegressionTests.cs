@@ -30,4 +30,17 @@ public class BtfFuzzRegressionTests
         var e = Assert.Throws<BtfException>(() => btf.SizeOf(outer));
         Assert.Contains("does not fit in 64 bits", e.Message);
     }
+
+    [Fact]
+    public void A_function_returning_a_pointer_to_itself_is_refused_not_a_stack_overflow()
+    {
+        // btf, stack overflow: FUNC_PROTO 2 returns PTR 3, which points at 2. TypeName recursed into
+        // the return type for ever.
+        var b = new BtfBlob();
+        b.Int("int", 4, signed: true);  // 1
+        var proto = b.FuncProto(3);     // 2: returns type 3
+        b.Ptr(proto);                   // 3: pointer to 2
+        var btf = BtfParser.Parse(b.Build(), "test");
+        Assert.Throws<BtfException>(() => btf.TypeName(proto));
+    }
 }
