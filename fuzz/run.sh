@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# fuzz/run.sh TARGET|all SECONDS [JOBS] - coverage-guided fuzzing of nkdump's readers (fuzz/README.md).
+# fuzz/run.sh TARGET[,TARGET...]|all SECONDS [JOBS] - coverage-guided fuzzing of nkdump's readers (fuzz/README.md).
 #
 # Publishes fuzz/Nkdump.Fuzz, instruments the Nkdump.Formats, Nkdump.Kernel and Nkdump.Config
 # assemblies with SharpFuzz (the dotnet tool of .config/dotnet-tools.json), writes each target's seeds
@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 
 if [ $# -lt 2 ]; then
-  echo "usage: fuzz/run.sh TARGET|all SECONDS [JOBS]" >&2
+  echo "usage: fuzz/run.sh TARGET[,TARGET...]|all SECONDS [JOBS]" >&2
   exit 2
 fi
 what=$1
@@ -46,7 +46,7 @@ harness=("$dotnet" "$bin/Nkdump.Fuzz.dll")
 if [ "$what" = all ]; then
   targets=$("${harness[@]}" list | cut -f1)
 else
-  targets=$what
+  targets=${what//,/ }
 fi
 
 # One target: seeds, afl-fuzz, then the replay of its crashes and hangs. Writes $out/$target/result.
