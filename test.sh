@@ -19,6 +19,14 @@ dotnet test nkdump.sln -c Release --no-build 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 
+# Coverage-guided fuzzing of every reader of hostile input (fuzz/README.md): a bounded run, every
+# target NKDUMP_FUZZ_SECONDS (20) seconds, two at a time; a crash or hang that reproduces fails the run.
+fuzz_log=artifacts/test-results/fuzz.log
+set +e
+fuzz/run.sh all "${NKDUMP_FUZZ_SECONDS:-20}" 2 2>&1 | tee "$fuzz_log"
+fuzz_status=${PIPESTATUS[0]}
+set -e
+
 # The end-to-end suite: first its self-test (deliberate breakages must FAIL, on a fixture, no
 # QEMU), then real Debian kernels crashed in QEMU, dumps saved by nkdump (tests/e2e; E2E_MODE=ci
 # unless set: the CI subset).
@@ -32,4 +40,4 @@ e2e_status=${PIPESTATUS[0]}
 set -e
 
 # The summary line, counted so that nothing passes by accident (scripts/test-summary.sh).
-scripts/test-summary.sh "$log" "$e2e_log" "$status" "$e2e_status"
+scripts/test-summary.sh "$log" "$e2e_log" "$status" "$e2e_status" "$fuzz_log" "$fuzz_status"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# scripts/test-summary.sh DOTNET_TEST_LOG E2E_LOG DOTNET_STATUS E2E_STATUS - test.sh's summary line,
-# "tests: N passed, N failed, N skipped"; exits 1 when anything failed.
+# scripts/test-summary.sh DOTNET_TEST_LOG E2E_LOG DOTNET_STATUS E2E_STATUS [FUZZ_LOG FUZZ_STATUS] - test.sh's
+# summary line, "tests: N passed, N failed, N skipped"; exits 1 when anything failed. The fuzzing run
+# (fuzz/run.sh) counts one test per target from its line "fuzz: N passed, N failed".
 set -euo pipefail
 # Sum the per-project lines ("Passed!  - Failed:     0, Passed:    12, Skipped:     0, Total: ...
 # - Nkdump.Formats.Tests.dll (net10.0)") and the e2e lines ("e2e-selftest: N passed, N failed",
@@ -10,7 +11,9 @@ set -euo pipefail
 # an e2e runner or self-test that died before its summary, and a runner that exited non-zero with nothing
 # counted as failed: each is one more failure, named on stderr.
 projects=$(cd "$(dirname "$0")/.." && for f in tests/*/*.Tests.csproj; do basename "$f" .csproj; done | tr '\n' ' ')
-awk -v projects="$projects" -v dotnet_status="$3" -v e2e_status="$4" '
+fuzz_log=${5:-}
+fuzz_status=${6:-0}
+awk -v projects="$projects" -v dotnet_status="$3" -v e2e_status="$4" -v fuzz_wanted="${fuzz_log:+1}" -v fuzz_status="$fuzz_status" '
   /(Passed|Failed)! +- +Failed: / {
     line = $0
     gsub(/,/, "");
@@ -26,6 +29,7 @@ awk -v projects="$projects" -v dotnet_status="$3" -v e2e_status="$4" '
   }
   /^e2e: [0-9]+ passed, [0-9]+ failed/ { passed += $2; failed += $4; e2e_failed += $4; e2e_seen = 1 }
   /^e2e-selftest: [0-9]+ passed, [0-9]+ failed/ { passed += $2; failed += $4; e2e_failed += $4; selftest_seen = 1 }
+  /^fuzz: [0-9]+ passed, [0-9]+ failed/ { passed += $2; failed += $4; fuzz_failed += $4; fuzz_seen = 1 }
   END {
     n = split(projects, want, " ")
     for (i = 1; i <= n; i++) if (!(want[i] in seen)) {
@@ -34,8 +38,10 @@ awk -v projects="$projects" -v dotnet_status="$3" -v e2e_status="$4" '
     if (!e2e_seen) { print "test.sh: the e2e runner printed no summary (it died)" > "/dev/stderr"; failed++; e2e_failed++ }
     if (!selftest_seen) { print "test.sh: the e2e self-test printed no summary (it died)" > "/dev/stderr"; failed++; e2e_failed++ }
     if (dotnet_status != 0 && unit_failed == 0) { printf "test.sh: dotnet test exited %d with no failure counted\n", dotnet_status > "/dev/stderr"; failed++ }
+    if (fuzz_wanted && !fuzz_seen) { print "test.sh: the fuzzing run printed no summary (it died)" > "/dev/stderr"; failed++; fuzz_failed++ }
+    if (fuzz_status != 0 && fuzz_failed == 0) { printf "test.sh: fuzz/run.sh exited %d with no failure counted\n", fuzz_status > "/dev/stderr"; failed++ }
     if (e2e_status != 0 && e2e_failed == 0) { printf "test.sh: tests/e2e/run.sh exited %d with no failure counted\n", e2e_status > "/dev/stderr"; failed++ }
     printf "tests: %d passed, %d failed, %d skipped\n", passed, failed, skipped
     exit failed > 0
   }
-' "$1" "$2"
+' "$1" "$2" ${fuzz_log:+"$fuzz_log"}

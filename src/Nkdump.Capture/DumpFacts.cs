@@ -25,18 +25,7 @@ public sealed record DumpFacts(string? Dmesg, string? DmesgProblem, long Minimum
         try
         {
             var kernel = KernelSession.For(dump);
-            if (kernel.Log is { } log)
-            {
-                dmesg = DmesgTextFormatter.Format(log.Records, caller: false);
-                if (log.Problems.Count > 0)
-                {
-                    problem = string.Join("; ", log.Problems);
-                }
-            }
-            else
-            {
-                problem = kernel.LogProblem;
-            }
+            (dmesg, problem) = LogText(kernel.Log, kernel.LogProblem);
         }
         catch (Exception e) when (e is IOException or InvalidOperationException)
         {
@@ -53,5 +42,27 @@ public sealed record DumpFacts(string? Dmesg, string? DmesgProblem, long Minimum
         var bitmapBytes = 2 * (long)((memory.MaxPfn + 7) / 8);
         var dmesgBytes = dmesg is null ? 0 : Encoding.UTF8.GetByteCount(dmesg);
         return new DumpFacts(dmesg, problem, dmesgBytes + HeaderAllowance + bitmapBytes, (long)Math.Min(pages * (ulong)memory.PageSize, long.MaxValue));
+    }
+
+    /// <summary>
+    /// The text of vmcore-dmesg.txt and why it is missing or partial, from the kernel session's log
+    /// (<paramref name="log"/>, or null and <paramref name="logProblem"/>). A log of which not one
+    /// record could be read (its descriptor ring unreadable, say) counts as no log: an empty
+    /// vmcore-dmesg.txt would say the kernel printed nothing, and "partial" would understate it.
+    /// </summary>
+    internal static (string? Dmesg, string? Problem) LogText(KernelLog? log, string? logProblem)
+    {
+        if (log is null)
+        {
+            return (null, logProblem);
+        }
+
+        var problem = log.Problems.Count > 0 ? string.Join("; ", log.Problems) : null;
+        if (log.Records.Count == 0 && problem is not null)
+        {
+            return (null, $"no record of the log could be read: {problem}");
+        }
+
+        return (DmesgTextFormatter.Format(log.Records, caller: false), problem);
     }
 }

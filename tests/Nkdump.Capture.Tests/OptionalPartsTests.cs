@@ -1,5 +1,7 @@
 using Nkdump.Formats;
+using Nkdump.Formats.Elf;
 using Nkdump.Formats.Kdump;
+using Nkdump.Kernel;
 using Nkdump.Testing;
 using Nkdump.Testing.Builders;
 
@@ -45,6 +47,54 @@ public sealed class OptionalPartsTests : IDisposable
         var errors = File.ReadAllText(Dump("nkdump-errors.txt"));
         Assert.Contains("OFFSET(prb_desc.state_var)=4096 is past SIZE(prb_desc)=24", errors);
         DumpAssert.OwnerOnlyMode(Dump("nkdump-errors.txt"));
+    }
+
+    [Fact]
+    public void UnreadableDescriptorRingCostsOnlyTheLogAndSaysSo()
+    {
+        // The e2e case baddesc: prb->desc_ring.descs points where nothing is mapped, so not one record
+        // can be read. Before, an empty vmcore-dmesg.txt was written with a warning that the log "may be partial".
+        var vmcore = WithDescriptorRingAt(Fixtures.ElfVmcore(CaptureTestRoot.Fixture), Path.Combine(_t.Path, "vmcore.bad-descs"), 0xdead000000000000);
+        Ext4Target();
+
+        Assert.True(_t.Save(vmcore) == 0, _t.ToString());
+
+        Assert.True(File.Exists(Dump("vmcore")));
+        Assert.False(File.Exists(Dump("vmcore-dmesg.txt")), _t.ToString());
+        Assert.False(File.Exists(Dump("vmcore-dmesg-incomplete.txt")));
+        var errors = File.ReadAllText(Dump("nkdump-errors.txt"));
+        Assert.StartsWith("error: saving vmcore-dmesg.txt failed: no record of the log could be read: part of prb.desc_ring.descs is unreadable: virtual address 0xdead000000000000", errors);
+        Assert.Contains("record(s) could not be read", errors);
+    }
+
+    /// <summary>A copy of the ELF vmcore <paramref name="source"/> whose printk ring's desc_ring.descs is <paramref name="descs"/>.</summary>
+    private static string WithDescriptorRingAt(string source, string destination, ulong descs)
+    {
+        long[] fileOffsets;
+        using (var dump = Assert.IsType<ElfVmcore>(DumpOpener.Open(source)))
+        using (var session = KernelSession.For(dump))
+        {
+            var info = dump.VmcoreInfo!;
+            var memory = session.Kernel.Memory;
+            var ring = memory.ReadPointer(info.Symbol("prb")!.Value);
+            var field = ring + (ulong)info.Offset("printk_ringbuffer.desc_ring")!.Value + (ulong)info.Offset("prb_desc_ring.descs")!.Value;
+            Assert.True(memory.Translator.TryTranslate(field, out var translation, out _));
+            var physical = translation.PhysicalAddress;
+            // The kernel image's PT_LOAD and the direct map's both hold that memory: every copy changes.
+            fileOffsets = [.. dump.Segments.Where(s => s.IsLoad && physical >= s.PhysicalAddress && physical + 8 <= s.PhysicalAddress + s.FileSize)
+                .Select(s => (long)(s.Offset + (physical - s.PhysicalAddress)))];
+            Assert.NotEmpty(fileOffsets);
+        }
+
+        File.Copy(source, destination, overwrite: true);
+        using var file = new FileStream(destination, FileMode.Open, FileAccess.Write);
+        foreach (var offset in fileOffsets)
+        {
+            file.Position = offset;
+            file.Write(BitConverter.GetBytes(descs));
+        }
+
+        return destination;
     }
 
     [Fact]

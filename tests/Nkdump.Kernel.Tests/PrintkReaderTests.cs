@@ -95,6 +95,34 @@ public class PrintkReaderTests
     }
 
     [Fact]
+    public async Task StructuredLogBufEndMarkerAtTheStartIsACycleNotAHang()
+    {
+        // Found by fuzzing (printk-logbuf, hang): log_first_idx 0 holds an end marker (len 0), which wraps
+        // to index 0 again without a record; the walk counted records only and never ended.
+        var kernel = LogBufKernel(first: 0, next: 200);
+        var log = await Task.Run(() => KernelLogReader.Read(kernel.Open())).WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Empty(log.Records);
+        Assert.Contains(log.Problems, p => p.Contains("cycle"));
+    }
+
+    [Fact]
+    public void StructuredLogBufLengthCostsMemoryOnlyWhereTheBufferIsReadable()
+    {
+        // Found by fuzzing (printk-logbuf, allocation): log_buf_len 128 MiB with log_buf in unmapped
+        // memory allocated 128 MiB before finding that nothing there is readable.
+        var kernel = LogBufKernel(first: 0, next: 16);
+        kernel.WriteUInt64(Text + 0x1000, 0xffffc90000000000); // log_buf: vmalloc space, no page tables
+        kernel.WriteUInt32(Text + 0x1008, 128u << 20);         // log_buf_len
+        var context = kernel.Open();
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var log = KernelLogReader.Read(context);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < 16 << 20, $"reading an unreadable log_buf allocated {allocated} bytes");
+        Assert.Empty(log.Records);
+        Assert.Contains(log.Problems, p => p.Contains("unreadable"));
+    }
+
+    [Fact]
     public void StructuredLogBufBadRecordLengthStopsWithAProblem()
     {
         var record = LogRecord(1_000, "ok");

@@ -75,6 +75,15 @@ case "$crash" in
       # From a child shell (comm "sh"), not from init itself; oops=panic is on the command line.
       sh -c "echo $crash > /proc/nkcrash"
     fi ;;
+  badlog|baddesc|badinfo)
+    # The test module damages the printk ring's metadata (badlog), arms a kprobe that damages its
+    # descriptor ring at the crash (baddesc), or damages VMCOREINFO's description of the ring
+    # (badinfo); then sysrq c crashes the kernel: the dump's log cannot be read. After badlog the
+    # kernel stores no more messages, the panic's included, so its console shows none.
+    insmod /root/nkcrash.ko || echo "E2E: ERROR insmod nkcrash.ko failed"
+    if echo $crash > /proc/nkcrash; then echo "E2E: nkcrash: $crash done"; else echo "E2E: ERROR nkcrash: $crash failed"; fi
+    sleep 1   # the console prints that line before the crash cuts it off
+    echo c > /proc/sysrq-trigger ;;
   oom)
     # busybox tail reading /dev/zero keeps its unfinished first line: it allocates until memory
     # runs out, and panic_on_oom panics at the first out-of-memory instead of killing it.

@@ -122,20 +122,27 @@ public sealed class BtfTypes
         throw new BtfException($"BTF type {id} has a typedef/qualifier chain longer than {MaxChain} (a cycle?)");
     }
 
-    /// <summary>sizeof the type in bytes; 0 for void and function types.</summary>
+    /// <summary>
+    /// sizeof the type in bytes; 0 for void and function types. Arrays multiply along the same bounded
+    /// walk as typedefs (an array whose element is itself once overflowed the stack: found by fuzzing),
+    /// and a size past 2^63 is refused rather than overflowing.
+    /// </summary>
     public long SizeOf(int id)
     {
         var type = this[id];
+        long elements = 1;
         for (var depth = 0; depth < MaxChain; depth++)
         {
             switch (type.Kind)
             {
                 case BtfKind.Int or BtfKind.Enum or BtfKind.Enum64 or BtfKind.Struct or BtfKind.Union or BtfKind.DataSec or BtfKind.Float:
-                    return type.SizeOrType;
+                    return Multiply(elements, type.SizeOrType, id);
                 case BtfKind.Ptr:
-                    return 8;
+                    return Multiply(elements, 8, id);
                 case BtfKind.Array:
-                    return checked(type.Array.Count * SizeOf(type.Array.ElementType));
+                    elements = Multiply(elements, type.Array.Count, id);
+                    type = this[type.Array.ElementType];
+                    continue;
                 case BtfKind.Typedef or BtfKind.Volatile or BtfKind.Const or BtfKind.Restrict or BtfKind.TypeTag or BtfKind.Var:
                     type = this[(int)type.SizeOrType];
                     continue;
@@ -144,8 +151,13 @@ public sealed class BtfTypes
             }
         }
 
-        throw new BtfException($"BTF type {id} has a typedef/qualifier chain longer than {MaxChain} (a cycle?)");
+        throw new BtfException($"BTF type {id} has a typedef/qualifier/array chain longer than {MaxChain} (a cycle?)");
     }
+
+    private static long Multiply(long count, long size, int id) =>
+        size == 0 || count <= long.MaxValue / size
+            ? count * size
+            : throw new BtfException($"BTF type {id}: its size ({count} x {size} bytes) does not fit in 64 bits");
 
     /// <summary>
     /// Finds a member by name in a struct/union, descending into anonymous struct/union members
@@ -224,8 +236,19 @@ public sealed class BtfTypes
     public long? OffsetOf(string path) => FindPath(path)?.ByteOffset;
 
     /// <summary>A C spelling of a type: "struct list_head *", "char [16]", "unsigned long".</summary>
-    public string TypeName(int id)
+    public string TypeName(int id) => TypeName(id, 0);
+
+    /// <summary>
+    /// <paramref name="nesting"/> counts the function prototypes entered: one that returns a pointer to
+    /// itself once recursed until the stack overflowed (found by fuzzing).
+    /// </summary>
+    private string TypeName(int id, int nesting)
     {
+        if (nesting >= MaxChain)
+        {
+            throw new BtfException($"BTF type {id} nests function prototypes deeper than {MaxChain} (a cycle?)");
+        }
+
         var suffix = new StringBuilder();
         var prefix = new StringBuilder();
         var type = this[id];
@@ -249,7 +272,7 @@ public sealed class BtfTypes
                     type = this[type.Array.ElementType];
                     continue;
                 case BtfKind.FuncProto:
-                    return $"{prefix}{TypeName((int)type.SizeOrType)} (*)(...)";
+                    return $"{prefix}{TypeName((int)type.SizeOrType, nesting + 1)} (*)(...)";
             }
 
             var head = type.Kind switch

@@ -24,9 +24,17 @@ internal sealed class VirtualBuffer
 
     public IReadOnlyList<KernelReadFailure> Failures { get; }
 
+    /// <summary>
+    /// Reads up to <paramref name="length"/> bytes at <paramref name="address"/>. <see cref="Bytes"/> ends
+    /// after the last readable page, and grows only as readable pages arrive: a length taken from the
+    /// dump costs memory where the dump has the bytes, not where it says they are (found by fuzzing: a
+    /// log_buf_len of 128 MiB over unmapped memory allocated 128 MiB).
+    /// </summary>
     public static VirtualBuffer Read(KernelMemory memory, ulong address, int length)
     {
-        var bytes = new byte[length];
+        var bytes = Array.Empty<byte>();
+        var scratch = new byte[Page];
+        var end = 0;
         var first = address & ~(ulong)(Page - 1);
         var pages = (int)(((address + (ulong)length - first) + Page - 1) / Page);
         var readable = new bool[Math.Max(pages, 1)];
@@ -37,8 +45,19 @@ internal sealed class VirtualBuffer
         {
             var va = address + (ulong)done;
             var take = (int)Math.Min((ulong)(length - done), (ulong)Page - (va & (Page - 1)));
-            var ok = memory.TryRead(va, bytes.AsSpan(done, take), out var failure);
+            var ok = memory.TryRead(va, scratch.AsSpan(0, take), out var failure);
             readable[(int)((va - first) / Page)] = ok;
+            if (ok)
+            {
+                if (bytes.Length < done + take)
+                {
+                    Array.Resize(ref bytes, (int)Math.Min(length, Math.Max(done + take, 2L * bytes.Length)));
+                }
+
+                scratch.AsSpan(0, take).CopyTo(bytes.AsSpan(done));
+                end = done + take;
+            }
+
             if (!ok && !previousFailed)
             {
                 failures.Add(failure);
@@ -46,6 +65,11 @@ internal sealed class VirtualBuffer
 
             previousFailed = !ok;
             done += take;
+        }
+
+        if (bytes.Length != end)
+        {
+            Array.Resize(ref bytes, end);
         }
 
         return new VirtualBuffer(address, bytes, readable, failures);

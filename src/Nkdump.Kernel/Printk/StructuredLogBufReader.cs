@@ -67,9 +67,11 @@ internal static class StructuredLogBufReader
         var records = new List<PrintkRecord>();
         var position = first;
         var maxRecords = (logBufLength / (uint)size) + 1;
-        while (position != next)
+        // Steps, not records, bound the walk: an end marker (len 0) at index 0 wraps to itself and adds no
+        // record (found by fuzzing: the reader never returned). A real walk is its records and one wrap.
+        for (long steps = 0; position != next; steps++)
         {
-            if (records.Count > maxRecords)
+            if (steps > maxRecords + 1)
             {
                 problems.Add($"log_buf is corrupt: the records from log_first_idx {first} never reach log_next_idx {next} (a cycle)");
                 break;

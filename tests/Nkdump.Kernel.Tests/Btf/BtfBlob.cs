@@ -57,6 +57,13 @@ internal sealed class BtfBlob
         return _next++;
     }
 
+    /// <summary>A BTF_KIND_FUNC_PROTO without parameters.</summary>
+    public int FuncProto(int returnType)
+    {
+        Type("", 13, 0, false, (uint)returnType);
+        return _next++;
+    }
+
     public int Typedef(string name, int target)
     {
         Type(name, 8, 0, false, (uint)target);
