@@ -41,6 +41,6 @@ internal static class BtfTarget
         _ = btf.FindByCName("struct task_struct");
         _ = btf.FindPath("task_struct.tasks.next");
         _ = btf.OffsetOf("module.list");
-        _ = Nkdump.Kernel.Orc.OrcTable.DetectFormat(btf, "6.1.0");
+        _ = Nkdump.Kernel.Orc.OrcTable.DetectFormat(btf, ReadOnlySpan<byte>.Empty, "fuzz");
     }
 }

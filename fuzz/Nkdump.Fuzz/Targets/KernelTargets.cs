@@ -66,7 +66,7 @@ internal static class KernelTargets
         var stop = info.Symbol("__stop_orc_unwind_ip") ?? 0;
         var entries = info.Symbol("__start_orc_unwind") ?? 0;
         var count = stop >= start ? (long)Math.Min((stop - start) / 4, (ulong)long.MaxValue) : -1;
-        var table = OrcTable.Read(kernel, "vmlinux", start, entries, count, OrcTable.DetectFormat(null, info.OsRelease));
+        var table = OrcTable.Read(kernel, "vmlinux", start, entries, count, btf: null);
         var registers = synthetic.Blob.Length >= SyntheticKernel.PageSize + X86_64Registers.Size
             ? X86_64Registers.Parse(synthetic.Blob.AsSpan(SyntheticKernel.PageSize, X86_64Registers.Size))
             : X86_64Registers.Of((X86_64Register.Rip, table.FirstIp));

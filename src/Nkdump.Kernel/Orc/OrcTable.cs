@@ -46,6 +46,13 @@ public sealed class OrcTable
         return new OrcTable(name, ips, entries, format);
     }
 
+    /// <summary>A table at the given addresses, its encoding detected from <paramref name="btf"/> and its own entries (<see cref="DetectFormat"/>).</summary>
+    public static OrcTable Read(KernelContext kernel, string name, ulong ipTable, ulong entryTable, long count, BtfTypes? btf)
+    {
+        var (ips, entries) = ReadRaw(kernel, name, ipTable, entryTable, count);
+        return new OrcTable(name, ips, entries, DetectFormat(btf, entries, name));
+    }
+
     /// <summary>
     /// The vmlinux table, from the linker symbols; the entry layout from BTF or the entries, the
     /// register numbering from the entries (see <see cref="DetectFormat"/>).
@@ -64,8 +71,7 @@ public sealed class OrcTable
             throw new NkdumpException($"ORC ip table 0x{start:x}..0x{stop:x} is not a whole number of entries");
         }
 
-        var (ips, entries) = ReadRaw(kernel, "vmlinux", start, entryTable, (long)((stop - start) / 4));
-        return new OrcTable("vmlinux", ips, entries, DetectFormat(btf, entries, "vmlinux"));
+        return Read(kernel, "vmlinux", start, entryTable, (long)((stop - start) / 4), btf);
     }
 
     /// <summary>
