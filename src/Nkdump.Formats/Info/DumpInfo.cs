@@ -14,8 +14,8 @@ public sealed record InfoField(string Key, string Value);
 /// </summary>
 public sealed record InfoSection(string Title, IReadOnlyList<InfoField> Fields);
 
-/// <summary>How many pages are in which state.</summary>
-public sealed record PageCounts(long Present, long Dumped, long Zero, long Excluded, long Incomplete, long Corrupt, ulong MaxPfn, int PageSize);
+/// <summary>How many pages are in which state; <paramref name="Partial"/> of the present and dumped ones only in part (their missing bytes read as zeros).</summary>
+public sealed record PageCounts(long Present, long Dumped, long Zero, long Excluded, long Incomplete, long Corrupt, ulong MaxPfn, int PageSize, long Partial = 0);
 
 /// <summary>One CPU's crash-time state (the registers that matter for a first look).</summary>
 public sealed record CpuInfo(int Cpu, int Pid, string Rip, string Rsp, string Rbp);
@@ -129,42 +129,55 @@ public sealed record DumpInfo(
         return names.Count == 0 ? "none" : string.Join(", ", names);
     }
 
-    /// <summary>Counts page states over the memory map (present = exists in the crashed machine).</summary>
+    /// <summary>
+    /// Counts page states over the memory map (present = exists in the crashed machine), once per run
+    /// of frames in one state (<see cref="IPhysicalMemory.SameStateEnd"/>): a huge zero-filled ELF tail
+    /// is one question, not one per page.
+    /// </summary>
     public static PageCounts CountPages(IPhysicalMemory memory)
     {
-        long present = 0, dumped = 0, zero = 0, excluded = 0, incomplete = 0, corrupt = 0;
+        long present = 0, dumped = 0, zero = 0, excluded = 0, incomplete = 0, corrupt = 0, partial = 0;
         foreach (var range in memory.Ranges)
         {
-            for (var pfn = range.StartPfn; pfn < range.EndPfn; pfn++)
+            for (var pfn = range.StartPfn; pfn < range.EndPfn;)
             {
-                switch (memory.GetPageState(pfn))
+                var state = memory.GetPageState(pfn);
+                var end = Math.Min(range.EndPfn, memory.SameStateEnd(pfn));
+                var count = (long)(end - pfn);
+                pfn = end;
+                if (state == PageState.NotInDump)
+                {
+                    continue;
+                }
+
+                present += count;
+                switch (state)
                 {
                     case PageState.Present:
-                        present++;
-                        dumped++;
+                        dumped += count;
                         break;
                     case PageState.Zero:
-                        present++;
-                        dumped++;
-                        zero++;
+                        dumped += count;
+                        zero += count;
+                        break;
+                    case PageState.Partial:
+                        dumped += count;
+                        partial += count;
                         break;
                     case PageState.Excluded:
-                        present++;
-                        excluded++;
+                        excluded += count;
                         break;
                     case PageState.Incomplete:
-                        present++;
-                        incomplete++;
+                        incomplete += count;
                         break;
                     case PageState.Corrupt:
-                        present++;
-                        corrupt++;
+                        corrupt += count;
                         break;
                 }
             }
         }
 
-        return new PageCounts(present, dumped, zero, excluded, incomplete, corrupt, memory.MaxPfn, memory.PageSize);
+        return new PageCounts(present, dumped, zero, excluded, incomplete, corrupt, memory.MaxPfn, memory.PageSize, partial);
     }
 
     private static VmcoreInfoSummary? Summarize(VmcoreInfo? info)
