@@ -319,6 +319,37 @@ public sealed class KdumpWriter : IDumpWriter
     }
 
     /// <summary>
+    /// The bytes the two bitmaps of a kdump-compressed file of <paramref name="maxMapnr"/> frames take
+    /// on disk when memory is <paramref name="ranges"/> (sorted): the windows of <see cref="BitmapWindowBytes"/>
+    /// that hold a frame of memory, since the others are holes (<see cref="WriteBitmap"/>). An upper
+    /// bound: the capture's free-space check asks for this, not for max_mapnr / 4 bytes.
+    /// </summary>
+    public static long BitmapBytesOnDisk(IReadOnlyList<PfnRange> ranges, ulong maxMapnr)
+    {
+        const ulong framesPerWindow = BitmapWindowBytes * 8UL;
+        ulong windows = 0, nextUncounted = 0;
+        foreach (var range in ranges)
+        {
+            var end = Math.Min(range.EndPfn, maxMapnr);
+            if (range.StartPfn >= end)
+            {
+                continue;
+            }
+
+            var first = Math.Max(range.StartPfn / framesPerWindow, nextUncounted);
+            var last = (end - 1) / framesPerWindow;
+            if (first <= last)
+            {
+                windows += last - first + 1;
+                nextUncounted = last + 1;
+            }
+        }
+
+        var whole = (maxMapnr + 7) / 8;
+        return 2 * (long)Math.Min(whole, windows * BitmapWindowBytes);
+    }
+
+    /// <summary>
     /// Writes one bitmap of <paramref name="bytes"/> bytes at <paramref name="at"/>, a window of
     /// <see cref="BitmapWindowBytes"/> at a time: its size follows max_mapnr, not the pages present
     /// (2 GiB at <see cref="PfnLimits.KdumpMaxMapnr"/>). A window with no bit set is not written at all:
