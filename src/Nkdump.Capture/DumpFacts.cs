@@ -1,5 +1,6 @@
 using System.Text;
 using Nkdump.Formats;
+using Nkdump.Formats.Writing;
 using Nkdump.Kernel;
 using Nkdump.Kernel.Printk;
 
@@ -11,7 +12,7 @@ namespace Nkdump.Capture;
 /// </summary>
 /// <param name="Dmesg">The log in makedumpfile --dump-dmesg's text, or null when it could not be read.</param>
 /// <param name="DmesgProblem">Why the log is missing or partial, or null.</param>
-/// <param name="MinimumBytes">What even a dump of nothing but headers needs: the log, the header blocks and both bitmaps.</param>
+/// <param name="MinimumBytes">What even a dump of nothing but headers needs: the log, the header blocks and both bitmaps (their windows that hold memory: the rest are holes).</param>
 /// <param name="RamBytes">All the crashed machine's RAM: the dump's size before filtering and compression.</param>
 public sealed record DumpFacts(string? Dmesg, string? DmesgProblem, long MinimumBytes, long RamBytes)
 {
@@ -39,7 +40,8 @@ public sealed record DumpFacts(string? Dmesg, string? DmesgProblem, long Minimum
             pages += range.Count;
         }
 
-        var bitmapBytes = 2 * (long)((memory.MaxPfn + 7) / 8);
+        // The bitmaps' windows without memory are holes: a high max_pfn (memory at 2^48) costs no disk.
+        var bitmapBytes = KdumpWriter.BitmapBytesOnDisk(memory.Ranges, memory.MaxPfn);
         var dmesgBytes = dmesg is null ? 0 : Encoding.UTF8.GetByteCount(dmesg);
         return new DumpFacts(dmesg, problem, dmesgBytes + HeaderAllowance + bitmapBytes, (long)Math.Min(pages * (ulong)memory.PageSize, long.MaxValue));
     }

@@ -49,6 +49,12 @@ public sealed class CollectRunner(CollectArguments arguments, TextWriter message
 
     private CollectOutcome Collect(IKernelDump dump, VmcoreInfo? vmcoreInfo, System.Diagnostics.Stopwatch step)
     {
+        if (!arguments.Elf)
+        {
+            // Before any work and before the file is made: -l, -c, -p, -z, -F and --split all write kdump-compressed.
+            KdumpBitmapLimit.Check(dump, dump.Memory.MaxPfn, "-E");
+        }
+
         var plan = DumpFilterPlan.Create(dump, _level, vmcoreInfo);
         Step("Opening the vmcore", step);
         var window = arguments.CyclicBufferKiB is { } kib ? (ulong)kib * 1024 * 8 : DefaultWindowPages;
@@ -67,11 +73,13 @@ public sealed class CollectRunner(CollectArguments arguments, TextWriter message
         var compression = arguments.Compression;
         if (arguments.Mode == CollectMode.Split)
         {
-            return WriteSplit(writers, new KdumpPages(dump.Memory.MaxPfn, plan.Present(), kept), source, pipeline, plan.Statistics);
+            var partialInSplit = ReportPartialPages(dump.Memory, kept);
+            return WriteSplit(writers, new KdumpPages(dump.Memory.MaxPfn, plan.Present(), kept), source, pipeline, plan.Statistics) with { PartialPages = partialInSplit };
         }
 
         // ELF has no shared zero page: with dump level bit 1 its zero pages are left out altogether.
         var pages = arguments.Elf ? ElfPages.Held(dump.Memory, kept, _level.HasFlag(DumpLevel.Zero)) : kept;
+        var partial = ReportPartialPages(dump.Memory, pages);
         var present = arguments.Elf ? null : plan.Present();
         PagesCopied Copy(Stream output)
         {
@@ -101,7 +109,22 @@ public sealed class CollectRunner(CollectArguments arguments, TextWriter message
             Report($"The dumpfile is saved to {path}.");
         }
 
-        return new CollectOutcome(copied.PagesWritten, copied.ZeroPages, copied.PagesWritten, plan.Statistics);
+        return new CollectOutcome(copied.PagesWritten, copied.ZeroPages, copied.PagesWritten, plan.Statistics, partial);
+    }
+
+    /// <summary>
+    /// Says how many of the pages to write the dump has only in part (ELF segments starting or ending
+    /// inside them), when any: they are written whole, the missing bytes as zeros. Returns the count.
+    /// </summary>
+    private long ReportPartialPages(IPhysicalMemory memory, PfnBitmap pages)
+    {
+        var partial = memory.PartialPages.LongCount(pfn => pages[pfn]);
+        if (partial > 0)
+        {
+            Report($"{partial} pages were only partly in the dump (ELF segments start or end inside them): their missing bytes are written as zeros.");
+        }
+
+        return partial;
     }
 
     /// <summary>

@@ -20,6 +20,12 @@ public enum PageState
 
     /// <summary>The dump's record of this page is damaged (a descriptor out of range, data that does not decompress to one page).</summary>
     Corrupt,
+
+    /// <summary>
+    /// Only part of the page is in the dump: an ELF segment starts or ends inside it (firmware memory
+    /// maps need not be page-aligned). The bytes the dump has read as they are, the rest as zeros.
+    /// </summary>
+    Partial,
 }
 
 /// <summary>A contiguous run of page frames [StartPfn, EndPfn) that physical memory has.</summary>
@@ -33,7 +39,9 @@ public readonly record struct PfnRange(ulong StartPfn, ulong EndPfn)
 /// <summary>
 /// The physical memory of a crashed machine as one dump file (or split set) holds it.
 /// Every dump format implements this; the kernel layer reads through it. Reads never
-/// return zeros for memory the dump does not have: they fail and say the page's state.
+/// return zeros for memory the dump does not have: they fail and say the page's state. The one
+/// exception is a <see cref="PageState.Partial"/> page, whose missing bytes read as zeros (as
+/// makedumpfile, crash and libkdumpfile read them) while its state says that it is partial.
 /// </summary>
 public interface IPhysicalMemory
 {
@@ -57,6 +65,12 @@ public interface IPhysicalMemory
     ulong SameStateEnd(ulong pfn) => pfn + 1;
 
     /// <summary>
+    /// The page frames only partly in the dump (<see cref="PageState.Partial"/>), in order: none in a
+    /// format that stores whole pages, a few at segment edges in an ELF core.
+    /// </summary>
+    IEnumerable<ulong> PartialPages => [];
+
+    /// <summary>
     /// True when <see cref="TryRead"/> may be called from several threads at once (a mapped or
     /// positionally read ELF core holds no per-read state; a compressed dump's decompressor does),
     /// so the collector's workers can read their own pages.
@@ -73,7 +87,8 @@ public interface IPhysicalMemory
     /// <summary>
     /// Reads <paramref name="destination"/>.Length bytes at physical address <paramref name="physicalAddress"/>
     /// (the range may cross pages). Returns false, with the state and address of the first page that
-    /// could not be read, when any part is excluded or not in the dump. Zero pages read as zeros.
+    /// could not be read, when any part is excluded or not in the dump. Zero pages read as zeros, and
+    /// so do the bytes of a partial page that the dump does not have.
     /// </summary>
     bool TryRead(ulong physicalAddress, Span<byte> destination, out PhysicalReadFailure failure);
 }
@@ -101,6 +116,7 @@ public readonly record struct PhysicalReadFailure(ulong PhysicalAddress, PageSta
         PageState.Zero => "zero",
         PageState.Incomplete => "missing (the dump is incomplete)",
         PageState.Corrupt => "corrupt in the dump",
+        PageState.Partial => "only partly in the dump",
         _ => "present",
     };
 }

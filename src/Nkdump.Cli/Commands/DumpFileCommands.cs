@@ -144,6 +144,11 @@ internal static class DumpFileCommands
 
         var what = format == OutputFormat.Elf ? "elf" : $"{(format == OutputFormat.Flat ? "flattened" : "kdump-compressed")} ({PageCodecs.Name(compression)})";
         report.WriteLine($"{output}: {what}: {result.PagesWritten} pages written ({result.ZeroPages} zero), {result.ExcludedPages} excluded");
+        if (result.PartialPages > 0)
+        {
+            report.WriteLine($"{output}: {result.PartialPages} of them only partly in the input (ELF segments start or end inside them): the missing bytes are written as zeros");
+        }
+
         if (result.UnreadablePages > 0)
         {
             ctx.Error.WriteLine($"nkdump convert: warning: {result.UnreadablePages} pages of the input were missing or corrupt and are left out");

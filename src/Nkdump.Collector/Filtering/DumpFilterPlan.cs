@@ -81,9 +81,16 @@ public sealed class DumpFilterPlan
         windowPages = Math.Max(PageFilter.BatchPages, windowPages / PageFilter.BatchPages * PageFilter.BatchPages);
         try
         {
-            for (ulong start = 0; start < kept.Bits; start += windowPages)
+            // Windows without memory are skipped: between memory at 0 and at 2^48 lie 2^16 windows of
+            // 4 GiB with nothing to filter (more with a small --cyclic-buffer).
+            var ranges = _memory.Ranges;
+            for (ulong start = 0; start < kept.Bits;)
             {
                 _filter.Fill(kept, start, start + windowPages);
+                var next = PageFilter.FirstRangeEndingAfter(ranges, start + windowPages);
+                start = next < ranges.Count
+                    ? Math.Max(start + windowPages, ranges[next].StartPfn / windowPages * windowPages)
+                    : kept.Bits;
             }
         }
         finally

@@ -136,19 +136,21 @@ public sealed class PageFilter
     /// <summary>
     /// Marks the frames of [<paramref name="start"/>, <paramref name="end"/>) that exist and have data:
     /// the physical memory's ranges, less what an earlier filtering left out (re-filtering a dump) and,
-    /// when <paramref name="zeroPagesHaveNoData"/>, zero-filled ELF tails. Asks once per run of frames
-    /// in one state, not once per frame.
+    /// when <paramref name="zeroPagesHaveNoData"/>, zero-filled ELF tails. A page only partly in the
+    /// dump has data, so it is kept (its missing bytes are written as zeros). Asks once per run of
+    /// frames in one state, not once per frame.
     /// </summary>
     public static void KeepFramesWithData(IPhysicalMemory physical, PfnBitmap keep, ulong start, ulong end, bool zeroPagesHaveNoData)
     {
-        foreach (var range in physical.Ranges)
+        var ranges = physical.Ranges;
+        for (var r = FirstRangeEndingAfter(ranges, start); r < ranges.Count && ranges[r].StartPfn < end; r++)
         {
-            var last = Math.Min(range.EndPfn, end);
-            for (var pfn = Math.Max(range.StartPfn, start); pfn < last;)
+            var last = Math.Min(ranges[r].EndPfn, end);
+            for (var pfn = Math.Max(ranges[r].StartPfn, start); pfn < last;)
             {
                 var state = physical.GetPageState(pfn);
                 var runEnd = Math.Min(last, physical.SameStateEnd(pfn));
-                if (state == PageState.Present || (state == PageState.Zero && !zeroPagesHaveNoData))
+                if (state is PageState.Present or PageState.Partial || (state == PageState.Zero && !zeroPagesHaveNoData))
                 {
                     keep.SetRange(pfn, runEnd);
                 }
@@ -156,6 +158,26 @@ public sealed class PageFilter
                 pfn = runEnd;
             }
         }
+    }
+
+    /// <summary>The first of the sorted <paramref name="ranges"/> that ends after <paramref name="pfn"/>, or their count.</summary>
+    internal static int FirstRangeEndingAfter(IReadOnlyList<PfnRange> ranges, ulong pfn)
+    {
+        int low = 0, high = ranges.Count;
+        while (low < high)
+        {
+            var middle = (low + high) >>> 1;
+            if (ranges[middle].EndPfn <= pfn)
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle;
+            }
+        }
+
+        return low;
     }
 
     private static ulong Exclude(PfnBitmap keep, Window window, ulong start, ulong end) =>

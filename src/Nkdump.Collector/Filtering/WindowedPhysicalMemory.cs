@@ -31,6 +31,8 @@ public sealed class WindowedPhysicalMemory(IPhysicalMemory inner) : IPhysicalMem
 
     public ulong SameStateEnd(ulong pfn) => inner.SameStateEnd(pfn);
 
+    public IEnumerable<ulong> PartialPages => inner.PartialPages;
+
     public bool TryRead(ulong physicalAddress, Span<byte> destination, out PhysicalReadFailure failure)
     {
         var pageSize = (ulong)inner.PageSize;

@@ -14,14 +14,15 @@ public enum OutputFormat
     Flat,
 }
 
-/// <summary>What a conversion wrote.</summary>
-public sealed record ConvertResult(long PagesWritten, long ZeroPages, long ExcludedPages, long UnreadablePages);
+/// <summary>What a conversion wrote; <paramref name="PartialPages"/> of the pages were only partly in the input (the rest written as zeros).</summary>
+public sealed record ConvertResult(long PagesWritten, long ZeroPages, long ExcludedPages, long UnreadablePages, long PartialPages = 0);
 
 /// <summary>
 /// Rewrites an opened dump in another format or compression with page contents preserved: the
 /// collector's pipeline at dump level 0 over every page the input holds. Every such page is in the
 /// output with the same bytes (all-zero ones as zero pages); excluded pages stay excluded. Pages
-/// the input has lost (incomplete or corrupt) are left out and counted. A kdump-compressed input's
+/// the input has lost (incomplete or corrupt) are left out and counted. A page an ELF input has only
+/// in part is written whole, the missing bytes as zeros, and counted. A kdump-compressed input's
 /// stored bytes are copied as they are when the output has its compression (<see cref="PageSource.CopyingStoredPages"/>).
 /// </summary>
 public static class DumpConverter
@@ -29,7 +30,13 @@ public static class DumpConverter
     /// <param name="workers">Encoding threads; 0: one per CPU.</param>
     public static ConvertResult Convert(IKernelDump input, Stream output, OutputFormat format, PageCompression compression, int workers = 0)
     {
-        var census = Census.Of(input);
+        var maxMapnr = input is KdumpDump kdumpInput ? kdumpInput.Header.MaxMapnr : input.Memory.MaxPfn;
+        if (format != OutputFormat.Elf)
+        {
+            KdumpBitmapLimit.Check(input, maxMapnr, "--format elf");
+        }
+
+        var census = Census.Of(input, maxMapnr);
         var writers = new DumpWriters(input);
         var options = new PipelineOptions(DetectZeroPages: true, workers > 0 ? workers : Environment.ProcessorCount, StoreIdenticalPagesOnce: true);
         var source = PageSource.CopyingStoredPages(input);
@@ -50,44 +57,56 @@ public static class DumpConverter
             flat?.Finish();
         }
 
-        return new ConvertResult(copied.PagesWritten, copied.ZeroPages, census.Excluded, census.Unreadable);
+        return new ConvertResult(copied.PagesWritten, copied.ZeroPages, census.Excluded, census.Unreadable, census.Partial);
     }
 
-    /// <summary>The input's pages by state: present and held (present or zero) bitmaps, excluded and lost counts.</summary>
-    private sealed record Census(ulong MaxMapnr, PfnBitmap Present, PfnBitmap Held, long Excluded, long Unreadable)
+    /// <summary>The input's pages by state: present and held (present, zero or partial) bitmaps, excluded, lost and partial counts.</summary>
+    private sealed record Census(ulong MaxMapnr, PfnBitmap Present, PfnBitmap Held, long Excluded, long Unreadable, long Partial)
     {
-        public static Census Of(IKernelDump input)
+        /// <summary>Asks once per run of frames in one state (<see cref="IPhysicalMemory.SameStateEnd"/>), so a huge zero-filled ELF tail costs one question.</summary>
+        public static Census Of(IKernelDump input, ulong maxMapnr)
         {
             var memory = input.Memory;
-            var maxMapnr = input is KdumpDump kdump ? kdump.Header.MaxMapnr : memory.MaxPfn;
             var present = new PfnBitmap(maxMapnr);
             var held = new PfnBitmap(maxMapnr);
-            long excluded = 0, unreadable = 0;
+            long excluded = 0, unreadable = 0, partial = 0;
             foreach (var range in memory.Ranges)
             {
-                for (var pfn = range.StartPfn; pfn < Math.Min(range.EndPfn, maxMapnr); pfn++)
+                var end = Math.Min(range.EndPfn, maxMapnr);
+                for (var pfn = range.StartPfn; pfn < end;)
                 {
-                    switch (memory.GetPageState(pfn))
+                    var state = memory.GetPageState(pfn);
+                    var runEnd = Math.Min(end, memory.SameStateEnd(pfn));
+                    var count = (long)(runEnd - pfn);
+                    if (state != PageState.NotInDump)
+                    {
+                        present.SetRange(pfn, runEnd);
+                    }
+
+                    switch (state)
                     {
                         case PageState.Present:
                         case PageState.Zero:
-                            present[pfn] = true;
-                            held[pfn] = true;
+                            held.SetRange(pfn, runEnd);
+                            break;
+                        case PageState.Partial:
+                            held.SetRange(pfn, runEnd);
+                            partial += count;
                             break;
                         case PageState.Excluded:
-                            present[pfn] = true;
-                            excluded++;
+                            excluded += count;
                             break;
                         case PageState.Incomplete:
                         case PageState.Corrupt:
-                            present[pfn] = true;
-                            unreadable++;
+                            unreadable += count;
                             break;
                     }
+
+                    pfn = runEnd;
                 }
             }
 
-            return new Census(maxMapnr, present, held, excluded, unreadable);
+            return new Census(maxMapnr, present, held, excluded, unreadable, partial);
         }
     }
 }

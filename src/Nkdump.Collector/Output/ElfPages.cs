@@ -7,7 +7,7 @@ namespace Nkdump.Collector.Output;
 internal static class ElfPages
 {
     /// <summary>
-    /// The kept pages the dump has (present or zero). With <paramref name="dropZeroPages"/> (dump level
+    /// The kept pages the dump has (present, zero, or partial: written whole, the missing bytes as zeros). With <paramref name="dropZeroPages"/> (dump level
     /// bit 1: ELF has no shared zero page, so zero pages are left out, as makedumpfile -E does) the
     /// all-zero ones are dropped, which means reading every kept page once more.
     /// </summary>
@@ -18,7 +18,7 @@ internal static class ElfPages
         for (var pfn = kept.NextSet(0); pfn < kept.Bits; pfn = kept.NextSet(pfn + 1))
         {
             var state = memory.GetPageState(pfn);
-            if (state is not (PageState.Present or PageState.Zero))
+            if (state is not (PageState.Present or PageState.Zero or PageState.Partial))
             {
                 continue;
             }

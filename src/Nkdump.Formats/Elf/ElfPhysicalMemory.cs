@@ -8,21 +8,21 @@ namespace Nkdump.Formats.Elf;
 /// map whose pages repeat inside a direct-map segment (fs/proc/vmcore.c, x86_64 since 2.6), and QEMU's
 /// paging dumps map one physical page at several virtual addresses. Any copy is the same bytes, so
 /// the segment that starts first wins. The bytes between p_filesz and p_memsz read as zeros.
+/// Segments need not start or end on a page boundary: a page they cover in part is
+/// <see cref="PageState.Partial"/>, its bytes outside every segment read as zeros (<see cref="ElfPageStates"/>).
 /// In a dump marked incomplete, data cut off by the end of the file (after the last whole page) is
 /// <see cref="PageState.Incomplete"/>, and only where no other segment has the bytes.
 /// Reads copy from the file (mapped or pread), so nothing is allocated per page.
 /// </summary>
 internal sealed class ElfPhysicalMemory : IPhysicalMemory
 {
-    /// <summary>One disjoint run of physical bytes [Start, End) at FileOffset, or <see cref="ZeroFilled"/> or <see cref="CutOff"/>.</summary>
-    private readonly record struct Piece(ulong Start, ulong End, long FileOffset);
-
-    private const long ZeroFilled = -1;
-    private const long CutOff = -2;
+    private const long ZeroFilled = ElfPiece.ZeroFilled;
+    private const long CutOff = ElfPiece.CutOff;
 
     private readonly IRandomAccessFile _file;
-    private readonly Piece[] _pieces;
+    private readonly ElfPiece[] _pieces;
     private readonly ulong[] _starts;
+    private readonly ElfPageStates _states;
 
     /// <param name="file">The core file.</param>
     /// <param name="segments">Its program headers (checked against the file, except a cut-off dump's data).</param>
@@ -32,8 +32,8 @@ internal sealed class ElfPhysicalMemory : IPhysicalMemory
     {
         _file = file;
         PageSize = pageSize;
-        var candidates = new List<Piece>();
-        var cut = new List<Piece>();
+        var candidates = new List<ElfPiece>();
+        var cut = new List<ElfPiece>();
         foreach (var s in segments)
         {
             if (!s.IsLoad || s.MemorySize == 0)
@@ -45,17 +45,17 @@ internal sealed class ElfPhysicalMemory : IPhysicalMemory
             var stored = incomplete ? StoredEnd(s, file.Length, (ulong)pageSize) : dataEnd;
             if (stored > s.PhysicalAddress)
             {
-                candidates.Add(new Piece(s.PhysicalAddress, stored, (long)s.Offset));
+                candidates.Add(new ElfPiece(s.PhysicalAddress, stored, (long)s.Offset));
             }
 
             if (dataEnd > stored)
             {
-                cut.Add(new Piece(stored, dataEnd, CutOff));
+                cut.Add(new ElfPiece(stored, dataEnd, CutOff));
             }
 
             if (s.MemorySize > s.FileSize)
             {
-                candidates.Add(new Piece(dataEnd, s.PhysicalAddress + s.MemorySize, ZeroFilled));
+                candidates.Add(new ElfPiece(dataEnd, s.PhysicalAddress + s.MemorySize, ZeroFilled));
             }
         }
 
@@ -63,7 +63,7 @@ internal sealed class ElfPhysicalMemory : IPhysicalMemory
         candidates.Sort((a, b) => a.Start != b.Start ? a.Start.CompareTo(b.Start)
             : (a.FileOffset < 0) != (b.FileOffset < 0) ? (a.FileOffset < 0 ? 1 : -1)
             : b.End.CompareTo(a.End));
-        var pieces = new List<Piece>(candidates.Count);
+        var pieces = new List<ElfPiece>(candidates.Count);
         ulong covered = 0;
         foreach (var c in candidates)
         {
@@ -74,7 +74,7 @@ internal sealed class ElfPhysicalMemory : IPhysicalMemory
             }
 
             var fileOffset = c.FileOffset < 0 ? -1 : c.FileOffset + (long)(start - c.Start);
-            pieces.Add(new Piece(start, c.End, fileOffset));
+            pieces.Add(new ElfPiece(start, c.End, fileOffset));
             covered = c.End;
         }
 
@@ -87,6 +87,7 @@ internal sealed class ElfPhysicalMemory : IPhysicalMemory
         _starts = pieces.Select(p => p.Start).ToArray();
         MaxPfn = _pieces.Length == 0 ? 0 : (_pieces[^1].End + (ulong)pageSize - 1) / (ulong)pageSize;
         Ranges = BuildRanges(_pieces, (ulong)pageSize);
+        _states = new ElfPageStates(_pieces, (ulong)pageSize);
     }
 
     public int PageSize { get; }
@@ -94,6 +95,8 @@ internal sealed class ElfPhysicalMemory : IPhysicalMemory
     public ulong MaxPfn { get; }
 
     public IReadOnlyList<PfnRange> Ranges { get; }
+
+    public IEnumerable<ulong> PartialPages => _states.PartialPages;
 
     /// <summary>Immutable pieces over a thread-safe file: reads need no lock.</summary>
     public bool ConcurrentReads => true;
@@ -144,37 +147,9 @@ internal sealed class ElfPhysicalMemory : IPhysicalMemory
         public void Dispose() => window.Dispose();
     }
 
-    public PageState GetPageState(ulong pfn)
-    {
-        if (pfn >= MaxPfn)
-        {
-            return PageState.NotInDump;
-        }
+    public PageState GetPageState(ulong pfn) => pfn < MaxPfn ? _states.Get(pfn) : PageState.NotInDump;
 
-        var index = Find(pfn * (ulong)PageSize);
-        return index < 0 ? PageState.NotInDump : _pieces[index].FileOffset switch
-        {
-            ZeroFilled => PageState.Zero,
-            CutOff => PageState.Incomplete,
-            _ => PageState.Present,
-        };
-    }
-
-    public ulong SameStateEnd(ulong pfn)
-    {
-        if (pfn >= MaxPfn)
-        {
-            return pfn + 1;
-        }
-
-        // A page's state is that of the piece holding its first byte (or of the gap it starts in).
-        var address = pfn * (ulong)PageSize;
-        var index = Array.BinarySearch(_starts, address);
-        var last = index >= 0 ? index : ~index - 1; // the piece starting last at or before the address
-        var runEnd = last >= 0 && address < _pieces[last].End ? _pieces[last].End
-            : last + 1 < _starts.Length ? _starts[last + 1] : MaxPfn * (ulong)PageSize;
-        return Math.Max(pfn + 1, (runEnd + (ulong)PageSize - 1) / (ulong)PageSize);
-    }
+    public ulong SameStateEnd(ulong pfn) => _states.SameStateEnd(pfn, MaxPfn);
 
     public bool TryRead(ulong physicalAddress, Span<byte> destination, out PhysicalReadFailure failure)
     {
@@ -184,8 +159,18 @@ internal sealed class ElfPhysicalMemory : IPhysicalMemory
             var index = Find(address);
             if (index < 0)
             {
-                failure = new PhysicalReadFailure(address, PageState.NotInDump);
-                return false;
+                // Outside every segment: zeros when the page is in the dump in part, else a failure.
+                var gap = GapInPage(address, destination.Length, out var state);
+                if (gap == 0)
+                {
+                    failure = new PhysicalReadFailure(address, state == PageState.Incomplete ? state : PageState.NotInDump);
+                    return false;
+                }
+
+                destination[..gap].Clear();
+                destination = destination[gap..];
+                address += (ulong)gap;
+                continue;
             }
 
             var piece = _pieces[index];
@@ -214,6 +199,26 @@ internal sealed class ElfPhysicalMemory : IPhysicalMemory
     }
 
     /// <summary>
+    /// How many bytes from <paramref name="address"/> (outside every piece, at most <paramref name="limit"/>)
+    /// read as zeros: up to the next piece or the end of the page, when the page is partly in the dump
+    /// (or holds only zero fill); 0 when it is not, with its <paramref name="state"/>.
+    /// </summary>
+    private int GapInPage(ulong address, int limit, out PageState state)
+    {
+        var pageSize = (ulong)PageSize;
+        state = GetPageState(address / pageSize);
+        if (state is not (PageState.Partial or PageState.Zero))
+        {
+            return 0;
+        }
+
+        var found = Array.BinarySearch(_starts, address);
+        var next = found >= 0 ? found : ~found;
+        var end = Math.Min((address / pageSize * pageSize) + pageSize, next < _starts.Length ? _starts[next] : ulong.MaxValue);
+        return (int)Math.Min((ulong)limit, end - address);
+    }
+
+    /// <summary>
     /// Where a segment's stored bytes end in an incomplete dump: at the end of the file, rounded down
     /// to a page boundary (a page half written is as lost as one not written).
     /// </summary>
@@ -235,11 +240,11 @@ internal sealed class ElfPhysicalMemory : IPhysicalMemory
     }
 
     /// <summary>Adds the cut-off runs where no stored or zero-filled piece covers them (<paramref name="pieces"/> sorted and disjoint).</summary>
-    private static List<Piece> FillGaps(List<Piece> pieces, List<Piece> cut)
+    private static List<ElfPiece> FillGaps(List<ElfPiece> pieces, List<ElfPiece> cut)
     {
         // Overlapping cut-off runs (an alias of a cut segment) become one first.
         cut.Sort((a, b) => a.Start.CompareTo(b.Start));
-        var merged = new List<Piece>(cut.Count);
+        var merged = new List<ElfPiece>(cut.Count);
         foreach (var c in cut)
         {
             if (merged.Count > 0 && merged[^1].End >= c.Start)
@@ -253,7 +258,7 @@ internal sealed class ElfPhysicalMemory : IPhysicalMemory
         }
 
         var starts = pieces.Select(p => p.Start).ToArray();
-        var result = new List<Piece>(pieces);
+        var result = new List<ElfPiece>(pieces);
         foreach (var c in merged)
         {
             var i = Array.BinarySearch(starts, c.Start);
@@ -273,7 +278,7 @@ internal sealed class ElfPhysicalMemory : IPhysicalMemory
 
                 if (pieces[i].Start > at)
                 {
-                    result.Add(new Piece(at, pieces[i].Start, CutOff));
+                    result.Add(new ElfPiece(at, pieces[i].Start, CutOff));
                 }
 
                 at = Math.Max(at, pieces[i].End);
@@ -281,7 +286,7 @@ internal sealed class ElfPhysicalMemory : IPhysicalMemory
 
             if (at < c.End)
             {
-                result.Add(new Piece(at, c.End, CutOff));
+                result.Add(new ElfPiece(at, c.End, CutOff));
             }
         }
 
@@ -301,7 +306,7 @@ internal sealed class ElfPhysicalMemory : IPhysicalMemory
         return index >= 0 && address < _pieces[index].End ? index : -1;
     }
 
-    private static List<PfnRange> BuildRanges(Piece[] pieces, ulong pageSize)
+    private static List<PfnRange> BuildRanges(ElfPiece[] pieces, ulong pageSize)
     {
         var ranges = new List<PfnRange>();
         foreach (var p in pieces)

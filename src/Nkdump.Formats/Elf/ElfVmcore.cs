@@ -60,6 +60,9 @@ public sealed class ElfVmcore : IKernelDump
     /// <summary>Every program header, in file order.</summary>
     public IReadOnlyList<ElfSegment> Segments { get; }
 
+    /// <summary>The file offset of program header <paramref name="index"/>, for messages about it.</summary>
+    public long ProgramHeaderOffset(int index) => _elf.ProgramHeaderOffset(index);
+
     /// <param name="path">The file to open.</param>
     /// <param name="displayPath">The name errors use, default <paramref name="path"/>.</param>
     /// <param name="mode">Memory-map, read, or map with a fall back to read (the default).</param>
@@ -109,6 +112,12 @@ public sealed class ElfVmcore : IKernelDump
             if (segment.IsLoad && (segment.PhysicalAddress > ulong.MaxValue - segment.MemorySize || segment.FileSize > segment.MemorySize))
             {
                 throw new DumpFormatException(path, at + ElfLayout.PMemsz, $"program header {i}: p_filesz {segment.FileSize} / p_memsz {segment.MemorySize} at p_paddr 0x{segment.PhysicalAddress:x} are inconsistent");
+            }
+
+            // No x86_64 machine has physical addresses of more than 52 bits.
+            if (segment.IsLoad && segment.MemorySize > 0 && segment.PhysicalAddress + segment.MemorySize > PfnLimits.MaxPhysicalAddress)
+            {
+                throw new DumpFormatException(path, at + ElfLayout.PPaddr, $"program header {i}: p_paddr 0x{segment.PhysicalAddress:x} + p_memsz 0x{segment.MemorySize:x} reach past 52-bit physical addresses (0x{PfnLimits.MaxPhysicalAddress:x})");
             }
         }
 

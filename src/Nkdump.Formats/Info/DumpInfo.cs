@@ -14,8 +14,8 @@ public sealed record InfoField(string Key, string Value);
 /// </summary>
 public sealed record InfoSection(string Title, IReadOnlyList<InfoField> Fields);
 
-/// <summary>How many pages are in which state.</summary>
-public sealed record PageCounts(long Present, long Dumped, long Zero, long Excluded, long Incomplete, long Corrupt, ulong MaxPfn, int PageSize);
+/// <summary>How many pages are in which state; <paramref name="Partial"/> of the present and dumped ones only in part (their missing bytes read as zeros).</summary>
+public sealed record PageCounts(long Present, long Dumped, long Zero, long Excluded, long Incomplete, long Corrupt, ulong MaxPfn, int PageSize, long Partial = 0);
 
 /// <summary>One CPU's crash-time state (the registers that matter for a first look).</summary>
 public sealed record CpuInfo(int Cpu, int Pid, string Rip, string Rsp, string Rbp);
@@ -130,50 +130,55 @@ public sealed record DumpInfo(
     }
 
     /// <summary>
-    /// Counts page states over the memory map (present = exists in the crashed machine), a run of one
-    /// state at a time (<see cref="IPhysicalMemory.SameStateEnd"/>): an ELF segment whose p_memsz claims
-    /// 2^50 bytes is one step, not 2^38 (found by fuzzing: `info` never returned).
+    /// Counts page states over the memory map (present = exists in the crashed machine), once per run
+    /// of frames in one state (<see cref="IPhysicalMemory.SameStateEnd"/>): a huge zero-filled ELF tail
+    /// is one question, not one per page, and an ELF segment whose p_memsz claims 2^50 bytes one step,
+    /// not 2^38 (found by fuzzing: `info` never returned). A run always moves on by at least one frame.
     /// </summary>
     public static PageCounts CountPages(IPhysicalMemory memory)
     {
-        long present = 0, dumped = 0, zero = 0, excluded = 0, incomplete = 0, corrupt = 0;
+        long present = 0, dumped = 0, zero = 0, excluded = 0, incomplete = 0, corrupt = 0, partial = 0;
         foreach (var range in memory.Ranges)
         {
             for (var pfn = range.StartPfn; pfn < range.EndPfn;)
             {
                 var state = memory.GetPageState(pfn);
-                var end = Math.Min(Math.Max(memory.SameStateEnd(pfn), pfn + 1), range.EndPfn);
-                var pages = (long)Math.Min(end - pfn, long.MaxValue);
+                var end = Math.Min(range.EndPfn, Math.Max(memory.SameStateEnd(pfn), pfn + 1));
+                var count = (long)Math.Min(end - pfn, long.MaxValue);
+                pfn = end;
+                if (state == PageState.NotInDump)
+                {
+                    continue;
+                }
+
+                present += count;
                 switch (state)
                 {
                     case PageState.Present:
-                        present += pages;
-                        dumped += pages;
+                        dumped += count;
                         break;
                     case PageState.Zero:
-                        present += pages;
-                        dumped += pages;
-                        zero += pages;
+                        dumped += count;
+                        zero += count;
+                        break;
+                    case PageState.Partial:
+                        dumped += count;
+                        partial += count;
                         break;
                     case PageState.Excluded:
-                        present += pages;
-                        excluded += pages;
+                        excluded += count;
                         break;
                     case PageState.Incomplete:
-                        present += pages;
-                        incomplete += pages;
+                        incomplete += count;
                         break;
                     case PageState.Corrupt:
-                        present += pages;
-                        corrupt += pages;
+                        corrupt += count;
                         break;
                 }
-
-                pfn = end;
             }
         }
 
-        return new PageCounts(present, dumped, zero, excluded, incomplete, corrupt, memory.MaxPfn, memory.PageSize);
+        return new PageCounts(present, dumped, zero, excluded, incomplete, corrupt, memory.MaxPfn, memory.PageSize, partial);
     }
 
     private static VmcoreInfoSummary? Summarize(VmcoreInfo? info)

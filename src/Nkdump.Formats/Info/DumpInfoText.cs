@@ -30,6 +30,7 @@ public static class DumpInfoText
             new("dumped", N(p.Dumped)),
             new("zero", N(p.Zero)),
             new("excluded", N(p.Excluded)),
+            .. p.Partial > 0 ? [new InfoField("partial", $"{N(p.Partial)} (ELF segments start or end inside them: the missing bytes read as zeros)")] : Array.Empty<InfoField>(),
             .. p.Incomplete > 0 ? [new InfoField("incomplete", N(p.Incomplete))] : Array.Empty<InfoField>(),
             .. p.Corrupt > 0 ? [new InfoField("corrupt", N(p.Corrupt))] : Array.Empty<InfoField>(),
         ]));

@@ -13,7 +13,7 @@ namespace Nkdump.Formats.Kdump;
 public sealed class KdumpFile : IDisposable
 {
     /// <summary>More PFNs than 52-bit physical addresses with 4 KiB pages can have is not a real dump.</summary>
-    public const ulong MaxPfnLimit = 1UL << 40;
+    public const ulong MaxPfnLimit = PfnLimits.MaxPfn;
 
     /// <summary>new_utsname's machine, the fifth of its six fields.</summary>
     private const int MachineField = 4;

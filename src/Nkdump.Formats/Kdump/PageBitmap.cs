@@ -6,12 +6,15 @@ namespace Nkdump.Formats.Kdump;
 
 /// <summary>
 /// One bitmap of a kdump-compressed file (bit n = PFN n, least significant bit first), read in place
-/// from the mapping, with a rank index: the number of set bits before every 512-bit block, so
-/// "how many set bits below PFN n" (the page descriptor index) costs at most eight popcounts.
+/// from the mapping, with a rank index: the number of set bits before every 4096-bit block, so
+/// "how many set bits below PFN n" (the page descriptor index) costs at most 64 popcounts. The
+/// index takes a 64th of the bitmap's size (32 MiB for the largest bitmap nkdump writes, 2 GiB).
 /// </summary>
 internal sealed class PageBitmap
 {
-    private const int BlockShift = 9;
+    private const int BlockShift = 12;
+    private const int BlockBits = 1 << BlockShift;
+    private const int BlockBytes = BlockBits / 8;
 
     private readonly MappedFile _file;
     private readonly long _offset;
@@ -25,15 +28,15 @@ internal sealed class PageBitmap
         _file = file;
         _offset = offset;
         Bits = bits;
-        var blocks = (long)((bits + 511) >> BlockShift);
+        var blocks = (long)((bits + BlockBits - 1) >> BlockShift);
         _rank = new long[blocks + 1];
         long total = 0;
         for (long b = 0; b < blocks; b++)
         {
             _rank[b] = total;
-            var bytes = (int)Math.Min(64, (long)((bits + 7) / 8) - (b * 64));
-            var span = file.Unsafe(offset + (b * 64), bytes);
-            total += PopCount(span, (int)Math.Min(512, (long)bits - (b * 512)));
+            var bytes = (int)Math.Min(BlockBytes, (long)((bits + 7) / 8) - (b * BlockBytes));
+            var span = file.Unsafe(offset + (b * BlockBytes), bytes);
+            total += PopCount(span, (int)Math.Min(BlockBits, (long)bits - (b * BlockBits)));
         }
 
         _rank[blocks] = total;
@@ -57,9 +60,9 @@ internal sealed class PageBitmap
         }
 
         var block = (long)(pfn >> BlockShift);
-        var bitInBlock = (int)(pfn & 511);
+        var bitInBlock = (int)(pfn & (BlockBits - 1));
         var bytes = (bitInBlock + 7) / 8;
-        return _rank[block] + (bytes == 0 ? 0 : PopCount(_file.Unsafe(_offset + (block * 64), bytes), bitInBlock));
+        return _rank[block] + (bytes == 0 ? 0 : PopCount(_file.Unsafe(_offset + (block * BlockBytes), bytes), bitInBlock));
     }
 
     /// <summary>Set bits among the first <paramref name="bitCount"/> bits of <paramref name="span"/>.</summary>

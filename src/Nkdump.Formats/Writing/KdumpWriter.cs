@@ -21,6 +21,12 @@ public sealed class KdumpWriter : IDumpWriter
 {
     private const int DescriptorBatch = 4096;
 
+    /// <summary>
+    /// 64 KiB of bitmap (512 Ki page frames, 2 GiB of memory) per write: small enough that the holes
+    /// of a sparse memory map stay holes, large enough that a dense bitmap takes few writes.
+    /// </summary>
+    private const int BitmapWindowBytes = 1 << 16;
+
     private readonly Stream _output;
     private readonly KdumpWriterOptions _options;
     private readonly KdumpHeader _header;
@@ -50,6 +56,11 @@ public sealed class KdumpWriter : IDumpWriter
         if (options.Present.Bits < options.MaxMapnr || options.Dumped.Bits < options.MaxMapnr || startPfn > endPfn || endPfn > options.MaxMapnr)
         {
             throw new ArgumentException("the bitmaps must cover max_mapnr and the split range must lie inside it", nameof(options));
+        }
+
+        if (options.MaxMapnr > PfnLimits.KdumpMaxMapnr)
+        {
+            throw new NkdumpException($"max_mapnr {options.MaxMapnr}: nkdump writes kdump-compressed files up to max_mapnr {PfnLimits.KdumpMaxMapnr} (physical addresses below 64 TiB); write ELF instead");
         }
 
         _pages = new PageSetCursor(options.Dumped, startPfn, endPfn);
@@ -291,14 +302,12 @@ public sealed class KdumpWriter : IDumpWriter
         {
             WriteHeaderBlock();
             _output.Write(notes);
-            var bitmap = new byte[bitmapBytes];
-            _output.Position = (1 + _header.SubHeaderBlocks) * (long)_pageSize;
-            _options.Present.CopyTo(bitmap);
-            _output.Write(bitmap);
-            _options.Dumped.CopyTo(bitmap);
-            _output.Write(bitmap);
+            var bitmapsAt = (1 + _header.SubHeaderBlocks) * (long)_pageSize;
+            WriteBitmap(_options.Present, bitmapsAt, bitmapBytes);
+            WriteBitmap(_options.Dumped, bitmapsAt + bitmapBytes, bitmapBytes);
 
             // Pre-allocate the descriptor table (see the class comment), then the zero page.
+            _output.Position = DescriptorTableOffset;
             var zeros = new byte[Math.Max(_pageSize, 1 << 16)];
             for (var remaining = DescriptorCount * KdumpLayout.DescriptorSize; remaining > 0; remaining -= zeros.Length)
             {
@@ -307,6 +316,62 @@ public sealed class KdumpWriter : IDumpWriter
 
             _output.Write(zeros, 0, _pageSize);
         });
+    }
+
+    /// <summary>
+    /// The bytes the two bitmaps of a kdump-compressed file of <paramref name="maxMapnr"/> frames take
+    /// on disk when memory is <paramref name="ranges"/> (sorted): the windows of <see cref="BitmapWindowBytes"/>
+    /// that hold a frame of memory, since the others are holes (<see cref="WriteBitmap"/>). An upper
+    /// bound: the capture's free-space check asks for this, not for max_mapnr / 4 bytes.
+    /// </summary>
+    public static long BitmapBytesOnDisk(IReadOnlyList<PfnRange> ranges, ulong maxMapnr)
+    {
+        const ulong framesPerWindow = BitmapWindowBytes * 8UL;
+        ulong windows = 0, nextUncounted = 0;
+        foreach (var range in ranges)
+        {
+            var end = Math.Min(range.EndPfn, maxMapnr);
+            if (range.StartPfn >= end)
+            {
+                continue;
+            }
+
+            var first = Math.Max(range.StartPfn / framesPerWindow, nextUncounted);
+            var last = (end - 1) / framesPerWindow;
+            if (first <= last)
+            {
+                windows += last - first + 1;
+                nextUncounted = last + 1;
+            }
+        }
+
+        var whole = (maxMapnr + 7) / 8;
+        return 2 * (long)Math.Min(whole, windows * BitmapWindowBytes);
+    }
+
+    /// <summary>
+    /// Writes one bitmap of <paramref name="bytes"/> bytes at <paramref name="at"/>, a window of
+    /// <see cref="BitmapWindowBytes"/> at a time: its size follows max_mapnr, not the pages present
+    /// (2 GiB at <see cref="PfnLimits.KdumpMaxMapnr"/>). A window with no bit set is not written at all:
+    /// memory holes become holes in the file (or missing records in a flattened stream, which
+    /// reassembly leaves as zeros), read as the zeros they are.
+    /// </summary>
+    private void WriteBitmap(PfnBitmap bitmap, long at, long bytes)
+    {
+        var window = new byte[(int)Math.Min(bytes, BitmapWindowBytes)];
+        for (long done = 0; done < bytes; done += window.Length)
+        {
+            var length = (int)Math.Min(window.Length, bytes - done);
+            var first = (ulong)done * 8;
+            if (bitmap.IsClear(first, first + ((ulong)length * 8)))
+            {
+                continue;
+            }
+
+            bitmap.CopyTo(first, window.AsSpan(0, length));
+            _output.Position = at + done;
+            _output.Write(window, 0, length);
+        }
     }
 
     private void WriteHeaderBlock()
