@@ -54,7 +54,7 @@ internal static class KernelTargets
 
     /// <summary>
     /// The table is where SYMBOL(__start_orc_unwind_ip), SYMBOL(__stop_orc_unwind_ip) and
-    /// SYMBOL(__start_orc_unwind) say; the entry layout follows OSRELEASE (6.4+ typed); the unwind
+    /// SYMBOL(__start_orc_unwind) say; the entry layout and register numbering come from the entries; the unwind
     /// starts from the registers (user_regs_struct) in the blob's second page.
     /// </summary>
     private static void Unwind(byte[] input)
@@ -66,7 +66,9 @@ internal static class KernelTargets
         var stop = info.Symbol("__stop_orc_unwind_ip") ?? 0;
         var entries = info.Symbol("__start_orc_unwind") ?? 0;
         var count = stop >= start ? (long)Math.Min((stop - start) / 4, (ulong)long.MaxValue) : -1;
-        var table = OrcTable.Read(kernel, "vmlinux", start, entries, count, OrcTable.DetectFormat(null, info.OsRelease));
+        // The layout and register numbering come from the entries themselves, as for a real kernel.
+        var entryBytes = count is > 0 and <= 1 << 16 ? kernel.Memory.ReadBytes(entries, (int)count * OrcFormat.EntrySize, "ORC entries") : [];
+        var table = OrcTable.Read(kernel, "vmlinux", start, entries, count, OrcTable.DetectFormat(null, entryBytes, "vmlinux"));
         var registers = synthetic.Blob.Length >= SyntheticKernel.PageSize + X86_64Registers.Size
             ? X86_64Registers.Parse(synthetic.Blob.AsSpan(SyntheticKernel.PageSize, X86_64Registers.Size))
             : X86_64Registers.Of((X86_64Register.Rip, table.FirstIp));
