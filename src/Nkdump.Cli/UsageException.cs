@@ -1,4 +1,4 @@
 namespace Nkdump.Cli;
 
 /// <summary>The command line itself is wrong (unknown verb or option, missing argument): exit 2.</summary>
-public sealed class UsageException(string message) : Exception(message);
+internal sealed class UsageException(string message) : Exception(message);

@@ -12,7 +12,7 @@ namespace Nkdump.Collector.Filtering;
 /// (include/linux/mmzone.h; SECTION_MAP_LAST_BIT was bit 2 before 4.13, bits 2-4 were never set
 /// before it, so one mask serves every version). FLATMEM kernels export SYMBOL(mem_map) instead.
 /// </summary>
-public static class MemMapLocator
+internal static class MemMapLocator
 {
     private const ulong SectionMarkedPresent = 1;
     private const ulong SectionMapMask = ~((1UL << 5) - 1);

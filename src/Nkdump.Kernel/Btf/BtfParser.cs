@@ -9,7 +9,7 @@ namespace Nkdump.Kernel.Btf;
 /// Every offset, length and count is checked against the buffer; a malformed blob fails with the
 /// source name and byte offset, never with a huge allocation or a silent truncation.
 /// </summary>
-public static class BtfParser
+internal static class BtfParser
 {
     /// <summary>BTF_MAGIC, little-endian.</summary>
     public const ushort Magic = 0xeB9F;

@@ -295,4 +295,4 @@ public sealed class BtfTypes
 }
 
 /// <summary>Inconsistent BTF (a reference to a missing type, a cycle) met while answering a question.</summary>
-public sealed class BtfException(string message) : Nkdump.Formats.NkdumpException(message);
+internal sealed class BtfException(string message) : Nkdump.Formats.NkdumpException(message);

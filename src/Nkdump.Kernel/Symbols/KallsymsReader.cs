@@ -16,7 +16,7 @@ namespace Nkdump.Kernel.Symbols;
 /// <see cref="KallsymsAddressEncoding"/> forms, chosen as drgn and makedumpfile do: the one that
 /// gives _stext the address VMCOREINFO states.
 /// </summary>
-public static class KallsymsReader
+internal static class KallsymsReader
 {
     /// <summary>No real kernel comes near this many symbols (~200k on a distribution kernel).</summary>
     public const uint MaxSymbols = 4_000_000;

@@ -22,7 +22,7 @@ namespace Nkdump.Kernel.Symbols;
 /// </list>
 /// The search reads at most <see cref="MaxSearchBytes"/> of the kernel image from _stext.
 /// </summary>
-public static class KallsymsSearch
+internal static class KallsymsSearch
 {
     public const int MaxSearchBytes = 64 << 20;
 

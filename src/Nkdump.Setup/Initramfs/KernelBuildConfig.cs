@@ -8,7 +8,7 @@ namespace Nkdump.Setup.Initramfs;
 /// it (/boot/config-RELEASE on Debian and Fedora; /lib/modules/RELEASE/config on some). Used to
 /// refuse an initramfs compression the capture kernel could not unpack.
 /// </summary>
-public sealed class KernelBuildConfig
+internal sealed class KernelBuildConfig
 {
     /// <summary>The largest config file read: kernel configs are a few hundred kilobytes.</summary>
     public const long MaxBytes = 16 << 20;
