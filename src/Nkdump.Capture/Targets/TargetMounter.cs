@@ -2,6 +2,7 @@ using Nkdump.Capture.Devices;
 using Nkdump.Capture.Machine;
 using Nkdump.Config;
 using Nkdump.Formats.IO;
+using Nkdump.Formats.Limits;
 
 namespace Nkdump.Capture.Targets;
 

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Nkdump.Formats;
+using Nkdump.Formats.Limits;
 using Nkdump.Kernel.Memory;
 
 namespace Nkdump.Collector.Filtering;
@@ -16,9 +17,6 @@ internal static class MemMapLocator
 {
     private const ulong SectionMarkedPresent = 1;
     private const ulong SectionMapMask = ~((1UL << 5) - 1);
-
-    /// <summary>Upper bound on sections we walk: 2^(52-15) sections would be absurd; real kernels have at most 2^22.</summary>
-    private const ulong MaxSections = 1UL << 24;
 
     public static IReadOnlyList<MemMapSection> Locate(KernelMemory memory, VmcoreInfo info, ulong maxPfn)
     {
@@ -55,9 +53,9 @@ internal static class MemMapLocator
         var pagesPerSection = 1UL << (int)(sectionSizeBits - pageShift);
         var totalSections = 1UL << (int)(maxPhysmemBits - sectionSizeBits);
         var sectionsNeeded = Math.Min((maxPfn + pagesPerSection - 1) / pagesPerSection, totalSections);
-        if (sectionsNeeded > MaxSections)
+        if (sectionsNeeded > InputLimits.Kernel.MemSections)
         {
-            throw new NkdumpException($"the dump describes {sectionsNeeded} memory sections, more than nkdump accepts ({MaxSections})");
+            throw new NkdumpException($"the dump describes {sectionsNeeded} memory sections, more than nkdump accepts ({InputLimits.Kernel.MemSections})");
         }
 
         // SPARSEMEM_EXTREME: LENGTH(mem_section) is the number of roots, each root one page of sections.

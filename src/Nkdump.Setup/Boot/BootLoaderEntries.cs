@@ -1,4 +1,5 @@
 using Nkdump.Formats.IO;
+using Nkdump.Formats.Limits;
 
 namespace Nkdump.Setup.Boot;
 
@@ -41,9 +42,6 @@ internal static class BootLoaderEntries
 {
     public static readonly string[] Directories = ["/boot/loader/entries", "/efi/loader/entries", "/boot/efi/loader/entries"];
 
-    /// <summary>The largest entry file read; entries are a few hundred bytes.</summary>
-    public const long MaxBytes = 1 << 20;
-
     public static IReadOnlyList<BootLoaderEntry> Find(HostRoot root)
     {
         var entries = new List<BootLoaderEntry>();
@@ -60,7 +58,7 @@ internal static class BootLoaderEntries
                 string text;
                 try
                 {
-                    text = InputFile.ReadAllText(file, MaxBytes, "a boot loader entry");
+                    text = InputFile.ReadAllText(file, InputLimits.BootLoaderEntry, "a boot loader entry");
                 }
                 catch (IOException)
                 {

@@ -1,5 +1,6 @@
 using System.Text;
 using Nkdump.Formats.IO;
+using Nkdump.Formats.Limits;
 
 namespace Nkdump.Setup.Initramfs;
 

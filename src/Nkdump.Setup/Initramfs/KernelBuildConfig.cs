@@ -1,5 +1,6 @@
 using Nkdump.Config;
 using Nkdump.Formats.IO;
+using Nkdump.Formats.Limits;
 
 namespace Nkdump.Setup.Initramfs;
 
@@ -10,9 +11,6 @@ namespace Nkdump.Setup.Initramfs;
 /// </summary>
 internal sealed class KernelBuildConfig
 {
-    /// <summary>The largest config file read: kernel configs are a few hundred kilobytes.</summary>
-    public const long MaxBytes = 16 << 20;
-
     private readonly HashSet<string> _enabled;
 
     private KernelBuildConfig(string path, HashSet<string> enabled)
@@ -37,7 +35,7 @@ internal sealed class KernelBuildConfig
         var enabled = new HashSet<string>(StringComparer.Ordinal);
         try
         {
-            foreach (var line in InputFile.ReadLines(real, MaxBytes, "the kernel config"))
+            foreach (var line in InputFile.ReadLines(real, InputLimits.KernelBuildConfig, "the kernel config"))
             {
                 // "CONFIG_RD_ZSTD=y"; unset options appear as "# CONFIG_RD_ZSTD is not set".
                 var eq = line.IndexOf('=');
