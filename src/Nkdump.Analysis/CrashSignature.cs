@@ -9,7 +9,7 @@ namespace Nkdump.Analysis;
 /// a hash of the panic reason's shape and the top frames of the call trace, with everything that
 /// varies between machines (addresses, offsets, module build ids, pids, numbers) normalized away.
 /// </summary>
-public static partial class CrashSignature
+internal static partial class CrashSignature
 {
     /// <summary>How many frames from the top of the stack identify a bug.</summary>
     public const int FrameCount = 5;

@@ -11,7 +11,7 @@ namespace Nkdump.Capture;
 /// the output set for the target (<see cref="CollectArguments.ForCapture"/>): as kdump-utils' kdump.sh
 /// does, no -F for file targets, -F for ssh and raw targets, which receive a stream.
 /// </summary>
-public static class CoreCollectorRun
+internal static class CoreCollectorRun
 {
     /// <summary>Collects <paramref name="vmcore"/> into the file <paramref name="output"/>.</summary>
     public static CollectOutcome ToFile(CoreCollector collector, string vmcore, string output, TextWriter messages) =>

@@ -6,7 +6,7 @@ namespace Nkdump.Capture;
 /// The directory a capture writes into: "&lt;host or IP&gt;-&lt;YYYY-MM-DD-HH:MM:SS&gt;", as kdump-utils
 /// names it, so that admins and their scripts find dumps where they always did.
 /// </summary>
-public static class DumpDirectoryName
+internal static class DumpDirectoryName
 {
     public static string For(string hostOrAddress, DateTime localTime)
     {

@@ -10,7 +10,7 @@ namespace Nkdump.Capture;
 /// only reported; post.d scripts and then kdump_post get the dump's exit status as their argument and
 /// their failures are only reported.
 /// </summary>
-public sealed class Hooks(CaptureRoot root, CaptureLog log)
+internal sealed class Hooks(CaptureRoot root, CaptureLog log)
 {
     public const string PreDirectory = "/etc/kdump/pre.d";
     public const string PostDirectory = "/etc/kdump/post.d";

@@ -6,7 +6,7 @@ namespace Nkdump.Capture;
 /// an error (and so recorded beside the dump) and the capture goes on. Only the vmcore itself may
 /// fail a capture.
 /// </summary>
-public static class OptionalPart
+internal static class OptionalPart
 {
     /// <summary>Runs <paramref name="action"/>; false (after logging) when it threw.</summary>
     public static bool Run(CaptureLog log, string part, Action action)

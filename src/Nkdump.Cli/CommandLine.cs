@@ -78,7 +78,7 @@ public static class CommandLine
             context.Error.WriteLine($"Try 'nkdump {command.Name} --help' for more information.");
             return ExitCodes.Usage;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or NkdumpException or Config.ConfigException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or NkdumpException)
         {
             context.Error.WriteLine($"nkdump {command.Name}: error: {e.Message}");
             return ExitCodes.Failure;

@@ -7,7 +7,7 @@ namespace Nkdump.Cli;
 /// trimmer see every command, and there is no discovery by reflection. Each area keeps its verbs
 /// in its own file under Commands/.
 /// </summary>
-public static class CommandTable
+internal static class CommandTable
 {
     public static IReadOnlyList<Command> All { get; } =
     [

@@ -1,7 +1,7 @@
 namespace Nkdump.Cli;
 
 /// <summary>Process exit codes (DESIGN.md): the same for every verb, except where a verb mirrors a tool.</summary>
-public static class ExitCodes
+internal static class ExitCodes
 {
     public const int Success = 0;
     public const int Failure = 1;

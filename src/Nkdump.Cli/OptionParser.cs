@@ -4,7 +4,7 @@ namespace Nkdump.Cli;
 /// A small GNU-style option parser: "--name value", "--name=value", "-x value", flags, and
 /// positional arguments; "--" ends the options. Anything not declared is a usage error that names it.
 /// </summary>
-public sealed class OptionParser
+internal sealed class OptionParser
 {
     private readonly HashSet<string> _flags = new(StringComparer.Ordinal);
     private readonly HashSet<string> _valued = new(StringComparer.Ordinal);
@@ -107,7 +107,7 @@ public sealed class OptionParser
 }
 
 /// <summary>The result of <see cref="OptionParser.Parse"/>.</summary>
-public sealed class ParsedArguments(HashSet<string> flags, Dictionary<string, List<string>> values, List<string> positionals)
+internal sealed class ParsedArguments(HashSet<string> flags, Dictionary<string, List<string>> values, List<string> positionals)
 {
     public IReadOnlyList<string> Positionals { get; } = positionals;
 

@@ -8,6 +8,7 @@ using Nkdump.Formats.Codecs;
 using Nkdump.Formats.Elf;
 using Nkdump.Formats.Flattened;
 using Nkdump.Formats.IO;
+using Nkdump.Formats.Limits;
 using Nkdump.Formats.Writing;
 using Nkdump.Kernel;
 

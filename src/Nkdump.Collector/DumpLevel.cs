@@ -30,7 +30,7 @@ public enum DumpLevel
     All = Zero | CacheNonPrivate | CachePrivate | User | Free,
 }
 
-public static class DumpLevels
+internal static class DumpLevels
 {
     public const int Max = (int)DumpLevel.All;
 

@@ -8,7 +8,7 @@ namespace Nkdump.Config;
 /// <c>--compress X</c>, or dracut's shorthands <c>--gzip</c>, <c>--zstd</c>, <c>--xz</c>, <c>--lz4</c>,
 /// <c>--lzma</c>, <c>--bzip2</c>, <c>--lzo</c>); every other option is reported as ignored.
 /// </summary>
-public static class DracutArgs
+internal static class DracutArgs
 {
     /// <summary>The compression the options ask for (null when none), and the options nkdump ignores.</summary>
     public static InitramfsCompression? Read(string value, Func<string, Exception> error, out IReadOnlyList<string> ignored)

@@ -5,7 +5,7 @@ namespace Nkdump.Config;
 /// makedumpfile's dump level (0–31) or a comma list of names, each a makedumpfile bit:
 /// zero 1, cache 2, cache_private 4, user 8, free 16.
 /// </summary>
-public static class DumpFilter
+internal static class DumpFilter
 {
     public const int MaxLevel = 31;
 

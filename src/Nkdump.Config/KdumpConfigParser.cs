@@ -1,4 +1,5 @@
 using Nkdump.Formats.IO;
+using Nkdump.Formats.Limits;
 
 namespace Nkdump.Config;
 
@@ -37,16 +38,13 @@ public static class KdumpConfigParser
         "kdump_commandline", "kdump_commandline_append", "kdump_commandline_remove",
     };
 
-    /// <summary>The largest kdump.conf read: 1 MiB.</summary>
-    public const long MaxFileBytes = InputLimits.KdumpConfig;
-
-    /// <summary>Reads and validates a kdump.conf file (a regular file of at most <see cref="MaxFileBytes"/>: never a FIFO or a device).</summary>
+    /// <summary>Reads and validates a kdump.conf file (a regular file of at most <see cref="InputLimits.KdumpConfig"/>: never a FIFO or a device).</summary>
     public static KdumpConfig Load(string path)
     {
         string text;
         try
         {
-            text = InputFile.ReadAllText(path, MaxFileBytes, "kdump.conf");
+            text = InputFile.ReadAllText(path, InputLimits.KdumpConfig, "kdump.conf");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

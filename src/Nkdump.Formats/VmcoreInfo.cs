@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Nkdump.Formats.Limits;
 
 namespace Nkdump.Formats;
 
@@ -11,9 +12,8 @@ namespace Nkdump.Formats;
 /// </summary>
 public sealed class VmcoreInfo
 {
-    /// <summary>Upper bound on the note we accept; real ones are 3-5 KiB.</summary>
-    public const int MaxSize = 1 << 20;
-
+    /// <summary>Only for KdumpFile and CollectRunner, which another branch is changing; they move to <see cref="InputLimits.Dump.VmcoreInfoBytes"/> after that merge.</summary>
+    public const int MaxSize = InputLimits.Dump.VmcoreInfoBytes;
     private readonly Dictionary<string, string> _entries;
 
     private VmcoreInfo(Dictionary<string, string> entries, string text)

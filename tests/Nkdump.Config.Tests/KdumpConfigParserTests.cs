@@ -1,3 +1,5 @@
+using Nkdump.Formats.Limits;
+
 namespace Nkdump.Config.Tests;
 
 public class KdumpConfigParserTests
@@ -217,7 +219,7 @@ public class KdumpConfigLimitTests
         {
             using (var f = File.Create(path))
             {
-                f.SetLength(KdumpConfigParser.MaxFileBytes + 1);
+                f.SetLength(InputLimits.KdumpConfig + 1);
             }
 
             var e = Assert.Throws<ConfigException>(() => KdumpConfigParser.Load(path));

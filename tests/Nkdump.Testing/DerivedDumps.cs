@@ -4,7 +4,7 @@ namespace Nkdump.Testing;
 /// Dumps made from a fixture's vmcore.elf by Debian's makedumpfile, once, into the test cache
 /// (fixtures/README.md: "generate other variants in tests from vmcore.elf with the real tools").
 /// </summary>
-public static class DerivedDumps
+internal static class DerivedDumps
 {
     /// <summary>
     /// The output of <c>makedumpfile ARGS vmcore.elf OUT</c> (or <c>... vmcore.elf &gt; OUT</c> with

@@ -8,7 +8,7 @@ namespace Nkdump.Testing;
 /// drgn (Debian's python3-drgn, in /usr/bin/python3) as an oracle: it opens a dump and reads the
 /// kernel's init_uts_ns through its own reader, which the fixture's expected/uts.txt must match.
 /// </summary>
-public static class DrgnOracle
+internal static class DrgnOracle
 {
     private const string Script = """
         import sys, drgn

@@ -3,13 +3,13 @@ using System.Diagnostics;
 namespace Nkdump.Testing;
 
 /// <summary>The result of running a program: its exit code and what it printed.</summary>
-public sealed record ToolResult(int ExitCode, string StandardOutput, string StandardError)
+internal sealed record ToolResult(int ExitCode, string StandardOutput, string StandardError)
 {
     public override string ToString() => $"exit {ExitCode}\nstdout:\n{StandardOutput}\nstderr:\n{StandardError}";
 }
 
 /// <summary>Runs real programs (the oracles: makedumpfile, crash, python3 with drgn) with a time limit.</summary>
-public static class ExternalTool
+internal static class ExternalTool
 {
     public static ToolResult Run(string fileName, IEnumerable<string> arguments, TimeSpan? timeout = null, string? workingDirectory = null, string? standardInput = null)
     {

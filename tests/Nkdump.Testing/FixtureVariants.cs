@@ -6,7 +6,7 @@ namespace Nkdump.Testing;
 /// Every form of each fixture's crash that a reader must treat alike: the ELF vmcore, the
 /// kdump-compressed files the fixture folder holds, and a flattened (-F) one makedumpfile derives.
 /// </summary>
-public static class FixtureVariants
+internal static class FixtureVariants
 {
     public const string Elf = "vmcore.elf";
 

@@ -6,7 +6,7 @@ namespace Nkdump.Testing;
 /// The real crash dumps in ../shared/fixtures (see its README). They are read in place; the
 /// zstd-compressed ELF vmcores are unpacked once into the test cache.
 /// </summary>
-public static class Fixtures
+internal static class Fixtures
 {
     /// <summary>Every fixture folder name, e.g. "debian-6.1.0-56-amd64".</summary>
     public static IReadOnlyList<string> Names =>

@@ -11,7 +11,7 @@ namespace Nkdump.Testing;
 /// Needs qemu-system-x86_64 (Debian's qemu-system-x86) and, once, apt-get download of the kernel
 /// package (its vmlinuz is cached in the test cache).
 /// </summary>
-public static class QemuGuest
+internal static class QemuGuest
 {
     public const string KernelPackage = "linux-image-6.1.0-56-amd64-unsigned";
     public const string KernelRelease = "6.1.0-56-amd64";

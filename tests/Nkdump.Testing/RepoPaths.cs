@@ -3,7 +3,7 @@ using System.Reflection;
 namespace Nkdump.Testing;
 
 /// <summary>Where the repository, its build outputs and the shared fixtures are, found from the test's location.</summary>
-public static class RepoPaths
+internal static class RepoPaths
 {
     private static readonly Lazy<string> LazyRoot = new(FindRoot);
 

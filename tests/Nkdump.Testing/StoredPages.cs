@@ -10,7 +10,7 @@ namespace Nkdump.Testing;
 /// repeat an earlier page's as a pointer to them, so its file is no longer byte-identical to
 /// makedumpfile's, but every page must still read from exactly makedumpfile's bytes.
 /// </summary>
-public static class StoredPages
+internal static class StoredPages
 {
     /// <summary>Asserts <paramref name="ours"/> stores every page as <paramref name="theirs"/> does, in no more bytes; returns the page count.</summary>
     public static long AssertSameAs(string ours, string theirs)

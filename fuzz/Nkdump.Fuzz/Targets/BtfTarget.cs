@@ -41,6 +41,7 @@ internal static class BtfTarget
         _ = btf.FindByCName("struct task_struct");
         _ = btf.FindPath("task_struct.tasks.next");
         _ = btf.OffsetOf("module.list");
-        _ = Nkdump.Kernel.Orc.OrcTable.DetectFormat(btf, ReadOnlySpan<byte>.Empty, "fuzz");
+        // The entry layout from BTF; one entry in the original register numbering (sp_reg 5, bp_reg 1).
+        _ = Nkdump.Kernel.Orc.OrcTable.DetectFormat(btf, [0, 0, 0, 0, 0x15, 0], "vmlinux");
     }
 }

@@ -1,3 +1,4 @@
+using Nkdump.Formats.Limits;
 using Nkdump.Formats.Notes;
 using Nkdump.Fuzz.Seeds;
 using Nkdump.Kernel.Orc;
@@ -22,7 +23,7 @@ internal static class KernelTargets
     public static FuzzTarget Kallsyms { get; } =
         new("kallsyms", "Kernel/Symbols: kallsyms tables named by VMCOREINFO, or found by searching the kernel image", ReadKallsyms, KernelSeeds.Kallsyms)
         {
-            // The search reads up to KallsymsSearch.MaxSearchBytes (64 MiB) of the kernel image by design.
+            // The search reads up to InputLimits.Kernel.KallsymsSearchBytes (64 MiB) of the kernel image by design.
             AllocationBase = 160L << 20,
         };
 
@@ -54,7 +55,7 @@ internal static class KernelTargets
 
     /// <summary>
     /// The table is where SYMBOL(__start_orc_unwind_ip), SYMBOL(__stop_orc_unwind_ip) and
-    /// SYMBOL(__start_orc_unwind) say; the entry layout follows OSRELEASE (6.4+ typed); the unwind
+    /// SYMBOL(__start_orc_unwind) say; the entry layout and register numbering come from the entries; the unwind
     /// starts from the registers (user_regs_struct) in the blob's second page.
     /// </summary>
     private static void Unwind(byte[] input)

@@ -8,4 +8,4 @@ namespace Nkdump.Analysis.Commands;
 public sealed record CommandOutput(string Command, bool Ok, string Text, string Json);
 
 /// <summary>A malformed analyze command ("rd" without an address): reported, the session goes on.</summary>
-public sealed class AnalysisUsageException(string message) : Nkdump.Formats.NkdumpException(message);
+internal sealed class AnalysisUsageException(string message) : Nkdump.Formats.NkdumpException(message);

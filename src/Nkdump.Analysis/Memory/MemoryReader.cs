@@ -5,10 +5,10 @@ using Nkdump.Kernel;
 namespace Nkdump.Analysis.Memory;
 
 /// <summary>One "rd" result: the values read (as unsigned numbers of the unit size) and why it stopped short.</summary>
-public sealed record MemoryRead(ulong Address, bool Physical, int UnitBytes, IReadOnlyList<ulong> Values, byte[] Bytes, string? Problem);
+internal sealed record MemoryRead(ulong Address, bool Physical, int UnitBytes, IReadOnlyList<ulong> Values, byte[] Bytes, string? Problem);
 
 /// <summary>Reads memory for "rd": virtual addresses through the page tables, or physical ones directly.</summary>
-public static class MemoryReader
+internal static class MemoryReader
 {
     /// <summary>Most bytes one "rd" reads.</summary>
     public const int MaxBytes = 1 << 20;

@@ -5,7 +5,7 @@ using Nkdump.Kernel.Btf;
 namespace Nkdump.Analysis.Memory;
 
 /// <summary>One line of "kmem -i": a counter in pages (null when it could not be read) and where it came from.</summary>
-public sealed record MemoryLine(string Name, long? Pages, string Source);
+internal sealed record MemoryLine(string Name, long? Pages, string Source);
 
 /// <summary>
 /// The memory summary ("kmem -i"): total RAM (_totalram_pages, 5.0+, else totalram_pages) and the
@@ -14,7 +14,7 @@ public sealed record MemoryLine(string Name, long? Pages, string Source);
 /// is kept in KiB and converted. The NR_SLAB_*_B items (5.9+) are bytes only in memcg counters:
 /// the global node counters store them in pages (mm/vmstat.c shifts byte deltas by PAGE_SHIFT).
 /// </summary>
-public static class MemorySummary
+internal static class MemorySummary
 {
     private static readonly (string Label, string Item, string Unit)[] Items =
     [

@@ -4,7 +4,7 @@ using Nkdump.Kernel.Printk;
 namespace Nkdump.Analysis.Triage;
 
 /// <summary>How the crash's facts read in answers: the panic line, the taint letters. The facts themselves are the kernel session's.</summary>
-public static class CrashFacts
+internal static class CrashFacts
 {
     /// <summary>
     /// The panic reason: the record the kernel layer's <see cref="PanicReason"/> says started the

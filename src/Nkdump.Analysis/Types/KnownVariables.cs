@@ -6,9 +6,9 @@ namespace Nkdump.Analysis.Types;
 /// from this table of our own (documented in docs/ANALYSIS.md). Per-CPU variables are marked;
 /// their symbol value is an offset added to __per_cpu_offset[cpu].
 /// </summary>
-public static class KnownVariables
+internal static class KnownVariables
 {
-    public sealed record Variable(string Name, string Type, bool PerCpu, string Note);
+    internal sealed record Variable(string Name, string Type, bool PerCpu, string Note);
 
     public static IReadOnlyList<Variable> All { get; } =
     [

@@ -7,14 +7,14 @@ using Nkdump.Kernel.Symbols;
 namespace Nkdump.Analysis.Types;
 
 /// <summary>One printed field: its name, C type, byte offset, and either a value or nested fields.</summary>
-public sealed record FieldValue(string Name, string Type, long Offset, string? Value, IReadOnlyList<FieldValue>? Fields);
+internal sealed record FieldValue(string Name, string Type, long Offset, string? Value, IReadOnlyList<FieldValue>? Fields);
 
 /// <summary>
 /// Renders memory as a BTF type, gdb/crash style: nested structs and unions, char arrays as
 /// strings, pointers in hex with the symbol they point at, enums by name, bitfields extracted.
 /// Bytes that could not be read print as "&lt;not in dump&gt;", never as zeros.
 /// </summary>
-public sealed class StructPrinter(BtfTypes btf, ISymbolTable? symbols)
+internal sealed class StructPrinter(BtfTypes btf, ISymbolTable? symbols)
 {
     /// <summary>Array elements shown before "...".</summary>
     public const int MaxArrayElements = 32;

@@ -6,7 +6,7 @@ namespace Nkdump.Capture.Devices;
 /// device in /sys/class/block is probed for its superblock, because the capture initramfs has only
 /// devtmpfs, which creates /dev/NAME but none of udev's links.
 /// </summary>
-public sealed class BlockDevices(CaptureRoot root)
+internal sealed class BlockDevices(CaptureRoot root)
 {
     /// <summary>The device node for <paramref name="spec"/> (a path under the root), or null when there is none.</summary>
     public string? Resolve(string spec)

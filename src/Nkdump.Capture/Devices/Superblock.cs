@@ -5,13 +5,13 @@ using System.Text;
 namespace Nkdump.Capture.Devices;
 
 /// <summary>What a file system's superblock says about it: type, UUID (lower-case, dashed) and label.</summary>
-public sealed record FileSystemIdentity(string Type, string Uuid, string Label);
+internal sealed record FileSystemIdentity(string Type, string Uuid, string Label);
 
 /// <summary>
 /// Reads the identity of ext2/3/4, XFS and btrfs from their superblocks, so that UUID= and LABEL=
 /// targets resolve in a capture initramfs that has no udev (hence no /dev/disk/by-uuid links).
 /// </summary>
-public static class Superblock
+internal static class Superblock
 {
     /// <summary>How much of the device <see cref="Probe"/> needs: btrfs' superblock ends below 68 KiB.</summary>
     public const int ProbeLength = BtrfsOffset + BtrfsLabelOffset + BtrfsLabelLength;

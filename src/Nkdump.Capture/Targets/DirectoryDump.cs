@@ -15,7 +15,7 @@ namespace Nkdump.Capture.Targets;
 /// vmcore-incomplete: the collector marks it incomplete and what it holds is readable. The log, the
 /// capture kernel's log and the free-space check are optional parts (<see cref="OptionalPart"/>).
 /// </summary>
-public sealed class DirectoryDump(CaptureLog log, ICaptureMachine machine)
+internal sealed class DirectoryDump(CaptureLog log, ICaptureMachine machine)
 {
     /// <summary>The capture kernel's own log, saved last next to the dump (kdump-utils' save_log).</summary>
     public const string CaptureKernelLog = "kexec-dmesg.log";

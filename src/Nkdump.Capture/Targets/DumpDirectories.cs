@@ -13,7 +13,7 @@ namespace Nkdump.Capture.Targets;
 /// next free NAME-2, NAME-3… is taken instead — a dump is never written into a directory someone
 /// else may have prepared, nor lost for want of a name.
 /// </summary>
-public static class DumpDirectories
+internal static class DumpDirectories
 {
     /// <summary>NAME, then NAME-2 … NAME-100.</summary>
     public const int MaxAttempts = 100;

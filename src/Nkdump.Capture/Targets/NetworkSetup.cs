@@ -8,7 +8,7 @@ namespace Nkdump.Capture.Targets;
 /// ip=&lt;client-ip&gt;:&lt;server-ip&gt;:&lt;gw-ip&gt;:&lt;netmask&gt;:&lt;hostname&gt;:&lt;device&gt;:&lt;autoconf&gt;
 /// (Documentation/admin-guide/nfs/nfsroot.rst); server, hostname and autoconf are not used.
 /// </summary>
-public sealed record IpSetting(IPAddress Address, IPAddress Netmask, IPAddress? Gateway, string? Device)
+internal sealed record IpSetting(IPAddress Address, IPAddress Netmask, IPAddress? Gateway, string? Device)
 {
     /// <summary>The setting in an ip= value, or null when the value is not a static IPv4 one (dhcp, off…).</summary>
     public static IpSetting? Parse(string value)
@@ -40,7 +40,7 @@ public sealed record IpSetting(IPAddress Address, IPAddress Netmask, IPAddress? 
 /// the capture kernel names interfaces eth0, eth1…, not the host's predictable names: when the named
 /// device does not exist and only one other interface does, that one is used.
 /// </summary>
-public sealed class NetworkSetup(CaptureRoot root, ICaptureMachine machine, CaptureLog log)
+internal sealed class NetworkSetup(CaptureRoot root, ICaptureMachine machine, CaptureLog log)
 {
     public void Bring(string commandLine)
     {

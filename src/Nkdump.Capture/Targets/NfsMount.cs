@@ -6,7 +6,7 @@ namespace Nkdump.Capture.Targets;
 /// address from addr= (it resolves no names). NFS 4.2 first, then 4.1, then 3 over TCP without the
 /// lock manager (the capture kernel runs no rpc.statd; kdump-utils mounts with nolock too).
 /// </summary>
-public static class NfsMount
+internal static class NfsMount
 {
     public static IEnumerable<(string Type, string Options)> Attempts(string serverAddress)
     {

@@ -8,7 +8,7 @@ namespace Nkdump.Capture.Targets;
 /// makedumpfile -F into dd. No log file: a raw device holds one stream. `nkdump savecore` turns it
 /// into a vmcore on the next boot.
 /// </summary>
-public sealed class RawDump(CaptureLog log)
+internal sealed class RawDump(CaptureLog log)
 {
     public bool Write(string device, IKernelDump vmcore, CoreCollector collector)
     {

@@ -8,7 +8,7 @@ namespace Nkdump.Capture.Targets;
 /// command line as kdump-utils passes it, or a DNS answer) and this machine's own address on the
 /// route to it, which names the dump directory (kdump-utils' HOST_IP).
 /// </summary>
-public static class RemoteAddress
+internal static class RemoteAddress
 {
     /// <summary>The server's IP address as text.</summary>
     public static string Resolve(string host, string commandLine)

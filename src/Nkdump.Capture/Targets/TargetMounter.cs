@@ -2,6 +2,7 @@ using Nkdump.Capture.Devices;
 using Nkdump.Capture.Machine;
 using Nkdump.Config;
 using Nkdump.Formats.IO;
+using Nkdump.Formats.Limits;
 
 namespace Nkdump.Capture.Targets;
 
@@ -10,7 +11,7 @@ namespace Nkdump.Capture.Targets;
 /// /kdumproot, the root file system (root= on the kernel command line; kdump-utils' $NEWROOT) at
 /// /sysroot, or an NFS export at /kdumproot. Directories are made under the capture root.
 /// </summary>
-public sealed class TargetMounter(CaptureRoot root, ICaptureMachine machine, CaptureLog log)
+internal sealed class TargetMounter(CaptureRoot root, ICaptureMachine machine, CaptureLog log)
 {
     public const string TargetMountPoint = "/kdumproot";
     public const string RootMountPoint = "/sysroot";

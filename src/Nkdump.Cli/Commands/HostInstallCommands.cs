@@ -42,7 +42,7 @@ internal static class HostInstallCommands
             var config = Config.KdumpConfigParser.Load(root.Resolve(Installer.ConfigPath));
             AutoCrashkernelReset.Apply(root, config, root.IsSystem ? ProcessRunner.Real : null, ctx.Out);
         }
-        catch (Exception e) when (e is Config.ConfigException or Formats.NkdumpException)
+        catch (Formats.NkdumpException e)
         {
             ctx.Error.WriteLine($"nkdump install: warning: auto_reset_crashkernel: {e.Message}");
         }

@@ -18,7 +18,7 @@ namespace Nkdump.Collector.Debuginfo;
 /// lower-case hex, or null: it checks that -x was given the crashed kernel's own vmlinux, since
 /// offsets taken from another build would filter the wrong pages without any error.
 /// </param>
-public sealed record VmlinuxDebuginfo(string Path, BtfTypes Types, SymbolTable Symbols, string? BuildId)
+internal sealed record VmlinuxDebuginfo(string Path, BtfTypes Types, SymbolTable Symbols, string? BuildId)
 {
     public static VmlinuxDebuginfo Open(string path)
     {

@@ -16,7 +16,7 @@ namespace Nkdump.Collector.Debuginfo;
 /// Symbol addresses are relocated by KASLR: KERNELOFFSET from the dump's VMCOREINFO or, in a dump
 /// without it, from /proc/vmcore's kernel-text PT_LOAD (p_vaddr is the running _text).
 /// </summary>
-public static class VmlinuxVmcoreInfo
+internal static class VmlinuxVmcoreInfo
 {
     /// <summary>x86_64 SECTION_SIZE_BITS (arch/x86/include/asm/sparsemem.h).</summary>
     private const int SectionSizeBits = 27;

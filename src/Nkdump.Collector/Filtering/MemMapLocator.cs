@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Nkdump.Formats;
+using Nkdump.Formats.Limits;
 using Nkdump.Kernel.Memory;
 
 namespace Nkdump.Collector.Filtering;
@@ -12,13 +13,10 @@ namespace Nkdump.Collector.Filtering;
 /// (include/linux/mmzone.h; SECTION_MAP_LAST_BIT was bit 2 before 4.13, bits 2-4 were never set
 /// before it, so one mask serves every version). FLATMEM kernels export SYMBOL(mem_map) instead.
 /// </summary>
-public static class MemMapLocator
+internal static class MemMapLocator
 {
     private const ulong SectionMarkedPresent = 1;
     private const ulong SectionMapMask = ~((1UL << 5) - 1);
-
-    /// <summary>Upper bound on sections we walk: 2^(52-15) sections would be absurd; real kernels have at most 2^22.</summary>
-    private const ulong MaxSections = 1UL << 24;
 
     public static IReadOnlyList<MemMapSection> Locate(KernelMemory memory, VmcoreInfo info, ulong maxPfn)
     {
@@ -55,9 +53,9 @@ public static class MemMapLocator
         var pagesPerSection = 1UL << (int)(sectionSizeBits - pageShift);
         var totalSections = 1UL << (int)(maxPhysmemBits - sectionSizeBits);
         var sectionsNeeded = Math.Min((maxPfn + pagesPerSection - 1) / pagesPerSection, totalSections);
-        if (sectionsNeeded > MaxSections)
+        if (sectionsNeeded > InputLimits.Kernel.MemSections)
         {
-            throw new NkdumpException($"the dump describes {sectionsNeeded} memory sections, more than nkdump accepts ({MaxSections})");
+            throw new NkdumpException($"the dump describes {sectionsNeeded} memory sections, more than nkdump accepts ({InputLimits.Kernel.MemSections})");
         }
 
         // SPARSEMEM_EXTREME: LENGTH(mem_section) is the number of roots, each root one page of sections.

@@ -24,7 +24,7 @@ namespace Nkdump.Collector.Pipeline;
 /// whatever the dump's size.
 /// </para>
 /// </summary>
-public sealed class IdenticalPages(IPhysicalMemory source)
+internal sealed class IdenticalPages(IPhysicalMemory source)
 {
     private readonly IPhysicalMemory _source = source;
 
@@ -78,7 +78,7 @@ public sealed class IdenticalPages(IPhysicalMemory source)
     /// this worker itself encoded lately (the writer stores each of them before any later page, so a
     /// copy of one finds it there, most often in the same chunk, before the writer has seen either).
     /// </summary>
-    public sealed class Lookahead(IdenticalPages table, int pageSize) : IDisposable
+    internal sealed class Lookahead(IdenticalPages table, int pageSize) : IDisposable
     {
         private const int RecentSlots = 4096;
         private readonly ulong[] _recentHashes = new ulong[RecentSlots];

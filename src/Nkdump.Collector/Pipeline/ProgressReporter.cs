@@ -8,7 +8,7 @@ namespace Nkdump.Collector.Pipeline;
 /// place with '\r' at most once a second, and a final 100 % line. Shown only when the message
 /// level has makedumpfile's progress bit (1); --message-level 0 is silent.
 /// </summary>
-public sealed class ProgressReporter(TextWriter output, int messageLevel, Func<TimeSpan>? clock = null)
+internal sealed class ProgressReporter(TextWriter output, int messageLevel, Func<TimeSpan>? clock = null)
 {
     public const int ProgressBit = 1;
 

@@ -1,7 +1,7 @@
 namespace Nkdump.Config.Crashkernel;
 
 /// <summary>A malformed crashkernel= expression; <see cref="Position"/> is the 0-based index of the offending character.</summary>
-public sealed class CrashkernelSyntaxException(string expression, int position, string message)
+internal sealed class CrashkernelSyntaxException(string expression, int position, string message)
     : ConfigException($"crashkernel expression '{expression}', position {position + 1}: {message}")
 {
     public string Expression { get; } = expression;

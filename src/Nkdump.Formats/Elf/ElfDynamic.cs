@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Nkdump.Formats.Limits;
 
 namespace Nkdump.Formats.Elf;
 
@@ -31,12 +32,12 @@ public sealed partial class ElfFile
 
         var segment = Segments[index];
         var at = ProgramHeaderOffset(index);
-        if (segment.FileSize / ElfLayout.DynSize > ElfLimits.MaxDynamicEntries)
+        if (segment.FileSize / ElfLayout.DynSize > InputLimits.Elf.DynamicEntries)
         {
-            throw new DumpFormatException(Path, at + ElfLayout.PFilesz, $"PT_DYNAMIC of {segment.FileSize} bytes holds more than {ElfLimits.MaxDynamicEntries} entries");
+            throw new DumpFormatException(Path, at + ElfLayout.PFilesz, $"PT_DYNAMIC of {segment.FileSize} bytes holds more than {InputLimits.Elf.DynamicEntries} entries");
         }
 
-        var bytes = ReadRange(segment.Offset, segment.FileSize, ElfLimits.MaxDynamicEntries * ElfLayout.DynSize, at + ElfLayout.POffset, "PT_DYNAMIC");
+        var bytes = ReadRange(segment.Offset, segment.FileSize, InputLimits.Elf.DynamicEntries * ElfLayout.DynSize, at + ElfLayout.POffset, "PT_DYNAMIC");
         var entries = new List<ElfDynamicEntry>();
         for (var offset = 0; offset + ElfLayout.DynSize <= bytes.Length; offset += ElfLayout.DynSize)
         {
@@ -88,13 +89,13 @@ public sealed partial class ElfFile
             size = tag == ElfLayout.DtStrsz ? value : size;
         }
 
-        if (address is not { } strtab || size is not { } strsz || strsz == 0 || strsz > ElfLimits.MaxDynamicStrings)
+        if (address is not { } strtab || size is not { } strsz || strsz == 0 || strsz > InputLimits.Elf.DynamicStringBytes)
         {
-            throw new DumpFormatException(Path, dynamicAt, $"the dynamic section lacks a usable DT_STRTAB/DT_STRSZ (DT_STRSZ {size?.ToString() ?? "missing"}, limit {ElfLimits.MaxDynamicStrings})");
+            throw new DumpFormatException(Path, dynamicAt, $"the dynamic section lacks a usable DT_STRTAB/DT_STRSZ (DT_STRSZ {size?.ToString() ?? "missing"}, limit {InputLimits.Elf.DynamicStringBytes})");
         }
 
         var offset = FileOffsetOf(strtab, strsz)
             ?? throw new DumpFormatException(Path, dynamicAt, $"DT_STRTAB 0x{strtab:x} (+{strsz}) is not inside a loaded segment");
-        return new ElfStringTable(ReadRange(offset, strsz, ElfLimits.MaxDynamicStrings, dynamicAt, "DT_STRTAB"), Path);
+        return new ElfStringTable(ReadRange(offset, strsz, InputLimits.Elf.DynamicStringBytes, dynamicAt, "DT_STRTAB"), Path);
     }
 }

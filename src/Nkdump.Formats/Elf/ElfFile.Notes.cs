@@ -1,3 +1,4 @@
+using Nkdump.Formats.Limits;
 using Nkdump.Formats.Notes;
 
 namespace Nkdump.Formats.Elf;
@@ -7,7 +8,7 @@ public sealed partial class ElfFile
 {
     /// <summary>
     /// The notes of every PT_NOTE segment, in file order (a core's CPU registers and VMCOREINFO).
-    /// Together they may hold at most <see cref="ElfNote.MaxNotesSize"/> bytes.
+    /// Together they may hold at most <see cref="InputLimits.Dump.NotesBytes"/> bytes.
     /// </summary>
     internal List<ElfNote> ReadSegmentNotes()
     {
@@ -23,12 +24,12 @@ public sealed partial class ElfFile
 
             var at = ProgramHeaderOffset(i);
             total += (long)Math.Min(segment.FileSize, int.MaxValue);
-            if (total > ElfNote.MaxNotesSize)
+            if (total > InputLimits.Dump.NotesBytes)
             {
-                throw new DumpFormatException(Path, at + ElfLayout.PFilesz, $"PT_NOTE segments total more than {ElfNote.MaxNotesSize} bytes");
+                throw new DumpFormatException(Path, at + ElfLayout.PFilesz, $"PT_NOTE segments total more than {InputLimits.Dump.NotesBytes} bytes");
             }
 
-            var bytes = ReadRange(segment.Offset, segment.FileSize, ElfNote.MaxNotesSize, at + ElfLayout.POffset, $"program header {i} (PT_NOTE)");
+            var bytes = ReadRange(segment.Offset, segment.FileSize, InputLimits.Dump.NotesBytes, at + ElfLayout.POffset, $"program header {i} (PT_NOTE)");
             notes.AddRange(ElfNote.ParseAll(bytes, Path, (long)segment.Offset, NoteAlignment(segment.Alignment)));
         }
 
@@ -48,12 +49,12 @@ public sealed partial class ElfFile
             }
 
             total += (long)Math.Min(section.Size, int.MaxValue);
-            if (total > ElfNote.MaxNotesSize)
+            if (total > InputLimits.Dump.NotesBytes)
             {
-                throw new DumpFormatException(Path, section.HeaderOffset + ElfLayout.ShSize, $"SHT_NOTE sections total more than {ElfNote.MaxNotesSize} bytes");
+                throw new DumpFormatException(Path, section.HeaderOffset + ElfLayout.ShSize, $"SHT_NOTE sections total more than {InputLimits.Dump.NotesBytes} bytes");
             }
 
-            var bytes = ReadSection(section, ElfNote.MaxNotesSize);
+            var bytes = ReadSection(section, InputLimits.Dump.NotesBytes);
             notes.AddRange(ElfNote.ParseAll(bytes, Path, (long)section.Offset, NoteAlignment(section.Alignment)));
         }
 

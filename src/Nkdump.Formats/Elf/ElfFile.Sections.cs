@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using Nkdump.Formats.Limits;
 
 namespace Nkdump.Formats.Elf;
 
@@ -100,7 +101,7 @@ public sealed partial class ElfFile
             return [];
         }
 
-        if (count > ElfLimits.MaxSections || shoff > (ulong)Length || !_file.Contains((long)shoff, (long)count * ElfLayout.ShdrSize))
+        if (count > InputLimits.Elf.Sections || shoff > (ulong)Length || !_file.Contains((long)shoff, (long)count * ElfLayout.ShdrSize))
         {
             throw new DumpFormatException(Path, ElfLayout.EShoff, $"{count} section headers at offset {shoff} do not fit in the file ({Length} bytes)");
         }
@@ -136,7 +137,7 @@ public sealed partial class ElfFile
 
         var at = (long)Header.SectionHeaderOffset + ((long)index * ElfLayout.ShdrSize);
         var names = Parse((int)index, "", table.AsSpan((int)index * ElfLayout.ShdrSize, ElfLayout.ShdrSize), at);
-        return new ElfStringTable(ReadRange(names.Offset, names.Size, ElfLimits.MaxSectionNames, at + ElfLayout.ShOffset, $"section-name table ({names})"), Path);
+        return new ElfStringTable(ReadRange(names.Offset, names.Size, InputLimits.Elf.SectionNameBytes, at + ElfLayout.ShOffset, $"section-name table ({names})"), Path);
     }
 
     private static ElfSection Parse(int index, string name, ReadOnlySpan<byte> sh, long at) => new(

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using Nkdump.Formats.Limits;
 
 namespace Nkdump.Formats.Elf;
 
@@ -34,7 +35,7 @@ public sealed partial class ElfFile
             throw new DumpFormatException(Path, at, "PT_INTERP names no interpreter (0 bytes)");
         }
 
-        var bytes = ReadRange(segment.Offset, segment.FileSize, ElfLimits.MaxInterpreter, at, "PT_INTERP");
+        var bytes = ReadRange(segment.Offset, segment.FileSize, InputLimits.Elf.InterpreterBytes, at, "PT_INTERP");
         return Encoding.UTF8.GetString(bytes).TrimEnd('\0');
     }
 
@@ -87,7 +88,7 @@ public sealed partial class ElfFile
             ? ReadSectionZero("e_phnum is PN_XNUM").Info
             : header.ProgramHeaderCount;
         var phoff = header.ProgramHeaderOffset;
-        if (count > ElfLimits.MaxProgramHeaders || phoff > (ulong)Length || !_file.Contains((long)phoff, count * ElfLayout.PhdrSize))
+        if (count > InputLimits.Elf.ProgramHeaders || phoff > (ulong)Length || !_file.Contains((long)phoff, count * ElfLayout.PhdrSize))
         {
             throw new DumpFormatException(Path, ElfLayout.EPhoff, $"{count} program headers at offset {phoff} do not fit in the file ({Length} bytes)");
         }

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Nkdump.Formats.Limits;
 
 namespace Nkdump.Formats.Elf;
 
@@ -75,7 +76,7 @@ public sealed partial class ElfFile
         }
 
         var strings = ReadLinkedStrings(table);
-        var bytes = ReadSection(table, ElfLimits.MaxSymbolTable);
+        var bytes = ReadSection(table, InputLimits.Elf.SymbolTableBytes);
         var symbols = new ElfSymbol[bytes.Length / ElfLayout.SymSize];
         for (var i = 0; i < symbols.Length; i++)
         {
@@ -102,7 +103,7 @@ public sealed partial class ElfFile
             throw new DumpFormatException(Path, linkAt, $"{section}: sh_link {section.Link} is not a string table");
         }
 
-        var bytes = ReadSection(Sections[(int)section.Link], ElfLimits.MaxSymbolTable);
+        var bytes = ReadSection(Sections[(int)section.Link], InputLimits.Elf.SymbolTableBytes);
         return new ElfStringTable(bytes, Path);
     }
 }

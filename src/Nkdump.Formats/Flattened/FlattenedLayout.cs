@@ -22,10 +22,4 @@ internal static class FlattenedLayout
     public const long EndFlag = -1;
 
     public static ReadOnlySpan<byte> Signature => "makedumpfile"u8;
-
-    /// <summary>A record larger than this is not from a real writer (makedumpfile writes at most a few MiB).</summary>
-    public const long MaxRecordSize = 1L << 30;
-
-    /// <summary>No real dump places bytes beyond 2^50 (1 PiB).</summary>
-    public const long MaxOffset = 1L << 50;
 }

@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using Nkdump.Formats.Elf;
 using Nkdump.Formats.IO;
 using Nkdump.Formats.Kdump;
+using Nkdump.Formats.Limits;
 
 namespace Nkdump.Formats.Flattened;
 
@@ -54,7 +55,7 @@ public static class FlattenedReader
                     break;
                 }
 
-                if (offset < 0 || size < 0 || size > FlattenedLayout.MaxRecordSize || offset > FlattenedLayout.MaxOffset)
+                if (offset < 0 || size < 0 || size > InputLimits.Dump.FlattenedRecordBytes || offset > InputLimits.Dump.FlattenedOffset)
                 {
                     throw new DumpFormatException(name, position, $"bad flattened record: offset {offset}, size {size}");
                 }

@@ -11,7 +11,7 @@ namespace Nkdump.Formats.IO;
 /// descriptor then refuses anything but a regular file (a FIFO, a device such as /dev/zero or
 /// /dev/urandom, a directory), naming the file and what it is; and a whole-file read takes at most
 /// its limit plus one byte through that descriptor, so a file that grows, or lies about its size as
-/// /proc files do, still cannot make nkdump read without end. Limits: <see cref="InputLimits"/>.
+/// /proc files do, still cannot make nkdump read without end. Limits: <see cref="Limits.InputLimits"/>.
 /// Failures are <see cref="IOException"/>s (missing: <see cref="FileNotFoundException"/>), which
 /// every caller already handles as a file it cannot read.
 /// </summary>

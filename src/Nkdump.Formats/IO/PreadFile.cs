@@ -10,7 +10,7 @@ namespace Nkdump.Formats.IO;
 /// --non-mmap asks for reads. Positional reads share no file position, so any number of threads
 /// may read at once; nothing is allocated per read.
 /// </summary>
-public sealed class PreadFile : IRandomAccessFile
+internal sealed class PreadFile : IRandomAccessFile
 {
     private readonly SafeFileHandle _handle;
 

@@ -7,68 +7,69 @@ namespace Nkdump.Formats.Kdump;
 /// <summary>
 /// struct disk_dump_header and struct kdump_sub_header as plain values (see <see cref="KdumpLayout"/>).
 /// The reader fills it from a file; the writer fills it the way makedumpfile does and encodes it.
+/// Only Formats sets it (the setters are internal); the other projects read it.
 /// </summary>
 public sealed class KdumpHeader
 {
-    public int HeaderVersion { get; set; } = KdumpLayout.CurrentHeaderVersion;
+    public int HeaderVersion { get; internal set; } = KdumpLayout.CurrentHeaderVersion;
 
     /// <summary>new_utsname: sysname, nodename, release, version, machine, domainname.</summary>
-    public string[] Utsname { get; set; } = ["", "", "", "", "", ""];
+    public string[] Utsname { get; internal set; } = ["", "", "", "", "", ""];
 
-    public long TimestampSeconds { get; set; }
+    public long TimestampSeconds { get; internal set; }
 
-    public long TimestampMicroseconds { get; set; }
+    public long TimestampMicroseconds { get; internal set; }
 
     /// <summary>DUMP_DH_* bits: the compression, INCOMPLETE, EXCLUDED_VMEMMAP.</summary>
-    public uint Status { get; set; }
+    public uint Status { get; internal set; }
 
-    public int BlockSize { get; set; } = 4096;
+    public int BlockSize { get; internal set; } = 4096;
 
     /// <summary>Blocks after the main header holding the sub-header and the notes copies.</summary>
-    public int SubHeaderBlocks { get; set; }
+    public int SubHeaderBlocks { get; internal set; }
 
     /// <summary>Blocks holding both bitmaps.</summary>
-    public uint BitmapBlocks { get; set; }
+    public uint BitmapBlocks { get; internal set; }
 
-    public uint MaxMapnr32 { get; set; }
+    public uint MaxMapnr32 { get; internal set; }
 
-    public uint TotalRamBlocks { get; set; }
+    public uint TotalRamBlocks { get; internal set; }
 
-    public uint DeviceBlocks { get; set; }
+    public uint DeviceBlocks { get; internal set; }
 
-    public uint WrittenBlocks { get; set; }
+    public uint WrittenBlocks { get; internal set; }
 
-    public uint CurrentCpu { get; set; }
+    public uint CurrentCpu { get; internal set; }
 
-    public int NrCpus { get; set; }
+    public int NrCpus { get; internal set; }
 
-    public ulong PhysBase { get; set; }
+    public ulong PhysBase { get; internal set; }
 
-    public int DumpLevel { get; set; }
+    public int DumpLevel { get; internal set; }
 
-    public int Split { get; set; }
+    public int Split { get; internal set; }
 
-    public ulong StartPfn32 { get; set; }
+    public ulong StartPfn32 { get; internal set; }
 
-    public ulong EndPfn32 { get; set; }
+    public ulong EndPfn32 { get; internal set; }
 
-    public long OffsetVmcoreinfo { get; set; }
+    public long OffsetVmcoreinfo { get; internal set; }
 
-    public ulong SizeVmcoreinfo { get; set; }
+    public ulong SizeVmcoreinfo { get; internal set; }
 
-    public long OffsetNote { get; set; }
+    public long OffsetNote { get; internal set; }
 
-    public ulong SizeNote { get; set; }
+    public ulong SizeNote { get; internal set; }
 
-    public long OffsetEraseinfo { get; set; }
+    public long OffsetEraseinfo { get; internal set; }
 
-    public ulong SizeEraseinfo { get; set; }
+    public ulong SizeEraseinfo { get; internal set; }
 
-    public ulong StartPfn64 { get; set; }
+    public ulong StartPfn64 { get; internal set; }
 
-    public ulong EndPfn64 { get; set; }
+    public ulong EndPfn64 { get; internal set; }
 
-    public ulong MaxMapnr64 { get; set; }
+    public ulong MaxMapnr64 { get; internal set; }
 
     /// <summary>One past the highest PFN: the 64-bit field from version 6 on, the 32-bit one before.</summary>
     public ulong MaxMapnr => HeaderVersion >= 6 ? MaxMapnr64 : MaxMapnr32;

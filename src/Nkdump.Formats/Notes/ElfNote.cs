@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using Nkdump.Formats.Elf;
+using Nkdump.Formats.Limits;
 
 namespace Nkdump.Formats.Notes;
 
@@ -13,8 +14,8 @@ public sealed record ElfNote(string Name, uint Type, ReadOnlyMemory<byte> Descri
     /// <summary>The VMCOREINFO note's owner name; its type is 0 (include/linux/crash_core.h).</summary>
     public const string VmcoreInfoName = "VMCOREINFO";
 
-    /// <summary>Upper bound on all notes of one dump: real ones are a few KiB per CPU.</summary>
-    public const int MaxNotesSize = 64 << 20;
+    /// <summary>Only for KdumpFile, which another branch is changing; it moves to <see cref="InputLimits.Dump.NotesBytes"/> after that merge.</summary>
+    public const int MaxNotesSize = InputLimits.Dump.NotesBytes;
 
     /// <summary>
     /// Parses a PT_NOTE body, an SHT_NOTE section, or the notes copy in a kdump-compressed file.

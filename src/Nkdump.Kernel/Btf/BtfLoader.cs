@@ -1,5 +1,6 @@
 using Nkdump.Formats;
 using Nkdump.Formats.Elf;
+using Nkdump.Formats.Limits;
 
 namespace Nkdump.Kernel.Btf;
 
@@ -19,7 +20,7 @@ public static class BtfLoader
             throw new NkdumpException("no BTF in the dump: no __start_BTF/__stop_BTF symbols (kernel built without CONFIG_DEBUG_INFO_BTF?)");
         }
 
-        if (stop <= start || stop - start > BtfParser.MaxSize)
+        if (stop <= start || stop - start > InputLimits.Kernel.BtfBytes)
         {
             throw new NkdumpException($"no BTF: __start_BTF 0x{start:x} .. __stop_BTF 0x{stop:x} is not a plausible range");
         }
@@ -41,7 +42,7 @@ public static class BtfLoader
     /// <summary>The types of an opened vmlinux's .BTF section.</summary>
     public static BtfTypes FromVmlinux(ElfFile elf)
     {
-        var btf = elf.ReadSection(".BTF", BtfParser.MaxSize)
+        var btf = elf.ReadSection(".BTF", InputLimits.Kernel.BtfBytes)
             ?? throw new NkdumpException($"{elf.Path}: no .BTF section (kernel built without CONFIG_DEBUG_INFO_BTF)");
         return BtfParser.Parse(btf, $"{elf.Path} .BTF");
     }

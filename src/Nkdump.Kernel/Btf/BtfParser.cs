@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using Nkdump.Formats;
+using Nkdump.Formats.Limits;
 
 namespace Nkdump.Kernel.Btf;
 
@@ -9,13 +10,10 @@ namespace Nkdump.Kernel.Btf;
 /// Every offset, length and count is checked against the buffer; a malformed blob fails with the
 /// source name and byte offset, never with a huge allocation or a silent truncation.
 /// </summary>
-public static class BtfParser
+internal static class BtfParser
 {
     /// <summary>BTF_MAGIC, little-endian.</summary>
     public const ushort Magic = 0xeB9F;
-
-    /// <summary>The largest BTF we accept (vmlinux BTF is 4–8 MiB today).</summary>
-    public const int MaxSize = 256 << 20;
 
     // struct btf_header { __u16 magic; __u8 version; __u8 flags; __u32 hdr_len;
     //                     __u32 type_off; __u32 type_len; __u32 str_off; __u32 str_len; };  (offsets after hdr_len)
@@ -27,9 +25,9 @@ public static class BtfParser
 
     public static BtfTypes Parse(ReadOnlySpan<byte> data, string source)
     {
-        if (data.Length < HeaderSize || data.Length > MaxSize)
+        if (data.Length < HeaderSize || data.Length > InputLimits.Kernel.BtfBytes)
         {
-            throw new DumpFormatException(source, 0, $"BTF of {data.Length} bytes is outside 24..{MaxSize}");
+            throw new DumpFormatException(source, 0, $"BTF of {data.Length} bytes is outside 24..{InputLimits.Kernel.BtfBytes}");
         }
 
         if (BinaryPrimitives.ReadUInt16LittleEndian(data) != Magic)

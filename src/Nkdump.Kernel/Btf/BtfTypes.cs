@@ -1,4 +1,5 @@
 using System.Text;
+using Nkdump.Formats.Limits;
 
 namespace Nkdump.Kernel.Btf;
 
@@ -14,9 +15,6 @@ public readonly record struct BtfMemberLocation(long BitOffset, int Type, int Bi
 /// </summary>
 public sealed class BtfTypes
 {
-    /// <summary>Longest typedef/qualifier chain followed before giving up (guards cycles in hostile BTF).</summary>
-    private const int MaxChain = 64;
-
     private readonly List<BtfType> _types;
     private readonly Dictionary<string, List<int>> _byName = new(StringComparer.Ordinal);
 
@@ -109,7 +107,7 @@ public sealed class BtfTypes
     public BtfType Resolve(int id)
     {
         var type = this[id];
-        for (var i = 0; i < MaxChain; i++)
+        for (var i = 0; i < InputLimits.Kernel.BtfTypeChain; i++)
         {
             if (type.Kind is not (BtfKind.Typedef or BtfKind.Volatile or BtfKind.Const or BtfKind.Restrict or BtfKind.TypeTag))
             {
@@ -119,7 +117,7 @@ public sealed class BtfTypes
             type = this[(int)type.SizeOrType];
         }
 
-        throw new BtfException($"BTF type {id} has a typedef/qualifier chain longer than {MaxChain} (a cycle?)");
+        throw new BtfException($"BTF type {id} has a typedef/qualifier chain longer than {InputLimits.Kernel.BtfTypeChain} (a cycle?)");
     }
 
     /// <summary>
@@ -131,7 +129,7 @@ public sealed class BtfTypes
     {
         var type = this[id];
         long elements = 1;
-        for (var depth = 0; depth < MaxChain; depth++)
+        for (var depth = 0; depth < InputLimits.Kernel.BtfTypeChain; depth++)
         {
             switch (type.Kind)
             {
@@ -151,7 +149,7 @@ public sealed class BtfTypes
             }
         }
 
-        throw new BtfException($"BTF type {id} has a typedef/qualifier/array chain longer than {MaxChain} (a cycle?)");
+        throw new BtfException($"BTF type {id} has a typedef/qualifier/array chain longer than {InputLimits.Kernel.BtfTypeChain} (a cycle?)");
     }
 
     private static long Multiply(long count, long size, int id) =>
@@ -171,7 +169,7 @@ public sealed class BtfTypes
 
     private BtfMemberLocation? FindMember(BtfType aggregate, string name, long baseBits, int depth)
     {
-        if (depth > MaxChain)
+        if (depth > InputLimits.Kernel.BtfTypeChain)
         {
             return null;
         }
@@ -244,15 +242,15 @@ public sealed class BtfTypes
     /// </summary>
     private string TypeName(int id, int nesting)
     {
-        if (nesting >= MaxChain)
+        if (nesting >= InputLimits.Kernel.BtfTypeChain)
         {
-            throw new BtfException($"BTF type {id} nests function prototypes deeper than {MaxChain} (a cycle?)");
+            throw new BtfException($"BTF type {id} nests function prototypes deeper than {InputLimits.Kernel.BtfTypeChain} (a cycle?)");
         }
 
         var suffix = new StringBuilder();
         var prefix = new StringBuilder();
         var type = this[id];
-        for (var depth = 0; depth < MaxChain; depth++)
+        for (var depth = 0; depth < InputLimits.Kernel.BtfTypeChain; depth++)
         {
             switch (type.Kind)
             {
@@ -295,4 +293,4 @@ public sealed class BtfTypes
 }
 
 /// <summary>Inconsistent BTF (a reference to a missing type, a cycle) met while answering a question.</summary>
-public sealed class BtfException(string message) : Nkdump.Formats.NkdumpException(message);
+internal sealed class BtfException(string message) : Nkdump.Formats.NkdumpException(message);

@@ -21,7 +21,7 @@ namespace Nkdump.Kernel.Crash;
 /// index is taken as its CPU number. The task's pid is the note's pr_pid; its name comes from the
 /// log line when that names the same pid, else from the task running on that CPU (rq->curr).
 /// </summary>
-public static partial class CrashingCpuFinder
+internal static partial class CrashingCpuFinder
 {
     /// <summary>Functions that save the crashing CPU's registers (crash_setup_regs() is inlined into __crash_kexec()).</summary>
     private static readonly string[] CrashSavers = ["__crash_kexec", "crash_kexec", "crash_setup_regs", "machine_crash_shutdown"];
@@ -105,7 +105,7 @@ public static partial class CrashingCpuFinder
 }
 
 /// <summary>The dump_stack() header after the crash started: "CPU: 0 [UID: 0 ]PID: 1 Comm: init ... Not tainted|Tainted: ...".</summary>
-public sealed partial record PanicCpuLine(int Cpu, int Pid, string Comm, string Taint)
+internal sealed partial record PanicCpuLine(int Cpu, int Pid, string Comm, string Taint)
 {
     /// <summary>The last such line in the log, or null.</summary>
     public static PanicCpuLine? Find(IReadOnlyList<PrintkRecord> records)

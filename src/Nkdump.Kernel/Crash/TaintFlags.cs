@@ -1,5 +1,6 @@
 using System.Text;
 using Nkdump.Formats;
+using Nkdump.Formats.Limits;
 using Nkdump.Kernel.Btf;
 
 namespace Nkdump.Kernel.Crash;
@@ -21,9 +22,6 @@ public sealed record TaintFlag(int Bit, char Letter, char ClearLetter, bool Show
 /// </summary>
 public sealed class TaintFlags
 {
-    /// <summary>More taint bits than this is not a taint_flags table (the kernel has 20).</summary>
-    private const int MaxFlags = 64;
-
     private static readonly (char Letter, char Clear, bool Module, string Meaning)[] Known =
     [
         ('P', 'G', true, "proprietary module was loaded"),
@@ -82,7 +80,7 @@ public sealed class TaintFlags
         var cFalse = btf.FindMember(type.Id, "c_false")?.ByteOffset;
         var module = btf.FindMember(type.Id, "module")?.ByteOffset;
         var desc = btf.FindMember(type.Id, "desc")?.ByteOffset;
-        var count = size == 0 ? 0 : (int)Math.Min(location.Size == 0 ? MaxFlags : location.Size / size, MaxFlags);
+        var count = size == 0 ? 0 : (int)Math.Min(location.Size == 0 ? InputLimits.Kernel.TaintFlags : location.Size / size, InputLimits.Kernel.TaintFlags);
         var memory = kernel.Memory;
         var flags = new List<TaintFlag>();
         for (var bit = 0; bit < count; bit++)

@@ -12,7 +12,7 @@ namespace Nkdump.Kernel.Memory;
 /// PT_LOAD of the text map instead; this works on every format, including kdump-compressed files
 /// whose header value is unreliable, as QEMU writes it.)
 /// </summary>
-public static class PhysBaseSearch
+internal static class PhysBaseSearch
 {
     public static ulong? Find(IPhysicalMemory memory, ulong topTableVirtual, bool fiveLevel, ulong smeMask, ulong imageSize)
     {

@@ -63,7 +63,7 @@ public readonly record struct KernelReadFailure(ulong VirtualAddress, Translatio
 }
 
 /// <summary>A read of kernel virtual memory failed; the message names the address and the page's state.</summary>
-public sealed class KernelReadException : NkdumpException
+internal sealed class KernelReadException : NkdumpException
 {
     public KernelReadException(string what, KernelReadFailure failure)
         : base(what.Length == 0 ? $"cannot read {failure}" : $"cannot read {what}: {failure}")

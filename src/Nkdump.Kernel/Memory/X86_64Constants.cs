@@ -6,7 +6,7 @@ namespace Nkdump.Kernel.Memory;
 /// (page_offset_base, vmalloc_base, vmemmap_base; CONFIG_RANDOMIZE_MEMORY, 4.8+) fall back to
 /// these defaults only when the dump cannot tell.
 /// </summary>
-public static class X86_64Constants
+internal static class X86_64Constants
 {
     /// <summary>__START_KERNEL_map: where the kernel image is mapped (the "text map").</summary>
     public const ulong StartKernelMap = 0xffffffff80000000;

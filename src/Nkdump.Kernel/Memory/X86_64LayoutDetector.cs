@@ -10,7 +10,7 @@ namespace Nkdump.Kernel.Memory;
 /// VMCOREINFO, then the kernel's own variables (through a symbol table, e.g. kallsyms), then a
 /// derivation from memory, then the compile-time default.
 /// </summary>
-public static class X86_64LayoutDetector
+internal static class X86_64LayoutDetector
 {
     /// <summary>
     /// The layout from VMCOREINFO and memory. Pass <paramref name="symbols"/> (kallsyms, System.map)

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using Nkdump.Formats;
+using Nkdump.Formats.Limits;
 using Nkdump.Kernel.Memory;
 using Nkdump.Kernel.Symbols;
 
@@ -16,9 +17,6 @@ namespace Nkdump.Kernel.Modules;
 /// </summary>
 internal static class ModuleKallsymsReader
 {
-    /// <summary>A module with more symbols than this is damage (the biggest in-tree modules have tens of thousands).</summary>
-    public const uint MaxSymbols = 1 << 20;
-
     /// <summary>KSYM_NAME_LEN (512 since 6.1).</summary>
     private const int MaxNameLength = 512;
 
@@ -66,7 +64,7 @@ internal static class ModuleKallsymsReader
     /// <summary>Every defined symbol of the table (entry 0 and undefined entries are left out).</summary>
     public static ModuleSymbols Read(KernelMemory memory, string module, ModuleKallsymsLocation table)
     {
-        if (table.Count > MaxSymbols)
+        if (table.Count > InputLimits.Kernel.ModuleSymbols)
         {
             throw new NkdumpException($"module {module}: num_symtab {table.Count} is not plausible");
         }

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using Nkdump.Formats;
+using Nkdump.Formats.Limits;
 using Nkdump.Kernel.Btf;
 using Nkdump.Kernel.Orc;
 using Nkdump.Kernel.Symbols;
@@ -15,9 +16,6 @@ namespace Nkdump.Kernel.Modules;
 /// </summary>
 public sealed class ModuleList
 {
-    /// <summary>More modules than this means a damaged list (a big server loads a few hundred).</summary>
-    public const int MaxModules = 65536;
-
     private readonly KernelContext _kernel;
     private readonly Dictionary<string, ModuleSymbols?> _symbols = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _symbolProblems = new(StringComparer.Ordinal);
@@ -48,7 +46,7 @@ public sealed class ModuleList
         var unreadableKallsyms = new Dictionary<string, string>(StringComparer.Ordinal);
         var link = head;
         var memory = kernel.Memory;
-        while (modules.Count < MaxModules)
+        while (modules.Count < InputLimits.Kernel.Modules)
         {
             if (!memory.TryReadUInt64(link, out var next, out var failure))
             {

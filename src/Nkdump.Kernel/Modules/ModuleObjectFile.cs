@@ -12,7 +12,7 @@ namespace Nkdump.Kernel.Modules;
 /// base most of its symbols agree on. The .ko names every symbol, also the ones the kernel dropped
 /// from its table (init code, and data where CONFIG_KALLSYMS_ALL is off).
 /// </summary>
-public sealed class ModuleObjectFile
+internal sealed class ModuleObjectFile
 {
     private readonly IReadOnlyList<ElfSymbol> _symbols;
     private readonly IReadOnlyList<ElfSection> _sections;

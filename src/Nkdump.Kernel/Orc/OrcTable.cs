@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Nkdump.Formats;
+using Nkdump.Formats.Limits;
 using Nkdump.Kernel.Btf;
 
 namespace Nkdump.Kernel.Orc;
@@ -12,9 +13,6 @@ namespace Nkdump.Kernel.Orc;
 /// </summary>
 public sealed class OrcTable
 {
-    /// <summary>vmlinux has about 400k entries; a bigger table is damage.</summary>
-    public const int MaxEntries = 8 * 1024 * 1024;
-
     private readonly ulong[] _ips;
     private readonly byte[] _entries;
 
@@ -121,7 +119,7 @@ public sealed class OrcTable
 
     private static (ulong[] Ips, byte[] Entries) ReadRaw(KernelContext kernel, string name, ulong ipTable, ulong entryTable, long count)
     {
-        if (count <= 0 || count > MaxEntries)
+        if (count <= 0 || count > InputLimits.Kernel.OrcEntries)
         {
             throw new NkdumpException($"ORC table of {name}: {count} entries is not plausible");
         }

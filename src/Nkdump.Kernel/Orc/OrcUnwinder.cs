@@ -1,3 +1,4 @@
+using Nkdump.Formats.Limits;
 using Nkdump.Formats.Notes;
 using Nkdump.Kernel.Memory;
 using Nkdump.Kernel.Symbols;
@@ -19,9 +20,6 @@ namespace Nkdump.Kernel.Orc;
 /// </summary>
 public sealed partial class OrcUnwinder
 {
-    /// <summary>Longest trace we produce (kernel stacks are 16 KiB; real traces are far shorter).</summary>
-    public const int MaxFrames = 256;
-
     private readonly KernelContext _kernel;
     private readonly IReadOnlyList<OrcTable> _tables;
     private readonly CodeSymbolizer _symbols;
@@ -59,9 +57,9 @@ public sealed partial class OrcUnwinder
         {
             frames.Add(MakeFrame(frames.Count, state, note));
             note = null;
-            if (frames.Count >= MaxFrames)
+            if (frames.Count >= InputLimits.Kernel.UnwoundFrames)
             {
-                return new Backtrace(frames, false, $"stopped after {MaxFrames} frames");
+                return new Backtrace(frames, false, $"stopped after {InputLimits.Kernel.UnwoundFrames} frames");
             }
 
             if (!IsKernelAddress(state.Ip))

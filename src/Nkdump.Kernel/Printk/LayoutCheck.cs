@@ -1,10 +1,11 @@
 using Nkdump.Formats;
+using Nkdump.Formats.Limits;
 
 namespace Nkdump.Kernel.Printk;
 
 /// <summary>
 /// Reads the SIZE() and OFFSET() values a printk reader indexes with and checks each one before it
-/// is used: a size within <see cref="MaxStructSize"/>, an offset not negative and its field inside
+/// is used: a size within <see cref="InputLimits.Kernel.PrintkStructBytes"/>, an offset not negative and its field inside
 /// the structure it belongs to. A crashed kernel's VMCOREINFO is input like any other: a wrong value
 /// becomes an <see cref="NkdumpException"/> that names the key and the value
 /// ("OFFSET(prb_desc.state_var)=4096 is past SIZE(prb_desc)=24"), never an index out of range.
@@ -12,9 +13,6 @@ namespace Nkdump.Kernel.Printk;
 /// </summary>
 internal sealed class LayoutCheck(VmcoreInfo info, string layoutName)
 {
-    /// <summary>The printk structures are tens of bytes (printk_info, the largest, is 88 on 6.1); 4 KiB is far beyond any of them.</summary>
-    public const int MaxStructSize = 4096;
-
     private readonly List<string> _missing = [];
 
     /// <summary>Optional fields that were present but wrong, and so not used.</summary>
@@ -41,11 +39,11 @@ internal sealed class LayoutCheck(VmcoreInfo info, string layoutName)
             return null;
         }
 
-        if (size < minimum || size > MaxStructSize)
+        if (size < minimum || size > InputLimits.Kernel.PrintkStructBytes)
         {
             throw Wrong(size < minimum
                 ? $"{key}={size} is smaller than the {minimum} bytes read from it"
-                : $"{key}={size} is larger than any such structure (at most {MaxStructSize} bytes)");
+                : $"{key}={size} is larger than any such structure (at most {InputLimits.Kernel.PrintkStructBytes} bytes)");
         }
 
         return (int)size;
@@ -54,7 +52,7 @@ internal sealed class LayoutCheck(VmcoreInfo info, string layoutName)
     /// <summary>
     /// OFFSET(<paramref name="member"/>) of a field of <paramref name="width"/> bytes in a structure of
     /// <paramref name="size"/> bytes (SIZE(<paramref name="type"/>); null: not known, only the sign
-    /// and <see cref="MaxStructSize"/> are checked). Absent: <paramref name="whenAbsent"/> when given,
+    /// and <see cref="InputLimits.Kernel.PrintkStructBytes"/> are checked). Absent: <paramref name="whenAbsent"/> when given,
     /// else noted as missing and 0 returned.
     /// </summary>
     public int RequiredField(string member, int width, string type, int? size, int? whenAbsent = null)
@@ -140,10 +138,10 @@ internal sealed class LayoutCheck(VmcoreInfo info, string layoutName)
             return $"{key}={offset} is negative";
         }
 
-        var limit = size ?? MaxStructSize;
+        var limit = size ?? InputLimits.Kernel.PrintkStructBytes;
         if (offset > limit - width) // not offset + width: that overflows for OFFSET()=2^63-1
         {
-            var sizeKey = size is null ? $"the largest plausible structure ({MaxStructSize} bytes)" : $"SIZE({type})={size}";
+            var sizeKey = size is null ? $"the largest plausible structure ({InputLimits.Kernel.PrintkStructBytes} bytes)" : $"SIZE({type})={size}";
             return offset >= limit ? $"{key}={offset} is past {sizeKey}" : $"{key}={offset} is past {sizeKey} (the field is {width} bytes)";
         }
 

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using Nkdump.Formats;
+using Nkdump.Formats.Limits;
 using Nkdump.Kernel.Memory;
 
 namespace Nkdump.Kernel.Printk;
@@ -20,15 +21,6 @@ internal static class LocklessRingBufferReader
     private const ulong IdMask = ~(3UL << FlagsShift);
     private const ulong StateCommitted = 1, StateFinalized = 2;
 
-    // Bounds no real kernel reaches (CONFIG_LOG_BUF_SHIFT is at most 25; a log_buf_len= of 256 MiB would
-    // be extraordinary) but that keep a corrupt ring from asking for gigabytes.
-    private const int MaxCountBits = 23;
-    private const int MaxSizeBits = 28;
-
-    // The descriptor, info and text arrays are read whole, together at most 256 MiB: a log_buf_len= of
-    // 32 MiB needs 144 MiB (2^20 descriptors of 24 + 88 bytes, 32 MiB of text).
-    private const long MaxRingBytes = 256L << 20;
-
     public static KernelLog Read(KernelContext kernel)
     {
         var info = kernel.VmcoreInfo;
@@ -44,7 +36,7 @@ internal static class LocklessRingBufferReader
         var countBits = BinaryPrimitives.ReadUInt32LittleEndian(descRing[layout.DescRingCountBits..]);
         var sizeBits = BinaryPrimitives.ReadUInt32LittleEndian(dataRing[layout.DataRingSizeBits..]);
         // The kernel sizes the descriptor ring from the text ring (count_bits = size_bits - PRB_AVGBITS): more descriptors than text bytes is corruption.
-        if (countBits > MaxCountBits || sizeBits > MaxSizeBits || sizeBits < 3 || countBits > sizeBits)
+        if (countBits > InputLimits.Kernel.PrintkDescriptorCountBits || sizeBits > InputLimits.Kernel.PrintkTextSizeBits || sizeBits < 3 || countBits > sizeBits)
         {
             throw new NkdumpException($"printk ring buffer at 0x{prb:x} is corrupt: desc_ring.count_bits={countBits}, text_data_ring.size_bits={sizeBits}");
         }
@@ -57,11 +49,11 @@ internal static class LocklessRingBufferReader
         var tailId = BinaryPrimitives.ReadUInt64LittleEndian(descRing[(layout.DescRingTailId + layout.AtomicCounter)..]);
         var dataAddress = BinaryPrimitives.ReadUInt64LittleEndian(dataRing[layout.DataRingData..]);
 
-        // count <= 2^23, sizes <= LayoutCheck.MaxStructSize: no overflow.
+        // count <= 2^23, sizes <= InputLimits.Kernel.PrintkStructBytes: no overflow.
         long descBytes = (long)count * layout.DescSize, infoBytes = (long)count * layout.InfoSize;
-        if (descBytes + infoBytes + (long)dataSize > MaxRingBytes)
+        if (descBytes + infoBytes + (long)dataSize > InputLimits.Kernel.PrintkRingBytes)
         {
-            throw new NkdumpException($"the printk ring buffer at 0x{prb:x} would need {descBytes + infoBytes + (long)dataSize} bytes (desc_ring.count_bits={countBits}, SIZE(prb_desc)={layout.DescSize}, SIZE(printk_info)={layout.InfoSize}, text_data_ring.size_bits={sizeBits}), more than the {MaxRingBytes} nkdump reads");
+            throw new NkdumpException($"the printk ring buffer at 0x{prb:x} would need {descBytes + infoBytes + (long)dataSize} bytes (desc_ring.count_bits={countBits}, SIZE(prb_desc)={layout.DescSize}, SIZE(printk_info)={layout.InfoSize}, text_data_ring.size_bits={sizeBits}), more than the {InputLimits.Kernel.PrintkRingBytes} nkdump reads");
         }
 
         var descs = VirtualBuffer.Read(memory, descsAddress, (int)descBytes);

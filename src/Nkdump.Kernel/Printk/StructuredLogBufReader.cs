@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using Nkdump.Formats;
+using Nkdump.Formats.Limits;
 using Nkdump.Kernel.Memory;
 
 namespace Nkdump.Kernel.Printk;
@@ -14,10 +15,6 @@ namespace Nkdump.Kernel.Printk;
 /// </summary>
 internal static class StructuredLogBufReader
 {
-    // Upper bound on log_buf_len: LOG_BUF_LEN_MAX is 2^31, real buffers are a few MiB; 256 MiB keeps a
-    // corrupt length from asking for gigabytes.
-    private const uint MaxLogBufLength = 1u << 28;
-
     // struct printk_log is 16 bytes (3.5) to 24 (5.1, caller_id); more than 64 is not a record header.
     private const int MinRecordSize = 16;
     private const int MaxRecordSize = 64;
@@ -56,7 +53,7 @@ internal static class StructuredLogBufReader
         var logBufLength = memory.ReadUInt32(info.Symbol("log_buf_len")!.Value, "log_buf_len");
         var first = memory.ReadUInt32(info.Symbol("log_first_idx")!.Value, "log_first_idx");
         var next = memory.ReadUInt32(info.Symbol("log_next_idx")!.Value, "log_next_idx");
-        if (logBufLength is 0 or > MaxLogBufLength || first >= logBufLength || next >= logBufLength)
+        if (logBufLength is 0 or > InputLimits.Kernel.LogBufBytes || first >= logBufLength || next >= logBufLength)
         {
             throw new NkdumpException($"log_buf is corrupt: log_buf_len={logBufLength}, log_first_idx={first}, log_next_idx={next}");
         }

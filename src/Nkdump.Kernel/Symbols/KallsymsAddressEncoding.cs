@@ -4,7 +4,7 @@ namespace Nkdump.Kernel.Symbols;
 /// How a kernel's kallsyms tables store symbol addresses. Four ways so far (kernel/kallsyms.c,
 /// scripts/kallsyms.c):
 /// </summary>
-public enum KallsymsAddressEncoding
+internal enum KallsymsAddressEncoding
 {
     /// <summary>kallsyms_addresses[]: one absolute unsigned long per symbol (CONFIG_KALLSYMS_BASE_RELATIVE=n; before 4.6 always, option removed in 6.11).</summary>
     Absolute,

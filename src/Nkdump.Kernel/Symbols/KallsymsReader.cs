@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using Nkdump.Formats;
+using Nkdump.Formats.Limits;
 using Nkdump.Kernel.Memory;
 
 
@@ -16,11 +17,8 @@ namespace Nkdump.Kernel.Symbols;
 /// <see cref="KallsymsAddressEncoding"/> forms, chosen as drgn and makedumpfile do: the one that
 /// gives _stext the address VMCOREINFO states.
 /// </summary>
-public static class KallsymsReader
+internal static class KallsymsReader
 {
-    /// <summary>No real kernel comes near this many symbols (~200k on a distribution kernel).</summary>
-    public const uint MaxSymbols = 4_000_000;
-
     /// <summary>KSYM_NAME_LEN is 512 since 6.1; compressed names are never longer.</summary>
     private const int MaxCompressedLength = 0x3fff;
 
@@ -73,7 +71,7 @@ public static class KallsymsReader
     public static SymbolTable Read(KernelMemory memory, VmcoreInfo info, KallsymsTables tables)
     {
         var count = memory.ReadUInt32(tables.NumSyms, "kallsyms_num_syms");
-        if (count is 0 or > MaxSymbols)
+        if (count is 0 or > InputLimits.Kernel.KallsymsSymbols)
         {
             throw new NkdumpException($"kallsyms_num_syms is {count}: not a plausible symbol count (corrupt kallsyms tables?)");
         }

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Nkdump.Formats;
+using Nkdump.Formats.Limits;
 using Nkdump.Kernel.Memory;
 
 namespace Nkdump.Kernel.Symbols;
@@ -20,14 +21,10 @@ namespace Nkdump.Kernel.Symbols;
 /// kallsyms_num_syms (absolute). The candidates are returned in that order; the reader keeps the
 /// first whose _stext matches VMCOREINFO.</item>
 /// </list>
-/// The search reads at most <see cref="MaxSearchBytes"/> of the kernel image from _stext.
+/// The search reads at most <see cref="InputLimits.Kernel.KallsymsSearchBytes"/> of the kernel image from _stext.
 /// </summary>
-public static class KallsymsSearch
+internal static class KallsymsSearch
 {
-    public const int MaxSearchBytes = 64 << 20;
-
-    private const int MaxNamesBytes = 32 << 20;
-
     public static IEnumerable<KallsymsTables> Find(KernelMemory memory, VmcoreInfo info, X86_64Layout? layout)
     {
         var start = info.Symbol("_stext") ?? (X86_64Constants.DefaultStext + (layout?.KernelOffset ?? info.KernelOffset ?? 0));
@@ -37,7 +34,7 @@ public static class KallsymsSearch
             yield break;
         }
 
-        var image = VirtualBuffer.Read(memory, start, (int)Math.Min((ulong)MaxSearchBytes, imageEnd - start));
+        var image = VirtualBuffer.Read(memory, start, (int)Math.Min((ulong)InputLimits.Kernel.KallsymsSearchBytes, imageEnd - start));
         var bytes = image.Bytes;
         for (var p = 0; p + 512 <= bytes.Length; p += 2)
         {
@@ -142,10 +139,10 @@ public static class KallsymsSearch
     /// <summary>Searching back from the token table: a count, padding, then names that decode into exactly that many entries before the table.</summary>
     private static (int NumSyms, uint Count) FindNames(byte[] bytes, VirtualBuffer image, int table, string[] tokens)
     {
-        for (var a = (table - 8) & ~3; a >= 0 && a >= table - MaxNamesBytes; a -= 4)
+        for (var a = (table - 8) & ~3; a >= 0 && a >= table - InputLimits.Kernel.KallsymsNamesBytes; a -= 4)
         {
             var count = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(a));
-            if (count is < 16 or > KallsymsReader.MaxSymbols || (a & 7) != 0 || BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(a + 4)) != 0)
+            if (count is < 16 or > InputLimits.Kernel.KallsymsSymbols || (a & 7) != 0 || BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(a + 4)) != 0)
             {
                 continue;
             }

@@ -6,7 +6,7 @@ namespace Nkdump.Kernel.Symbols;
 /// Where a kernel's kallsyms tables are (virtual addresses). Exactly one of <see cref="Offsets"/>
 /// (with or without <see cref="RelativeBase"/>) and <see cref="Addresses"/> is set.
 /// </summary>
-public sealed record KallsymsTables(
+internal sealed record KallsymsTables(
     ulong NumSyms,
     ulong Names,
     ulong TokenTable,

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Nkdump.Formats;
 using Nkdump.Formats.IO;
+using Nkdump.Formats.Limits;
 
 namespace Nkdump.Kernel.Symbols;
 

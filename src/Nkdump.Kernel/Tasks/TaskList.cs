@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using Nkdump.Formats;
+using Nkdump.Formats.Limits;
 using Nkdump.Kernel.Btf;
 using Nkdump.Kernel.Memory;
 
@@ -13,12 +14,6 @@ namespace Nkdump.Kernel.Tasks;
 /// </summary>
 public sealed class TaskList
 {
-    /// <summary>No kernel runs more tasks than this (PID_MAX_LIMIT is 4M); a longer walk is a loop.</summary>
-    public const int MaxTasks = 4 * 1024 * 1024;
-
-    /// <summary>Most CPUs we look at (NR_CPUS on distribution kernels is at most 8192).</summary>
-    public const int MaxCpus = 8192;
-
     private readonly KernelContext _kernel;
     private readonly List<string> _problems = [];
 
@@ -116,7 +111,7 @@ public sealed class TaskList
             && Memory.TryRead(address, stackalloc byte[4], out _))
         {
             var count = Memory.ReadUInt32(address);
-            return (int)Math.Clamp(count, 1u, MaxCpus);
+            return (int)Math.Clamp(count, 1u, InputLimits.Kernel.Cpus);
         }
 
         return 1;
@@ -184,7 +179,7 @@ public sealed class TaskList
     {
         var seen = new HashSet<ulong>();
         var link = head;
-        for (var count = 0; count <= MaxTasks; count++)
+        for (var count = 0; count <= InputLimits.Kernel.Tasks; count++)
         {
             if (!Memory.TryReadUInt64(link, out var next, out var failure))
             {
@@ -207,7 +202,7 @@ public sealed class TaskList
             link = next;
         }
 
-        _problems.Add($"{what}: more than {MaxTasks} entries, stopped");
+        _problems.Add($"{what}: more than {InputLimits.Kernel.Tasks} entries, stopped");
     }
 
     private KernelTask? TryRead(ulong task, bool isIdle)

@@ -4,7 +4,7 @@ namespace Nkdump.Kernel.Tasks;
 /// The one-letter task state, computed the way the kernel's __task_state_index() and
 /// task_index_to_char() do (kernel/sched, include/linux/sched.h; values stable since 4.14).
 /// </summary>
-public static class TaskState
+internal static class TaskState
 {
     // TASK_INTERRUPTIBLE 0x1, TASK_UNINTERRUPTIBLE 0x2, __TASK_STOPPED 0x4, __TASK_TRACED 0x8,
     // EXIT_DEAD 0x10, EXIT_ZOMBIE 0x20, TASK_PARKED 0x40 → TASK_REPORT 0x7f; TASK_REPORT_IDLE = 0x80.

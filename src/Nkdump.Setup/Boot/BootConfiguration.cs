@@ -1,5 +1,6 @@
 using Nkdump.Formats;
 using Nkdump.Formats.IO;
+using Nkdump.Formats.Limits;
 
 namespace Nkdump.Setup.Boot;
 
@@ -17,13 +18,13 @@ public enum BootConfigurationKind
 }
 
 /// <summary>A file crashkernel= changes. <see cref="ByNkdump"/> false: a tool (grubby) writes it, nkdump only shows and backs it up.</summary>
-public sealed record BootFileEdit(string Path, string Before, string After, bool ByNkdump)
+internal sealed record BootFileEdit(string Path, string Before, string After, bool ByNkdump)
 {
     public bool Changed => Before != After;
 }
 
 /// <summary>What setting crashkernel= takes on this machine: the files, the commands after them, and notes.</summary>
-public sealed record BootConfigurationPlan(BootConfigurationKind Kind, IReadOnlyList<BootFileEdit> Edits, IReadOnlyList<IReadOnlyList<string>> Commands, bool Changed, IReadOnlyList<string> Notes);
+internal sealed record BootConfigurationPlan(BootConfigurationKind Kind, IReadOnlyList<BootFileEdit> Edits, IReadOnlyList<IReadOnlyList<string>> Commands, bool Changed, IReadOnlyList<string> Notes);
 
 /// <summary>
 /// Finds where the root keeps the kernel command line and plans putting crashkernel=VALUE there:
@@ -31,7 +32,7 @@ public sealed record BootConfigurationPlan(BootConfigurationKind Kind, IReadOnly
 /// BLS entries), else grubby alone, else systemd-boot's /etc/kernel/cmdline and BLS entries.
 /// /etc/kernel/cmdline is edited wherever it exists, as kernel-install reads it for new kernels.
 /// </summary>
-public static class BootConfiguration
+internal static class BootConfiguration
 {
     public const string KernelCmdline = "/etc/kernel/cmdline";
     public const string GrubEnvironment = "/boot/grub2/grubenv";

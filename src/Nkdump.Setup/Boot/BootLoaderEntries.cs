@@ -1,9 +1,10 @@
 using Nkdump.Formats.IO;
+using Nkdump.Formats.Limits;
 
 namespace Nkdump.Setup.Boot;
 
 /// <summary>One Boot Loader Specification entry file and its kernel options.</summary>
-public sealed record BootLoaderEntry(string Path, string Text, int OptionsLine, string? Options)
+internal sealed record BootLoaderEntry(string Path, string Text, int OptionsLine, string? Options)
 {
     /// <summary>The entry's options take them from GRUB's environment (RHEL 8's <c>$kernelopts</c>): only grubby can edit them.</summary>
     public bool UsesVariables => Options?.Contains('$') ?? false;
@@ -37,12 +38,9 @@ public sealed record BootLoaderEntry(string Path, string Text, int OptionsLine, 
 /// The Boot Loader Specification Type #1 entries (/boot/loader/entries/*.conf and the same under
 /// /efi and /boot/efi), which grubby edits on Fedora and RHEL and kernel-install writes for systemd-boot.
 /// </summary>
-public static class BootLoaderEntries
+internal static class BootLoaderEntries
 {
     public static readonly string[] Directories = ["/boot/loader/entries", "/efi/loader/entries", "/boot/efi/loader/entries"];
-
-    /// <summary>The largest entry file read; entries are a few hundred bytes.</summary>
-    public const long MaxBytes = 1 << 20;
 
     public static IReadOnlyList<BootLoaderEntry> Find(HostRoot root)
     {
@@ -60,7 +58,7 @@ public static class BootLoaderEntries
                 string text;
                 try
                 {
-                    text = InputFile.ReadAllText(file, MaxBytes, "a boot loader entry");
+                    text = InputFile.ReadAllText(file, InputLimits.BootLoaderEntry, "a boot loader entry");
                 }
                 catch (IOException)
                 {

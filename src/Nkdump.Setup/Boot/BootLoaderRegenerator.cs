@@ -6,7 +6,7 @@ namespace Nkdump.Setup.Boot;
 /// arguments live in /boot/loader/entries; update-grub on Debian and Ubuntu; grub2-mkconfig or
 /// grub-mkconfig with the configuration file they write elsewhere.
 /// </summary>
-public static class BootLoaderRegenerator
+internal static class BootLoaderRegenerator
 {
     /// <summary>The command to run (argv), or null when no known tool is installed under the root.</summary>
     public static IReadOnlyList<string>? Find(HostRoot root, string grubDefaultText, string crashkernelValue)

@@ -1,5 +1,6 @@
 using Nkdump.Formats;
 using Nkdump.Formats.IO;
+using Nkdump.Formats.Limits;
 using Nkdump.Setup.Files;
 
 namespace Nkdump.Setup.Boot;

@@ -9,7 +9,7 @@ namespace Nkdump.Setup.Boot;
 /// from GRUB_CMDLINE_LINUX_DEFAULT, which grub appends after it and would otherwise win. Running
 /// it again on its own output changes nothing.
 /// </summary>
-public static class GrubDefaultEditor
+internal static class GrubDefaultEditor
 {
     public const string LinuxVariable = "GRUB_CMDLINE_LINUX";
     public const string DefaultVariable = "GRUB_CMDLINE_LINUX_DEFAULT";

@@ -4,7 +4,7 @@ namespace Nkdump.Setup.Boot;
 /// crashkernel= in a plain kernel command line (/etc/kernel/cmdline, a boot loader entry's
 /// <c>options</c> line): parameters separated by blanks, every other one kept in place.
 /// </summary>
-public static class KernelCommandLineText
+internal static class KernelCommandLineText
 {
     /// <summary>The line with exactly one crashkernel=VALUE, where the first old one was (or appended).</summary>
     public static string SetCrashkernel(string line, string value)

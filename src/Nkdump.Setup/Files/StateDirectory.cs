@@ -4,7 +4,7 @@ namespace Nkdump.Setup.Files;
 /// /var/lib/nkdump: the capture initramfs (with the ssh private key), its manifest, the install
 /// manifest. Owner-only (0700): created so, and tightened when an older nkdump or a person left it open.
 /// </summary>
-public static class StateDirectory
+internal static class StateDirectory
 {
     public const string Path = "/var/lib/nkdump";
 

@@ -3,7 +3,7 @@ using System.Text;
 namespace Nkdump.Setup.Files;
 
 /// <summary>A unified diff of two small texts (what `crashkernel reset --dry-run` prints), by longest common subsequence.</summary>
-public static class TextDiff
+internal static class TextDiff
 {
     private const int MaxLines = 20_000;
 

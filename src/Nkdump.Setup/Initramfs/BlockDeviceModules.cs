@@ -9,7 +9,7 @@ namespace Nkdump.Setup.Initramfs;
 /// (e.g. sd_mod, ahci, nvme, virtio_blk). Built-in drivers have no module link and need nothing.
 /// Device-mapper stacks (LVM, LUKS) are not followed yet.
 /// </summary>
-public static class BlockDeviceModules
+internal static class BlockDeviceModules
 {
     /// <summary>Module names for a kdump.conf device value (path, UUID=, LABEL=…); empty when unknown.</summary>
     public static IReadOnlyList<string> Find(HostRoot root, string deviceValue)
@@ -37,7 +37,7 @@ public static class BlockDeviceModules
 /// interfaces count, not only the one toward the server: the capture kernel names interfaces
 /// itself (eth0…, no udev), and a driver too many costs less than a dump that cannot leave.
 /// </summary>
-public static class NetworkDeviceModules
+internal static class NetworkDeviceModules
 {
     public static IReadOnlyList<string> Find(HostRoot root)
     {

@@ -2,6 +2,7 @@ using System.Text;
 using Nkdump.Config;
 using Nkdump.Formats;
 using Nkdump.Formats.IO;
+using Nkdump.Formats.Limits;
 using Nkdump.Setup.Files;
 
 namespace Nkdump.Setup.Initramfs;

@@ -38,7 +38,7 @@ public sealed record CompressionDecision(InitramfsCompression Compression, Compr
 /// a smaller crashkernel=), otherwise gzip. A choice the kernel's config says it cannot unpack is
 /// refused; without a config file nothing can be checked, and the note says so.
 /// </summary>
-public static class CompressionChoice
+internal static class CompressionChoice
 {
     /// <summary>The default's preference when the kernel has neither zstd nor gzip support.</summary>
     private static readonly InitramfsCompression[] Preference =

@@ -1,5 +1,6 @@
 using System.Text;
 using Nkdump.Formats.IO;
+using Nkdump.Formats.Limits;
 
 namespace Nkdump.Setup.Initramfs;
 
@@ -12,7 +13,7 @@ namespace Nkdump.Setup.Initramfs;
 /// "TRAILER!!!" entry ends the archive. Deterministic: inodes count up from 1 in write order,
 /// owner is root, every mtime is the same fixed value.
 /// </summary>
-public sealed class CpioNewcWriter(Stream output, uint mtime = 0)
+internal sealed class CpioNewcWriter(Stream output, uint mtime = 0)
 {
     private const int HeaderSize = 110;
     private const uint TypeDirectory = 0x4000, TypeRegular = 0x8000, TypeSymlink = 0xA000, TypeCharDevice = 0x2000;

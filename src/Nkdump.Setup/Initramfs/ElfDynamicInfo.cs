@@ -8,7 +8,7 @@ namespace Nkdump.Setup.Initramfs;
 /// DT_RPATH), as <see cref="ElfFile"/> reads them. A bad file gives a DumpFormatException (an
 /// NkdumpException) naming it and the byte offset.
 /// </summary>
-public sealed record ElfDynamicInfo(string? Interpreter, IReadOnlyList<string> Needed, IReadOnlyList<string> RunPath)
+internal sealed record ElfDynamicInfo(string? Interpreter, IReadOnlyList<string> Needed, IReadOnlyList<string> RunPath)
 {
     public static ElfDynamicInfo Read(string path)
     {

@@ -2,6 +2,7 @@ using Nkdump.Config;
 using Nkdump.Formats;
 using Nkdump.Formats.Elf;
 using Nkdump.Formats.IO;
+using Nkdump.Formats.Limits;
 
 namespace Nkdump.Setup.Initramfs;
 

@@ -1,5 +1,6 @@
 using Nkdump.Config;
 using Nkdump.Formats.IO;
+using Nkdump.Formats.Limits;
 
 namespace Nkdump.Setup.Initramfs;
 
@@ -8,11 +9,8 @@ namespace Nkdump.Setup.Initramfs;
 /// it (/boot/config-RELEASE on Debian and Fedora; /lib/modules/RELEASE/config on some). Used to
 /// refuse an initramfs compression the capture kernel could not unpack.
 /// </summary>
-public sealed class KernelBuildConfig
+internal sealed class KernelBuildConfig
 {
-    /// <summary>The largest config file read: kernel configs are a few hundred kilobytes.</summary>
-    public const long MaxBytes = 16 << 20;
-
     private readonly HashSet<string> _enabled;
 
     private KernelBuildConfig(string path, HashSet<string> enabled)
@@ -37,7 +35,7 @@ public sealed class KernelBuildConfig
         var enabled = new HashSet<string>(StringComparer.Ordinal);
         try
         {
-            foreach (var line in InputFile.ReadLines(real, MaxBytes, "the kernel config"))
+            foreach (var line in InputFile.ReadLines(real, InputLimits.KernelBuildConfig, "the kernel config"))
             {
                 // "CONFIG_RD_ZSTD=y"; unset options appear as "# CONFIG_RD_ZSTD is not set".
                 var eq = line.IndexOf('=');

@@ -1,5 +1,6 @@
 using Nkdump.Formats;
 using Nkdump.Formats.IO;
+using Nkdump.Formats.Limits;
 
 namespace Nkdump.Setup.Initramfs;
 
@@ -8,7 +9,7 @@ namespace Nkdump.Setup.Initramfs;
 /// and modules.builtin. Names compare as the kernel does: file name without .ko/.ko.xz/.ko.zst/.ko.gz,
 /// '-' and '_' alike.
 /// </summary>
-public sealed class KernelModules
+internal sealed class KernelModules
 {
     private readonly Dictionary<string, (string Path, string[] Deps)> _modules = new(StringComparer.Ordinal);
     private readonly HashSet<string> _builtin = new(StringComparer.Ordinal);

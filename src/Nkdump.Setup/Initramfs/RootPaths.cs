@@ -3,7 +3,7 @@ using Nkdump.Formats;
 namespace Nkdump.Setup.Initramfs;
 
 /// <summary>Symbolic links followed inside a root prefix: an absolute link target means ROOT/target, never the host's.</summary>
-public static class RootPaths
+internal static class RootPaths
 {
     private const int MaxLinks = 40;
 

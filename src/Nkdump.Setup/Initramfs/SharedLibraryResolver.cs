@@ -8,7 +8,7 @@ namespace Nkdump.Setup.Initramfs;
 /// systems without ld.so.cache: the ELF interpreter, then each DT_NEEDED name searched in
 /// DT_RUNPATH/DT_RPATH and the system directories, recursively. Paths are inside the root.
 /// </summary>
-public sealed class SharedLibraryResolver(HostRoot root)
+internal sealed class SharedLibraryResolver(HostRoot root)
 {
     /// <summary>Searched in this order, as the multiarch and lib64 layouts place the libraries.</summary>
     public static IReadOnlyList<string> SystemDirectories { get; } =

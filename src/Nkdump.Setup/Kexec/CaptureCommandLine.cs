@@ -14,7 +14,7 @@ namespace Nkdump.Setup.Kexec;
 /// and the line starts with the bare word "init", which the kernel hands to /init (nkdump) as its
 /// first argument: the verb to run.
 /// </summary>
-public static class CaptureCommandLine
+internal static class CaptureCommandLine
 {
     /// <summary>Always removed, by parameter name (kdump-utils' fixed list and KDUMP_COMMANDLINE_REMOVE for x86_64).</summary>
     public static IReadOnlyList<string> Removed { get; } =

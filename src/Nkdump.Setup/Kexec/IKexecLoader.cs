@@ -14,7 +14,7 @@ public interface IKexecLoader
 }
 
 /// <summary>A failed kexec_file_load: the errno and what it means for the user.</summary>
-public sealed class KexecException(int errno, string message) : Formats.NkdumpException(message)
+internal sealed class KexecException(int errno, string message) : Formats.NkdumpException(message)
 {
     public int Errno { get; } = errno;
 }

@@ -4,7 +4,7 @@ namespace Nkdump.Setup.Kexec;
 /// What an errno from kexec_file_load means when loading a capture kernel (kernel/kexec_file.c,
 /// kernel/kexec_core.c, kernel/kexec_file.c's signature checks): the message a person can act on.
 /// </summary>
-public static class KexecErrors
+internal static class KexecErrors
 {
     public const int EPERM = 1, E2BIG = 7, ENOEXEC = 8, ENOMEM = 12, EBUSY = 16, EINVAL = 22, ENOSYS = 38,
         ENOPKG = 65, EBADMSG = 74, EADDRNOTAVAIL = 99, ENOKEY = 126, EKEYREJECTED = 129;

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using Nkdump.Formats.IO;
+using Nkdump.Formats.Limits;
 
 namespace Nkdump.Setup.Service;
 

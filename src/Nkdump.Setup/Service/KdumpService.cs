@@ -126,7 +126,7 @@ public sealed class KdumpService(HostRoot root, IKexecLoader loader, string conf
                 warnings.Add("the capture initramfs is out of date (an input changed since it was built): run 'nkdump restart'");
             }
         }
-        catch (Exception e) when (e is NkdumpException or ConfigException or IOException)
+        catch (Exception e) when (e is NkdumpException or IOException)
         {
             warnings.Add($"cannot check the capture initramfs: {e.Message}");
         }

@@ -1,4 +1,5 @@
 using Nkdump.Formats.IO;
+using Nkdump.Formats.Limits;
 using Nkdump.Setup.Boot;
 
 namespace Nkdump.Setup.Service;

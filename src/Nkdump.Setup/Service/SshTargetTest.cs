@@ -11,7 +11,7 @@ namespace Nkdump.Setup.Service;
 /// configuration when there is one; Nkdump.Capture's SshDump uses the same options) and create the
 /// dump path with mkdir -p. A failure here is a failure the capture would have after a crash.
 /// </summary>
-public static class SshTargetTest
+internal static class SshTargetTest
 {
     private const int ConnectTimeoutSeconds = 15;
 

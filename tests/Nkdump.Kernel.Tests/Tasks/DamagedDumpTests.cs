@@ -1,3 +1,4 @@
+using Nkdump.Formats.Limits;
 using Nkdump.Kernel.Btf;
 using Nkdump.Kernel.Orc;
 using Nkdump.Kernel.Tasks;
@@ -79,6 +80,6 @@ public class DamagedDumpTests
         // A return address pointing back into the same function repeats frames but stays bounded.
         memory.WriteUInt64(Physical(kernel, slot), good.Frames[4].Ip);
         var looping = unwinder.Unwind(start);
-        Assert.True(looping.Frames.Count <= OrcUnwinder.MaxFrames);
+        Assert.True(looping.Frames.Count <= InputLimits.Kernel.UnwoundFrames);
     }
 }

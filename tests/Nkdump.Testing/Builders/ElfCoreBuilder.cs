@@ -8,7 +8,7 @@ namespace Nkdump.Testing.Builders;
 /// PT_LOAD segments by physical address (optionally with a zero tail), notes, and the PN_XNUM
 /// escape for more than 65,535 program headers.
 /// </summary>
-public sealed class ElfCoreBuilder
+internal sealed class ElfCoreBuilder
 {
     private readonly List<(ulong Paddr, ulong Vaddr, byte[] Data, ulong MemSize)> _loads = [];
     private readonly List<(string Name, uint Type, byte[] Desc)> _notes = [];

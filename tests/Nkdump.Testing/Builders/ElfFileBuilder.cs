@@ -4,10 +4,10 @@ using System.Text;
 namespace Nkdump.Testing.Builders;
 
 /// <summary>One symbol for <see cref="ElfFileBuilder.SymbolTable"/>: st_info is (binding &lt;&lt; 4) | type.</summary>
-public readonly record struct BuiltSymbol(string Name, ulong Value, ulong Size, byte Info, ushort Section);
+internal readonly record struct BuiltSymbol(string Name, ulong Value, ulong Size, byte Info, ushort Section);
 
 /// <summary>An ELF file built by <see cref="ElfFileBuilder"/> and where its parts went, for tests that damage it.</summary>
-public sealed record BuiltElf(byte[] Bytes, long SectionHeaderOffset, IReadOnlyList<long> SectionOffsets, long ProgramHeaderOffset)
+internal sealed record BuiltElf(byte[] Bytes, long SectionHeaderOffset, IReadOnlyList<long> SectionOffsets, long ProgramHeaderOffset)
 {
     /// <summary>The file offset of section header <paramref name="index"/>.</summary>
     public int SectionHeaderAt(int index) => (int)SectionHeaderOffset + (index * 64);
@@ -19,7 +19,7 @@ public sealed record BuiltElf(byte[] Bytes, long SectionHeaderOffset, IReadOnlyL
 /// added, then .shstrtab (e_shstrndx) and the section header table at the end. Allocated sections
 /// get sh_addr = their file offset, so one PT_LOAD at 0 maps them (<see cref="LoadEverything"/>).
 /// </summary>
-public sealed class ElfFileBuilder
+internal sealed class ElfFileBuilder
 {
     private readonly List<SectionSpec> _sections = [];
     private readonly List<(uint Type, string? Section)> _segments = [];

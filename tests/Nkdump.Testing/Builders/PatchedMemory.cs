@@ -6,7 +6,7 @@ namespace Nkdump.Testing.Builders;
 /// A real dump's memory with damage applied: bytes overwritten at physical addresses, or whole pages
 /// reported as excluded. Models what a crashed kernel's corrupted lists or a filtered dump look like.
 /// </summary>
-public sealed class PatchedMemory(IPhysicalMemory inner) : IPhysicalMemory
+internal sealed class PatchedMemory(IPhysicalMemory inner) : IPhysicalMemory
 {
     private readonly Dictionary<ulong, byte> _bytes = [];
     private readonly HashSet<ulong> _excluded = [];

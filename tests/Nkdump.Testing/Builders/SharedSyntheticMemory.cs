@@ -6,7 +6,7 @@ namespace Nkdump.Testing.Builders;
 /// A <see cref="SyntheticMemory"/> that says its reads may run on several threads at once (true: they
 /// only read a dictionary nobody writes after set-up), so the collector's workers read it themselves.
 /// </summary>
-public sealed class SharedSyntheticMemory(SyntheticMemory memory) : IPhysicalMemory
+internal sealed class SharedSyntheticMemory(SyntheticMemory memory) : IPhysicalMemory
 {
     public int PageSize => memory.PageSize;
     public ulong MaxPfn => memory.MaxPfn;

@@ -5,7 +5,7 @@ namespace Nkdump.Testing.Builders;
 /// fills up, for the disk-full paths of the collector and of `nkdump save`. Mounting needs root
 /// (tests run as root here and in CI); disposing unmounts it and removes the directory.
 /// </summary>
-public sealed class SmallTmpfs : IDisposable
+internal sealed class SmallTmpfs : IDisposable
 {
     private readonly TempDirectory _directory = new();
 

@@ -8,7 +8,7 @@ namespace Nkdump.Testing.Builders;
 /// 2): 16 KiB at 1 MiB and one page just below <c>high</c>, as a sparse memory map (NVDIMM, CXL
 /// windows) or a hostile program header puts it.
 /// </summary>
-public static class SparseCore
+internal static class SparseCore
 {
     public const ulong LowAddress = 0x100000;
 

@@ -8,7 +8,7 @@ namespace Nkdump.Testing.Builders;
 /// <see cref="Random(int, ulong)"/> (sparse ranges, excluded pages, zero pages, compressible and
 /// incompressible contents), it is the reference that written-and-read-back dumps must equal.
 /// </summary>
-public sealed class SyntheticMemory : IPhysicalMemory
+internal sealed class SyntheticMemory : IPhysicalMemory
 {
     private readonly Dictionary<ulong, byte[]> _pages = [];
     private readonly HashSet<ulong> _excluded = [];
@@ -131,7 +131,7 @@ public sealed class SyntheticMemory : IPhysicalMemory
 }
 
 /// <summary>A whole dump around a <see cref="SyntheticMemory"/> (or any memory): notes with VMCOREINFO and two CPUs.</summary>
-public sealed class SyntheticDump(IPhysicalMemory memory, string osRelease = "6.1.0-test") : IKernelDump
+internal sealed class SyntheticDump(IPhysicalMemory memory, string osRelease = "6.1.0-test") : IKernelDump
 {
     public string Path => "synthetic";
 

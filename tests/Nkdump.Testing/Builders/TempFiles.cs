@@ -1,7 +1,7 @@
 namespace Nkdump.Testing.Builders;
 
 /// <summary>A scratch directory for one test, deleted on dispose.</summary>
-public sealed class TempDirectory : IDisposable
+internal sealed class TempDirectory : IDisposable
 {
     public TempDirectory()
     {

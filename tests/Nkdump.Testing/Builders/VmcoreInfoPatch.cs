@@ -9,7 +9,7 @@ namespace Nkdump.Testing.Builders;
 /// file stays where it was. The text is found as the dump's own VMCOREINFO bytes near the start of
 /// the file (the ELF PT_NOTE, or the kdump sub-header's copy of the notes).
 /// </summary>
-public static class VmcoreInfoPatch
+internal static class VmcoreInfoPatch
 {
     /// <summary>Where the note is looked for: notes come before any page data.</summary>
     private const int SearchBytes = 64 << 20;
