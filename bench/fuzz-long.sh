@@ -27,18 +27,21 @@ NKDUMP_FUZZ_SKIP_BUILD=1 fuzz/run.sh "$light" $((light_minutes * 60)) "$jobs"
 light_status=$?
 set -e
 
+echo "fuzz-long: finished $(date -u '+%Y-%m-%d %H:%M UTC'), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "| target | minutes | executions | exec/s | paths | crashes (reproduced) | hangs (reproduced) | corpus |"
-echo "|---|---:|---:|---:|---:|---|---|---|"
+echo "| target | seconds | executions | exec/s | paths | edges (map coverage) | crashes (reproduced) | hangs (reproduced) | corpus files | corpus size |"
+echo "|---|---:|---:|---:|---:|---:|---|---|---:|---:|"
 for target in ${heavy//,/ } ${light//,/ }; do
   dir=$NKDUMP_FUZZ_OUT/$target
   stats=$dir/afl/default/fuzzer_stats
   field() { sed -n "s/^$1 *: *//p" "$stats" 2>/dev/null | head -1; }
-  minutes=$(( $(field run_time) / 60 ))
+  seconds=$(field run_time)
   execs=$(field execs_done); speed=$(field execs_per_sec); paths=$(field corpus_count)
+  edges=$(field edges_found); coverage=$(field bitmap_cvg)
   crashes=$(field saved_crashes); hangs=$(field saved_hangs)
   reproduced=$(sed -n 's/.*crashes (\([0-9]*\) reproduced), .* hangs (\([0-9]*\) reproduced).*/\1 \2/p' "$dir/result" 2>/dev/null)
+  files=$(find "$dir/afl/default/queue" -maxdepth 1 -type f -name 'id:*' 2>/dev/null | wc -l)
   corpus=$(du -sh "$dir/afl/default/queue" 2>/dev/null | cut -f1)
-  echo "| $target | $minutes | ${execs:-0} | ${speed:-0} | ${paths:-0} | ${crashes:-0} (${reproduced%% *}) | ${hangs:-0} (${reproduced##* }) | ${corpus:-0} |"
+  echo "| $target | ${seconds:-0} | ${execs:-0} | ${speed:-0} | ${paths:-0} | ${edges:-0} (${coverage:-0}) | ${crashes:-0} (${reproduced%% *}) | ${hangs:-0} (${reproduced##* }) | $files | ${corpus:-0} |"
 done
 [ "$heavy_status" -eq 0 ] && [ "$light_status" -eq 0 ]

@@ -123,6 +123,24 @@ public class PrintkReaderTests
     }
 
     [Fact]
+    public void StructuredLogBufCycleThroughTheEndMarkerIsWalkedOnce()
+    {
+        // Found by fuzzing (printk-logbuf, allocation): one readable record, then an end marker that wraps
+        // back to it, in a log_buf_len of 16 MiB. The walk stopped only at the step bound (log_buf_len /
+        // SIZE(printk_log)): 700,000 copies of the record, 61 MB allocated, where the dump holds 28 bytes.
+        var kernel = LogBufKernel(first: 0, next: 200);
+        kernel.Write(LogBuf, LogRecord(1_000, "loop"));
+        kernel.WriteUInt32(Text + 0x1008, 16u << 20); // log_buf_len; only its first 256 bytes are in the dump
+        var context = kernel.Open();
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var log = KernelLogReader.Read(context);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < 16 << 20, $"walking a cycle allocated {allocated} bytes");
+        Assert.Equal(2, log.Records.Count); // log_first_idx to the marker, then once more from index 0
+        Assert.Contains(log.Problems, p => p.Contains("cycle"));
+    }
+
+    [Fact]
     public void StructuredLogBufBadRecordLengthStopsWithAProblem()
     {
         var record = LogRecord(1_000, "ok");

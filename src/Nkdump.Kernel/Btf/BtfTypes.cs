@@ -164,12 +164,18 @@ public sealed class BtfTypes
     public BtfMemberLocation? FindMember(int aggregateId, string name)
     {
         var aggregate = Resolve(aggregateId);
-        return aggregate.IsAggregate ? FindMember(aggregate, name, 0, 0) : null;
+        return aggregate.IsAggregate ? FindMember(aggregate, name, 0, 0, []) : null;
     }
 
-    private BtfMemberLocation? FindMember(BtfType aggregate, string name, long baseBits, int depth)
+    /// <param name="searched">
+    /// The aggregates already searched in vain, with the least depth each was searched at: whether one
+    /// holds the name does not depend on where it lies, so it is searched again only from nearer the
+    /// top (where the depth bound cut off less). Without it, a struct with two anonymous members of one
+    /// type, nested 64 deep (or of itself), made 2^64 searches (found by fuzzing: the lookup never returned).
+    /// </param>
+    private BtfMemberLocation? FindMember(BtfType aggregate, string name, long baseBits, int depth, Dictionary<int, int> searched)
     {
-        if (depth > InputLimits.Kernel.BtfTypeChain)
+        if (depth > InputLimits.Kernel.BtfTypeChain || (searched.TryGetValue(aggregate.Id, out var before) && before <= depth))
         {
             return null;
         }
@@ -185,12 +191,13 @@ public sealed class BtfTypes
         foreach (var member in aggregate.Members)
         {
             if (member.Name.Length == 0 && TryGet(member.Type, out _) && Resolve(member.Type) is { IsAggregate: true } inner
-                && FindMember(inner, name, baseBits + member.BitOffset, depth + 1) is { } found)
+                && FindMember(inner, name, baseBits + member.BitOffset, depth + 1, searched) is { } found)
             {
                 return found;
             }
         }
 
+        searched[aggregate.Id] = depth;
         return null;
     }
 

@@ -64,13 +64,15 @@ internal static class StructuredLogBufReader
         var records = new List<PrintkRecord>();
         var position = first;
         var maxRecords = (logBufLength / (uint)size) + 1;
+        var cycle = $"log_buf is corrupt: the records from log_first_idx {first} never reach log_next_idx {next} (a cycle)";
+        var wrapped = false;
         // Steps, not records, bound the walk: an end marker (len 0) at index 0 wraps to itself and adds no
         // record (found by fuzzing: the reader never returned). A real walk is its records and one wrap.
         for (long steps = 0; position != next; steps++)
         {
             if (steps > maxRecords + 1)
             {
-                problems.Add($"log_buf is corrupt: the records from log_first_idx {first} never reach log_next_idx {next} (a cycle)");
+                problems.Add(cycle);
                 break;
             }
 
@@ -86,7 +88,17 @@ internal static class StructuredLogBufReader
             var recordLength = BinaryPrimitives.ReadUInt16LittleEndian(record[len..]);
             if (recordLength == 0)
             {
-                // The end-of-buffer marker: the next record is at the start.
+                // The end-of-buffer marker: the next record is at the start. A walk from log_first_idx to
+                // log_next_idx passes it once; a second time is a cycle, which would otherwise add the same
+                // records again until the step bound (found by fuzzing: a 10 MiB log_buf_len over one
+                // readable record made 263 MB of copies of it).
+                if (wrapped)
+                {
+                    problems.Add(cycle);
+                    break;
+                }
+
+                wrapped = true;
                 position = 0;
                 if (position == next)
                 {

@@ -43,4 +43,18 @@ public class BtfFuzzRegressionTests
         var btf = BtfParser.Parse(b.Build(), "test");
         Assert.Throws<BtfException>(() => btf.TypeName(proto));
     }
+
+    [Fact]
+    public async Task A_struct_of_two_anonymous_members_of_itself_is_searched_once_not_2_to_the_64_times()
+    {
+        // btf, hang (long fuzz run of 2026-12-07): struct 2 has two anonymous members of type 2. FindMember
+        // descended into both, 64 levels deep: 2^64 searches for a name the struct does not have.
+        var b = new BtfBlob();
+        var intId = b.Int("int", 4, signed: true);                                     // 1
+        var loop = b.Struct("loop", 8, false, ("", 2, 0, 0), ("", 2, 0, 0), ("a", intId, 0, 0)); // 2
+        var btf = BtfParser.Parse(b.Build(), "test");
+        var missing = await Task.Run(() => btf.FindMember(loop, "next")).WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Null(missing);
+        Assert.Equal(0, btf.FindMember(loop, "a")!.Value.BitOffset);
+    }
 }
