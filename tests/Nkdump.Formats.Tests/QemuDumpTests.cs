@@ -21,7 +21,12 @@ public sealed class QemuDumpTests(ITestOutputHelper output)
 
         using var elf = (ElfVmcore)DumpOpener.Open(paths[0]);
         Assert.Equal(2, elf.Cpus.Count);
-        Assert.All(elf.Cpus, c => Assert.True(c.Registers.Rip >= 0xffffffff80000000UL, $"cpu {c.Cpu} rip 0x{c.Registers.Rip:x} is not kernel text"));
+        // Every CPU the kernel brought up is in kernel text. On a machine loaded enough that TCG's second
+        // CPU misses the kernel's 10 s wait for it at boot, the kernel goes on with one CPU and the other
+        // stays in the firmware (rip 0xfd09a was seen): that is the guest's doing, not the dump's.
+        var serial = File.ReadAllText(Path.Combine(dir.Path, "serial.log"));
+        var broughtUp = serial.Contains("Brought up 1 node, 2 CPUs", StringComparison.Ordinal) ? 2 : 1;
+        Assert.Equal(broughtUp, elf.Cpus.Count(c => c.Registers.Rip >= 0xffffffff80000000UL));
         Assert.True(elf.Memory.Ranges.Sum(r => (long)r.Count) * 4096 >= 500L << 20, "the ELF should hold all 512 MiB");
 
         using var kdump = DumpOpener.Open(paths[1]);

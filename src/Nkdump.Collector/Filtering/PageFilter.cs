@@ -149,7 +149,7 @@ public sealed class PageFilter
             for (var pfn = Math.Max(ranges[r].StartPfn, start); pfn < last;)
             {
                 var state = physical.GetPageState(pfn);
-                var runEnd = Math.Min(last, physical.SameStateEnd(pfn));
+                var runEnd = Math.Min(last, Math.Max(physical.SameStateEnd(pfn), pfn + 1));
                 if (state is PageState.Present or PageState.Partial || (state == PageState.Zero && !zeroPagesHaveNoData))
                 {
                     keep.SetRange(pfn, runEnd);

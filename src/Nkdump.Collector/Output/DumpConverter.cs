@@ -63,46 +63,37 @@ public static class DumpConverter
     /// <summary>The input's pages by state: present and held (present, zero or partial) bitmaps, excluded, lost and partial counts.</summary>
     private sealed record Census(ulong MaxMapnr, PfnBitmap Present, PfnBitmap Held, long Excluded, long Unreadable, long Partial)
     {
-        /// <summary>Asks once per run of frames in one state (<see cref="IPhysicalMemory.SameStateEnd"/>), so a huge zero-filled ELF tail costs one question.</summary>
+        /// <summary>Asks once per run of frames in one state (<see cref="PageStateRuns"/>), so a huge zero-filled ELF tail costs one question.</summary>
         public static Census Of(IKernelDump input, ulong maxMapnr)
         {
             var memory = input.Memory;
             var present = new PfnBitmap(maxMapnr);
             var held = new PfnBitmap(maxMapnr);
             long excluded = 0, unreadable = 0, partial = 0;
-            foreach (var range in memory.Ranges)
+            foreach (var run in PageStateRuns.Of(memory, end: maxMapnr))
             {
-                var end = Math.Min(range.EndPfn, maxMapnr);
-                for (var pfn = range.StartPfn; pfn < end;)
+                if (run.State != PageState.NotInDump)
                 {
-                    var state = memory.GetPageState(pfn);
-                    var runEnd = Math.Min(end, memory.SameStateEnd(pfn));
-                    var count = (long)(runEnd - pfn);
-                    if (state != PageState.NotInDump)
-                    {
-                        present.SetRange(pfn, runEnd);
-                    }
+                    present.SetRange(run.Start, run.End);
+                }
 
-                    switch (state)
-                    {
-                        case PageState.Present:
-                        case PageState.Zero:
-                            held.SetRange(pfn, runEnd);
-                            break;
-                        case PageState.Partial:
-                            held.SetRange(pfn, runEnd);
-                            partial += count;
-                            break;
-                        case PageState.Excluded:
-                            excluded += count;
-                            break;
-                        case PageState.Incomplete:
-                        case PageState.Corrupt:
-                            unreadable += count;
-                            break;
-                    }
-
-                    pfn = runEnd;
+                switch (run.State)
+                {
+                    case PageState.Present:
+                    case PageState.Zero:
+                        held.SetRange(run.Start, run.End);
+                        break;
+                    case PageState.Partial:
+                        held.SetRange(run.Start, run.End);
+                        partial += run.Count;
+                        break;
+                    case PageState.Excluded:
+                        excluded += run.Count;
+                        break;
+                    case PageState.Incomplete:
+                    case PageState.Corrupt:
+                        unreadable += run.Count;
+                        break;
                 }
             }
 

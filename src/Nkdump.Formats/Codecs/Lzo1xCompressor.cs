@@ -77,15 +77,7 @@ internal sealed unsafe class Lzo1xCompressor
             _scratch = new byte[worstCase];
         }
 
-        written = Compress(input, _scratch);
-        if (written > destination.Length)
-        {
-            written = 0;
-            return false;
-        }
-
-        _scratch.AsSpan(0, written).CopyTo(destination);
-        return true;
+        return ScratchOutput.CopyIfFits(_scratch, Compress(input, _scratch), destination, out written);
     }
 
     /// <summary>Compresses into a destination of at least <see cref="WorstCase"/> bytes; returns the length.</summary>

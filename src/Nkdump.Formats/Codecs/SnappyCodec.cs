@@ -14,15 +14,7 @@ internal sealed class SnappyCodec(int pageSize) : IPageCompressor, IPageDecompre
 
     public bool TryCompress(ReadOnlySpan<byte> page, Span<byte> destination, out int written)
     {
-        written = Snappy.Compress(page, _scratch);
-        if (written > destination.Length)
-        {
-            written = 0;
-            return false;
-        }
-
-        _scratch.AsSpan(0, written).CopyTo(destination);
-        return true;
+        return ScratchOutput.CopyIfFits(_scratch, Snappy.Compress(page, _scratch), destination, out written);
     }
 
     public bool TryDecompress(ReadOnlySpan<byte> source, Span<byte> page)

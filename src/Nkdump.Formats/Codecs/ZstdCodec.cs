@@ -17,15 +17,7 @@ internal sealed class ZstdCodec(int pageSize) : IPageCompressor, IPageDecompress
     public bool TryCompress(ReadOnlySpan<byte> page, Span<byte> destination, out int written)
     {
         _compressor ??= new Compressor(1);
-        written = _compressor.Wrap(page, _scratch);
-        if (written > destination.Length)
-        {
-            written = 0;
-            return false;
-        }
-
-        _scratch.AsSpan(0, written).CopyTo(destination);
-        return true;
+        return ScratchOutput.CopyIfFits(_scratch, _compressor.Wrap(page, _scratch), destination, out written);
     }
 
     public bool TryDecompress(ReadOnlySpan<byte> source, Span<byte> page)

@@ -132,49 +132,42 @@ public sealed record DumpInfo(
     /// <summary>
     /// Counts page states over the memory map (present = exists in the crashed machine), once per run
     /// of frames in one state (<see cref="IPhysicalMemory.SameStateEnd"/>): a huge zero-filled ELF tail
-    /// is one question, not one per page, and an ELF segment whose p_memsz claims 2^50 bytes one step,
-    /// not 2^38 (found by fuzzing: `info` never returned). A run always moves on by at least one frame.
+    /// is one question, not one per page (<see cref="PageStateRuns"/>).
     /// </summary>
     public static PageCounts CountPages(IPhysicalMemory memory)
     {
         long present = 0, dumped = 0, zero = 0, excluded = 0, incomplete = 0, corrupt = 0, partial = 0;
-        foreach (var range in memory.Ranges)
+        foreach (var run in PageStateRuns.Of(memory))
         {
-            for (var pfn = range.StartPfn; pfn < range.EndPfn;)
+            var count = run.Count;
+            if (run.State == PageState.NotInDump)
             {
-                var state = memory.GetPageState(pfn);
-                var end = Math.Min(range.EndPfn, Math.Max(memory.SameStateEnd(pfn), pfn + 1));
-                var count = (long)Math.Min(end - pfn, long.MaxValue);
-                pfn = end;
-                if (state == PageState.NotInDump)
-                {
-                    continue;
-                }
+                continue;
+            }
 
-                present += count;
-                switch (state)
-                {
-                    case PageState.Present:
-                        dumped += count;
-                        break;
-                    case PageState.Zero:
-                        dumped += count;
-                        zero += count;
-                        break;
-                    case PageState.Partial:
-                        dumped += count;
-                        partial += count;
-                        break;
-                    case PageState.Excluded:
-                        excluded += count;
-                        break;
-                    case PageState.Incomplete:
-                        incomplete += count;
-                        break;
-                    case PageState.Corrupt:
-                        corrupt += count;
-                        break;
-                }
+            present += count;
+            switch (run.State)
+            {
+                case PageState.Present:
+                    dumped += count;
+                    break;
+                case PageState.Zero:
+                    dumped += count;
+                    zero += count;
+                    break;
+                case PageState.Partial:
+                    dumped += count;
+                    partial += count;
+                    break;
+                case PageState.Excluded:
+                    excluded += count;
+                    break;
+                case PageState.Incomplete:
+                    incomplete += count;
+                    break;
+                case PageState.Corrupt:
+                    corrupt += count;
+                    break;
             }
         }
 
