@@ -6,8 +6,8 @@
 #   E2E_MODE=ci (default)  the CI subset: `path` on every kernel of the matrix; the other targets
 #                          (raw ssh nfs missing full), badlog and baddesc on bookworm's 6.1; every
 #                          crash type on bookworm's 6.1 and the newest 7.x
-#   E2E_MODE=full          every crash type, `path`, badlog and baddesc on every kernel; the other
-#                          targets on 6.1 and 6.12; badinfo on 6.1 and 7.x; E2E_DBG=1 unless set
+#   E2E_MODE=full          every crash type, `path`, badlog, baddesc and pageset on every kernel; the
+#                          other targets on 6.1 and 6.12; badinfo on 6.1 and 7.x; E2E_DBG=1 unless set
 #                          (each kernel's -dbg vmlinux, for drgn)
 #   KERNEL_SPEC... / E2E_CASES="..."  exactly these kernels x these cases (either alone keeps the
 #                          other from the mode's plan, crossed: all cases of the mode on the given
@@ -20,11 +20,12 @@ MATRIX=(bullseye:5.10 bookworm:6.1 trixie:6.12 trixie-backports:7)
 TARGETS="raw ssh nfs missing full"
 CRASHES="oops oops-again bug oom hung softlockup"
 LOGS="badlog baddesc badinfo"   # a dump whose log cannot be read: the printk ring or VMCOREINFO damaged
+FILTERS="pageset"               # an unfiltered ELF vmcore, filtered on the host by nkdump and makedumpfile 1.7.8
 mode=${E2E_MODE:-ci}
 plan=()   # "SPEC CASE" pairs, in run order
 if [ $# -gt 0 ] || [ -n "${E2E_CASES:-}" ]; then
   kernels=("$@"); [ ${#kernels[@]} -gt 0 ] || kernels=("${MATRIX[@]}")
-  read -r -a cases <<<"${E2E_CASES:-path $TARGETS $CRASHES $LOGS}"
+  read -r -a cases <<<"${E2E_CASES:-path $TARGETS $CRASHES $LOGS $FILTERS}"
   for k in "${kernels[@]}"; do for c in "${cases[@]}"; do plan+=("$k $c"); done; done
 else
   case "$mode" in
@@ -41,6 +42,7 @@ else
         case "$k" in bookworm:6.1|trixie:6.12) for c in $TARGETS; do plan+=("$k $c"); done ;; esac
         for c in $CRASHES badlog baddesc; do plan+=("$k $c"); done
         case "$k" in bookworm:6.1|trixie-backports:7) plan+=("$k badinfo") ;; esac
+        for c in $FILTERS; do plan+=("$k $c"); done
       done ;;
     *) echo "E2E_MODE must be ci or full" >&2; exit 2 ;;
   esac
