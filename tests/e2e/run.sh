@@ -5,7 +5,7 @@
 #
 #   E2E_MODE=ci (default)  the CI subset: `path` on every kernel of the matrix; the other targets
 #                          (raw ssh nfs missing full), badlog and baddesc on bookworm's 6.1; every
-#                          crash type on bookworm's 6.1 and the newest 7.x
+#                          crash type on bookworm's 6.1 and the newest 7.x; pageset on 7.x
 #   E2E_MODE=full          every crash type, `path`, badlog, baddesc and pageset on every kernel; the
 #                          other targets on 6.1 and 6.12; badinfo on 6.1 and 7.x; E2E_DBG=1 unless set
 #                          (each kernel's -dbg vmlinux, for drgn)
@@ -33,7 +33,7 @@ else
       for k in "${MATRIX[@]}"; do
         plan+=("$k path")
         case "$k" in bookworm:6.1) for c in $TARGETS $CRASHES badlog baddesc; do plan+=("$k $c"); done ;; esac
-        case "$k" in trixie-backports:7) for c in $CRASHES; do plan+=("$k $c"); done ;; esac
+        case "$k" in trixie-backports:7) for c in $CRASHES $FILTERS; do plan+=("$k $c"); done ;; esac
       done ;;
     full)
       export E2E_DBG=${E2E_DBG:-1}

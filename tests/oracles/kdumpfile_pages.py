@@ -1,12 +1,13 @@
 #!/usr/bin/python3
-"""tests/oracles/kdumpfile_pages.py REFERENCE CANDIDATE - compares the page frames two
+"""tests/oracles/kdumpfile_pages.py REFERENCE CANDIDATE [EXTRA_FILE] - compares the page frames two
 kdump-compressed dumps of one vmcore store, as libkdumpfile reads them (each file's pagemap, the
 attribute "file.pagemap": for this format its second bitmap, the pages whose data the file holds).
 REFERENCE is makedumpfile's output, CANDIDATE nkdump's; neither is read by nkdump here.
 
 Prints one line "reference N candidate M missing K extra E" (K: frames REFERENCE stores and
-CANDIDATE does not; E: the reverse), then "missing PFN[-PFN]" lines (the first 50 runs). Exits 1
-when a frame is missing, 2 when a file cannot be read.
+CANDIDATE does not; E: the reverse), then "missing PFN[-PFN]" lines (the first 50 runs); with
+EXTRA_FILE, every run of the E frames as "PFN[-PFN]" lines there. Exits 1 when a frame is missing,
+2 when a file cannot be read.
 
 Written for sid's python3-libkdumpfile 0.5.5 (tests/oracles/oracle.sh python3 ...).
 """
@@ -55,8 +56,12 @@ def as_runs(pfns):
     return runs
 
 
+def run_text(first, last):
+    return f"{first:#x}" + (f"-{last:#x}" if last != first else "")
+
+
 def main():
-    if len(sys.argv) != 3:
+    if len(sys.argv) not in (3, 4):
         print(__doc__, file=sys.stderr)
         return 2
     try:
@@ -69,7 +74,11 @@ def main():
     extra = candidate - reference
     print(f"reference {len(reference)} candidate {len(candidate)} missing {len(missing)} extra {len(extra)}")
     for first, last in as_runs(missing)[:50]:
-        print(f"missing {first:#x}" + (f"-{last:#x}" if last != first else ""))
+        print(f"missing {run_text(first, last)}")
+    if len(sys.argv) == 4:
+        with open(sys.argv[3], "w", encoding="ascii") as extra_file:
+            for first, last in as_runs(extra):
+                extra_file.write(run_text(first, last) + "\n")
     return 1 if missing else 0
 
 

@@ -8,8 +8,11 @@
 # keeps every page makedumpfile 1.7.8 keeps"); the frames nkdump keeps beyond it are a note line
 # per level (makedumpfile is an oracle to question: on 7.x its -d 8 drops slab pages that hold live
 # task_structs, nkdump's does not); `analyze -c ps` and `analyze -c bt` (the panic task) on nkdump's
-# -d 31 output equal them on the unfiltered ELF. The page sets and both tools' logs are kept in
-# checks/ (pages-dN.txt, collect-*-dN.txt); the filtered dumps are removed but -d 31's.
+# -d 31 output equal them on the unfiltered ELF; a note says how many tasks ps finds on each -d 31
+# dump, and where makedumpfile's loses tasks, how many of them start on a frame only nkdump keeps.
+# The page sets and both tools' logs are kept in checks/ (pages-dN.txt, extra-frames-dN.txt,
+# collect-*-dN.txt);
+# the filtered dumps are removed but -d 31's (under pageset/, 0700).
 CASE_TITLE="unfiltered ELF vmcore: collect -d 1..31 keeps every page makedumpfile 1.7.8 keeps; ps and bt at -d 31 as on the ELF"
 PAGESET_LEVELS="1 2 4 8 16 31"
 
@@ -32,7 +35,7 @@ check_pagesets() {
     check_explained "sid's makedumpfile -l -d $d filters the ELF" "$out/checks/collect-makedumpfile-d$d.txt" \
       "$ORACLE" makedumpfile -l -d "$d" "$vmcore" "$theirs"
     check_explained "-d $d: nkdump keeps every page frame makedumpfile 1.7.8 keeps (sid's libkdumpfile reads both)" "$out/checks/pages-d$d.txt" \
-      "$ORACLE" python3 "$REPO/tests/oracles/kdumpfile_pages.py" "$theirs" "$ours"
+      "$ORACLE" python3 "$REPO/tests/oracles/kdumpfile_pages.py" "$theirs" "$ours" "$out/checks/extra-frames-d$d.txt"
     # "reference N candidate M missing K extra E": makedumpfile's count, nkdump's, and the difference.
     awk -v d="$d" 'NR == 1 && $1 == "reference" {printf "note -d %s: makedumpfile keeps %s page frames, nkdump %s (%s of them more, %s fewer)\n", d, $2, $4, $8, $6}' "$out/checks/pages-d$d.txt"
     [ "$d" = 31 ] || rm -f "$ours" "$theirs"
@@ -43,8 +46,25 @@ check_pagesets() {
   "$NKDUMP" analyze -c ps "$ours" > "$out/checks/ps-d31.txt" 2>&1 || echo "(exit $?)" >> "$out/checks/ps-d31.txt"
   "$NKDUMP" analyze -c bt "$vmcore" > "$out/checks/bt-elf.txt" 2>&1 || echo "(exit $?)" >> "$out/checks/bt-elf.txt"
   "$NKDUMP" analyze -c bt "$ours" > "$out/checks/bt-d31.txt" 2>&1 || echo "(exit $?)" >> "$out/checks/bt-d31.txt"
+  # What the frames makedumpfile 1.7.8 drops and nkdump keeps are worth: its -d 31 dump read the
+  # same way (on 7.x it loses tasks whose task_struct sat on slab pages it took for free ones).
+  "$NKDUMP" analyze -c ps "$work/makedumpfile-d31" > "$out/checks/ps-makedumpfile-d31.txt" 2>&1 || echo "(exit $?)" >> "$out/checks/ps-makedumpfile-d31.txt"
+  echo "note nkdump analyze -c ps lists $(pageset_tasks "$out/checks/ps-elf.txt") tasks on the ELF, $(pageset_tasks "$out/checks/ps-d31.txt") on nkdump's -d 31 dump, $(pageset_tasks "$out/checks/ps-makedumpfile-d31.txt") on makedumpfile 1.7.8's"
+  # Where makedumpfile's dump lost tasks: does each lost task_struct start on a frame only nkdump
+  # keeps (the direct map's offset from the ELF's own program headers: tests/e2e/pageset_tasks.py)?
+  local lost
+  lost=$(comm -23 <(pageset_task_addresses "$out/checks/ps-elf.txt") <(pageset_task_addresses "$out/checks/ps-makedumpfile-d31.txt"))
+  if [ -n "$lost" ] && [ -f "$out/checks/extra-frames-d31.txt" ]; then
+    # shellcheck disable=SC2086 # one address a word
+    echo "note of the tasks lost from makedumpfile's -d 31 dump, $("$E2E_DIR/pageset_tasks.py" "$vmcore" "$out/checks/extra-frames-d31.txt" $lost 2>&1) have their task_struct on a frame only nkdump keeps"
+  fi
   check_explained "nkdump analyze -c ps on the -d 31 dump equals it on the unfiltered ELF" "$out/checks/ps-d31-vs-elf.txt" \
     sh -c 'grep -Eq "^>? *[0-9]+ " "$1" && diff "$1" "$2"' _ "$out/checks/ps-elf.txt" "$out/checks/ps-d31.txt"
   check_explained "nkdump analyze -c bt (the panic task) on the -d 31 dump equals it on the unfiltered ELF" "$out/checks/bt-d31-vs-elf.txt" \
     sh -c 'grep -q "#1 " "$1" && diff "$1" "$2"' _ "$out/checks/bt-elf.txt" "$out/checks/bt-d31.txt"
 }
+
+# pageset_tasks PS_OUTPUT - how many tasks an `nkdump analyze -c ps` output lists.
+pageset_tasks() { sed 's/^>//' "$1" | awk '$1 ~ /^[0-9]+$/ && $2 ~ /^[0-9]+$/' | wc -l; }
+# pageset_task_addresses PS_OUTPUT - the task_struct addresses it lists, sorted.
+pageset_task_addresses() { sed 's/^>//' "$1" | awk '$1 ~ /^[0-9]+$/ && $2 ~ /^[0-9]+$/ {print $4}' | LC_ALL=C sort -u; }
