@@ -14,7 +14,7 @@ namespace Nkdump.Capture;
 /// <param name="DmesgProblem">Why the log is missing or partial, or null.</param>
 /// <param name="MinimumBytes">What even a dump of nothing but headers needs: the log, the header blocks and both bitmaps (their windows that hold memory: the rest are holes).</param>
 /// <param name="RamBytes">All the crashed machine's RAM: the dump's size before filtering and compression.</param>
-public sealed record DumpFacts(string? Dmesg, string? DmesgProblem, long MinimumBytes, long RamBytes)
+internal sealed record DumpFacts(string? Dmesg, string? DmesgProblem, long MinimumBytes, long RamBytes)
 {
     /// <summary>Room for the kdump header, sub-header, VMCOREINFO and notes (a few blocks in practice).</summary>
     private const long HeaderAllowance = 64 * 1024;

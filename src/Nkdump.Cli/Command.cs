@@ -5,7 +5,7 @@ namespace Nkdump.Cli;
 /// <paramref name="Help"/> the option lines shown by "nkdump VERB --help".
 /// The handler gets the arguments after the verb and returns the exit code.
 /// </summary>
-public sealed record Command(
+internal sealed record Command(
     string Name,
     string Summary,
     string Usage,

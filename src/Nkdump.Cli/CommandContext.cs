@@ -4,7 +4,7 @@ namespace Nkdump.Cli;
 /// Where a command reads and writes. Tests pass their own writers; the process passes the console.
 /// Binary output (a dump written to "-") goes through <see cref="OpenStandardOutput"/>.
 /// </summary>
-public sealed class CommandContext(TextWriter output, TextWriter error, Func<Stream> openStandardOutput, Func<Stream> openStandardInput)
+internal sealed class CommandContext(TextWriter output, TextWriter error, Func<Stream> openStandardOutput, Func<Stream> openStandardInput)
 {
     public TextWriter Out { get; } = output;
 

@@ -11,7 +11,7 @@ public static class CommandLine
     public static string Version =>
         typeof(CommandLine).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
-    public static int Run(string[] args, CommandContext context)
+    internal static int Run(string[] args, CommandContext context)
     {
         if (args.Length == 0)
         {
@@ -36,7 +36,7 @@ public static class CommandLine
     }
 
     /// <summary>Runs one verb with every argument given to it (argv[0] personalities such as makedumpfile).</summary>
-    public static int RunPersonality(string verb, string[] args, CommandContext context) =>
+    internal static int RunPersonality(string verb, string[] args, CommandContext context) =>
         RunVerb(verb, args, context, allowHelpInterception: false);
 
     private static int RunVerb(string verb, string[] rest, CommandContext context, bool allowHelpInterception = true)

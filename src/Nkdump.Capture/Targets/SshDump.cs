@@ -31,7 +31,7 @@ public sealed class SshDump(CaptureLog log, Machine.ICaptureMachine machine, str
     /// Dumps to <paramref name="destination"/> (user@host) into a new remote directory
     /// <paramref name="name"/> in <paramref name="path"/>; false after a logged failure.
     /// </summary>
-    public bool Write(string destination, string path, string name, IKernelDump vmcore, DumpFacts facts, CoreCollector collector)
+    internal bool Write(string destination, string path, string name, IKernelDump vmcore, DumpFacts facts, CoreCollector collector)
     {
         DumpDirectories.Components(path); // '..' refused here too, whatever passed the configuration check
         var directory = path.TrimEnd('/') + "/" + name;

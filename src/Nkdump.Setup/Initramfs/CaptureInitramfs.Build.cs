@@ -24,7 +24,7 @@ public static partial class CaptureInitramfs
     /// <param name="force">Rebuild even when the manifest matches (the `rebuild` verb, force_rebuild 1).</param>
     /// <param name="compression">--compress from the command line, if given.</param>
     /// <param name="compressor">Runs the compression (tests give it a search path).</param>
-    public static InitramfsBuildResult Build(HostRoot root, InitramfsInputs inputs, bool force, InitramfsCompression? compression = null, InitramfsCompressor? compressor = null)
+    internal static InitramfsBuildResult Build(HostRoot root, InitramfsInputs inputs, bool force, InitramfsCompression? compression = null, InitramfsCompressor? compressor = null)
     {
         var manifestFile = root.Resolve(ManifestPath(inputs.Release));
         var previous = File.Exists(manifestFile) ? InputFile.ReadAllText(manifestFile, InputLimits.SystemText, "the initramfs manifest") : null;
@@ -75,7 +75,7 @@ public static partial class CaptureInitramfs
     }
 
     /// <summary>True when the stored image was built from exactly these inputs (and the compression that would be chosen now).</summary>
-    public static bool IsCurrent(HostRoot root, InitramfsInputs inputs, InitramfsCompression? compression = null)
+    internal static bool IsCurrent(HostRoot root, InitramfsInputs inputs, InitramfsCompression? compression = null)
     {
         var manifestFile = root.Resolve(ManifestPath(inputs.Release));
         if (!File.Exists(root.Resolve(ImagePath(inputs.Release))) || !File.Exists(manifestFile))

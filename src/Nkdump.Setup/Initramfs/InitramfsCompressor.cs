@@ -18,7 +18,7 @@ namespace Nkdump.Setup.Initramfs;
 /// All seven, concatenated in one initrd, were unpacked by Debian's 6.1.0-56 and 6.12.117 kernels
 /// under QEMU.
 /// </summary>
-public sealed class InitramfsCompressor(string? searchPath = null)
+internal sealed class InitramfsCompressor(string? searchPath = null)
 {
     /// <summary>zstd level: dracut's -15; level 19 gains little on binaries and is several times slower.</summary>
     public const int ZstdLevel = 15;

@@ -7,7 +7,7 @@ using Nkdump.Formats.Limits;
 namespace Nkdump.Setup.Initramfs;
 
 /// <summary>What goes into a capture initramfs, decided from the configuration and the system under the root.</summary>
-public sealed record InitramfsInputs(string Release, string NkdumpBinary, KdumpConfig Config, string ConfigFile);
+internal sealed record InitramfsInputs(string Release, string NkdumpBinary, KdumpConfig Config, string ConfigFile);
 
 /// <summary>The planned contents (sorted, parents first) and the module load order.</summary>
 public sealed record InitramfsPlan(IReadOnlyList<InitramfsEntry> Entries, IReadOnlyList<string> ModuleLoadOrder, IReadOnlyList<string> Notes);
@@ -30,7 +30,7 @@ public sealed class InitramfsPlanner(HostRoot root)
     public const string KnownHostsFile = "/root/.ssh/known_hosts";
     public const string SshConfigFile = "/root/.ssh/config";
 
-    public InitramfsPlan Plan(InitramfsInputs inputs)
+    internal InitramfsPlan Plan(InitramfsInputs inputs)
     {
         var entries = new Dictionary<string, InitramfsEntry>(StringComparer.Ordinal);
         var notes = new List<string>();

@@ -135,7 +135,7 @@ public sealed class KdumpService(HostRoot root, IKexecLoader loader, string conf
     }
 
     /// <summary>What <see cref="ConfigAudit"/> finds on this machine (hooks, the ssh key, known_hosts, the dump path).</summary>
-    public IReadOnlyList<AuditFinding> Audit(KdumpConfig config) => new ConfigAudit(root, SshRunner).Check(config);
+    internal IReadOnlyList<AuditFinding> Audit(KdumpConfig config) => new ConfigAudit(root, SshRunner).Check(config);
 
     /// <summary>Problems of this machine that make the capture fail: the audit's blocking findings and a missing dump device.</summary>
     public IReadOnlyList<string> CheckEnvironment(KdumpConfig config)
