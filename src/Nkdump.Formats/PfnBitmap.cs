@@ -1,4 +1,5 @@
 using System.Numerics;
+using Nkdump.Formats.Limits;
 
 namespace Nkdump.Formats;
 
@@ -22,9 +23,9 @@ public sealed partial class PfnBitmap
 
     public PfnBitmap(ulong bits)
     {
-        if (bits > PfnLimits.MaxPfn)
+        if (bits > InputLimits.Dump.PageFrames)
         {
-            throw new ArgumentOutOfRangeException(nameof(bits), bits, $"more page frames than {PfnLimits.MaxPfn} (52-bit physical addresses)");
+            throw new ArgumentOutOfRangeException(nameof(bits), bits, $"more page frames than {InputLimits.Dump.PageFrames} (52-bit physical addresses)");
         }
 
         Bits = bits;

@@ -12,8 +12,6 @@ namespace Nkdump.Formats;
 /// </summary>
 public sealed class VmcoreInfo
 {
-    /// <summary>Only for KdumpFile and CollectRunner, which another branch is changing; they move to <see cref="InputLimits.Dump.VmcoreInfoBytes"/> after that merge.</summary>
-    public const int MaxSize = InputLimits.Dump.VmcoreInfoBytes;
     private readonly Dictionary<string, string> _entries;
 
     private VmcoreInfo(Dictionary<string, string> entries, string text)

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using Nkdump.Collector.Output;
 using Nkdump.Formats.Codecs;
 using Nkdump.Formats.Kdump;
+using Nkdump.Formats.Limits;
 using Nkdump.Testing;
 using Nkdump.Testing.Builders;
 
@@ -10,7 +11,7 @@ namespace Nkdump.Formats.Tests;
 /// <summary>
 /// Issue 17, finding 2, on kdump input: max_mapnr is a header field, so a hostile or damaged header
 /// may claim any value. It is believed only as far as the bitmaps in the file hold that many bits
-/// (and never past <see cref="PfnLimits.MaxPfn"/>); otherwise opening fails with the file and the
+/// (and never past <see cref="InputLimits.Dump.PageFrames"/>); otherwise opening fails with the file and the
 /// field's offset, before anything is allocated for it.
 /// </summary>
 public sealed class KdumpHugeMaxMapnrTests : IDisposable
@@ -21,8 +22,8 @@ public sealed class KdumpHugeMaxMapnrTests : IDisposable
 
     [Theory]
     [InlineData(1UL << 36)]
-    [InlineData(PfnLimits.MaxPfn)]
-    [InlineData(PfnLimits.MaxPfn + 1)]
+    [InlineData(InputLimits.Dump.PageFrames)]
+    [InlineData(InputLimits.Dump.PageFrames + 1)]
     [InlineData(ulong.MaxValue)]
     public void A_max_mapnr_beyond_the_bitmaps_is_refused_naming_file_and_offset(ulong claimed)
     {

@@ -2,12 +2,13 @@ using System.Globalization;
 using Nkdump.Formats;
 using Nkdump.Formats.Elf;
 using Nkdump.Formats.Kdump;
+using Nkdump.Formats.Limits;
 
 namespace Nkdump.Collector.Output;
 
 /// <summary>
 /// Refuses a kdump-compressed output whose two bitmaps alone would be absurd, before any file is
-/// made (<see cref="PfnLimits.KdumpMaxMapnr"/>: physical addresses from 64 TiB up). The format needs
+/// made (<see cref="InputLimits.Dump.KdumpMaxMapnr"/>: physical addresses from 64 TiB up). The format needs
 /// max_mapnr bits per bitmap however few pages are present: one ELF segment at 2^48 asks for two of
 /// 8 GiB, which crash would read whole into memory. The message names what put the memory so high
 /// and how to keep it all the same: ELF output holds only the pages present.
@@ -19,7 +20,7 @@ internal static class KdumpBitmapLimit
     /// <param name="elfOption">The option that asks for ELF output instead, for the message.</param>
     public static void Check(IKernelDump dump, ulong maxMapnr, string elfOption)
     {
-        if (maxMapnr <= PfnLimits.KdumpMaxMapnr)
+        if (maxMapnr <= InputLimits.Dump.KdumpMaxMapnr)
         {
             return;
         }
@@ -28,7 +29,7 @@ internal static class KdumpBitmapLimit
         var bitmapBytes = (maxMapnr + 7) / 8;
         throw new NkdumpException(
             $"{dump.Path}: {Cause(dump)}, so a kdump-compressed file needs two bitmaps of {Size(bitmapBytes)} each (max_mapnr {maxMapnr.ToString(CultureInfo.InvariantCulture)}); "
-            + $"nkdump writes that format for physical addresses below {Size(PfnLimits.KdumpMaxMapnr * pageSize)} only. Write ELF instead ({elfOption}): it holds just the pages present");
+            + $"nkdump writes that format for physical addresses below {Size(InputLimits.Dump.KdumpMaxMapnr * pageSize)} only. Write ELF instead ({elfOption}): it holds just the pages present");
     }
 
     /// <summary>What made max_mapnr so large: the ELF segment that reaches highest, or the kdump header's field.</summary>

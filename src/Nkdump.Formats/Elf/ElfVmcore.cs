@@ -1,4 +1,5 @@
 using Nkdump.Formats.IO;
+using Nkdump.Formats.Limits;
 using Nkdump.Formats.Notes;
 
 namespace Nkdump.Formats.Elf;
@@ -115,9 +116,9 @@ public sealed class ElfVmcore : IKernelDump
             }
 
             // No x86_64 machine has physical addresses of more than 52 bits.
-            if (segment.IsLoad && segment.MemorySize > 0 && segment.PhysicalAddress + segment.MemorySize > PfnLimits.MaxPhysicalAddress)
+            if (segment.IsLoad && segment.MemorySize > 0 && segment.PhysicalAddress + segment.MemorySize > InputLimits.Dump.PhysicalAddressEnd)
             {
-                throw new DumpFormatException(path, at + ElfLayout.PPaddr, $"program header {i}: p_paddr 0x{segment.PhysicalAddress:x} + p_memsz 0x{segment.MemorySize:x} reach past 52-bit physical addresses (0x{PfnLimits.MaxPhysicalAddress:x})");
+                throw new DumpFormatException(path, at + ElfLayout.PPaddr, $"program header {i}: p_paddr 0x{segment.PhysicalAddress:x} + p_memsz 0x{segment.MemorySize:x} reach past 52-bit physical addresses (0x{InputLimits.Dump.PhysicalAddressEnd:x})");
             }
         }
 

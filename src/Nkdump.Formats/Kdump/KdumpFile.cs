@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using Nkdump.Formats.IO;
+using Nkdump.Formats.Limits;
 using Nkdump.Formats.Notes;
 
 namespace Nkdump.Formats.Kdump;
@@ -13,7 +14,6 @@ namespace Nkdump.Formats.Kdump;
 public sealed class KdumpFile : IDisposable
 {
     /// <summary>More PFNs than 52-bit physical addresses with 4 KiB pages can have is not a real dump.</summary>
-    public const ulong MaxPfnLimit = PfnLimits.MaxPfn;
 
     /// <summary>new_utsname's machine, the fifth of its six fields.</summary>
     private const int MachineField = 4;
@@ -118,7 +118,7 @@ public sealed class KdumpFile : IDisposable
         var half = h.BitmapBlocks * bs / 2;
         var maxMapnr = h.MaxMapnr;
         var maxMapnrAt = h.HeaderVersion >= 6 ? bs + KdumpLayout.SubMaxMapnr64 : KdumpLayout.MaxMapnr32;
-        if (maxMapnr == 0 || maxMapnr > MaxPfnLimit || maxMapnr > (ulong)half * 8)
+        if (maxMapnr == 0 || maxMapnr > InputLimits.Dump.PageFrames || maxMapnr > (ulong)half * 8)
         {
             throw new DumpFormatException(path, maxMapnrAt, $"max_mapnr {maxMapnr} disagrees with the bitmaps ({half} bytes each hold {half * 8} pages)");
         }
@@ -152,13 +152,13 @@ public sealed class KdumpFile : IDisposable
         var subAt = bs;
         if (h.HeaderVersion >= 4 && h.SizeNote > 0)
         {
-            CheckRange(h.OffsetNote, h.SizeNote, ElfNote.MaxNotesSize, subAt + KdumpLayout.SubOffsetNote, "ELF notes copy");
+            CheckRange(h.OffsetNote, h.SizeNote, InputLimits.Dump.NotesBytes, subAt + KdumpLayout.SubOffsetNote, "ELF notes copy");
             Notes = ElfNote.ParseAll(File.Span(h.OffsetNote, (int)h.SizeNote), Path, h.OffsetNote);
         }
 
         if (h.HeaderVersion >= 3 && h.SizeVmcoreinfo > 0)
         {
-            CheckRange(h.OffsetVmcoreinfo, h.SizeVmcoreinfo, VmcoreInfo.MaxSize, subAt + KdumpLayout.SubOffsetVmcoreinfo, "VMCOREINFO");
+            CheckRange(h.OffsetVmcoreinfo, h.SizeVmcoreinfo, InputLimits.Dump.VmcoreInfoBytes, subAt + KdumpLayout.SubOffsetVmcoreinfo, "VMCOREINFO");
             VmcoreInfo = VmcoreInfo.Parse(File.Span(h.OffsetVmcoreinfo, (int)h.SizeVmcoreinfo));
         }
         else if (Notes.FirstOrDefault(n => n.Name == ElfNote.VmcoreInfoName) is { } note)

@@ -79,6 +79,26 @@ public static class InputLimits
 
         /// <summary>Where a flattened record may place its bytes: no real dump reaches 2^50 (1 PiB).</summary>
         public const long FlattenedOffset = 1L << 50;
+
+        /// <summary>
+        /// 2^40 page frames: physical addresses of 52 bits (the most x86_64 defines, 4 PiB) in 4 KiB pages.
+        /// A dump that describes more is refused as it is opened. Memory the collector allocates follows
+        /// the pages present (<see cref="PfnBitmap"/> is sparse), so this bounds what a header may claim,
+        /// not what a run costs.
+        /// </summary>
+        public const ulong PageFrames = 1UL << 40;
+
+        /// <summary>The highest physical address plus one that an ELF segment may reach: <see cref="PageFrames"/> pages of 4 KiB.</summary>
+        public const ulong PhysicalAddressEnd = PageFrames << 12;
+
+        /// <summary>
+        /// 2^34 frames, physical addresses below 2^46 (64 TiB: MAX_PHYSMEM_BITS of x86_64 with 4-level
+        /// page tables, so every such machine fits): the largest max_mapnr of a kdump-compressed file
+        /// nkdump writes. The format stores two bitmaps of max_mapnr bits however few pages are present,
+        /// 2 GiB each at this limit; crash reads them whole into memory. Memory above it (a 5-level
+        /// machine's, or a bogus segment's) goes into ELF output, which holds only the pages present.
+        /// </summary>
+        public const ulong KdumpMaxMapnr = 1UL << 34;
     }
 
     /// <summary>

@@ -14,9 +14,6 @@ public sealed record ElfNote(string Name, uint Type, ReadOnlyMemory<byte> Descri
     /// <summary>The VMCOREINFO note's owner name; its type is 0 (include/linux/crash_core.h).</summary>
     public const string VmcoreInfoName = "VMCOREINFO";
 
-    /// <summary>Only for KdumpFile, which another branch is changing; it moves to <see cref="InputLimits.Dump.NotesBytes"/> after that merge.</summary>
-    public const int MaxNotesSize = InputLimits.Dump.NotesBytes;
-
     /// <summary>
     /// Parses a PT_NOTE body, an SHT_NOTE section, or the notes copy in a kdump-compressed file.
     /// <paramref name="baseOffset"/> is the file offset of <paramref name="bytes"/>, for error messages.

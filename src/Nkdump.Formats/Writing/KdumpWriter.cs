@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using Nkdump.Formats.Codecs;
 using Nkdump.Formats.Kdump;
+using Nkdump.Formats.Limits;
 using Nkdump.Formats.Notes;
 
 namespace Nkdump.Formats.Writing;
@@ -58,9 +59,9 @@ public sealed class KdumpWriter : IDumpWriter
             throw new ArgumentException("the bitmaps must cover max_mapnr and the split range must lie inside it", nameof(options));
         }
 
-        if (options.MaxMapnr > PfnLimits.KdumpMaxMapnr)
+        if (options.MaxMapnr > InputLimits.Dump.KdumpMaxMapnr)
         {
-            throw new NkdumpException($"max_mapnr {options.MaxMapnr}: nkdump writes kdump-compressed files up to max_mapnr {PfnLimits.KdumpMaxMapnr} (physical addresses below 64 TiB); write ELF instead");
+            throw new NkdumpException($"max_mapnr {options.MaxMapnr}: nkdump writes kdump-compressed files up to max_mapnr {InputLimits.Dump.KdumpMaxMapnr} (physical addresses below 64 TiB); write ELF instead");
         }
 
         _pages = new PageSetCursor(options.Dumped, startPfn, endPfn);
@@ -352,7 +353,7 @@ public sealed class KdumpWriter : IDumpWriter
     /// <summary>
     /// Writes one bitmap of <paramref name="bytes"/> bytes at <paramref name="at"/>, a window of
     /// <see cref="BitmapWindowBytes"/> at a time: its size follows max_mapnr, not the pages present
-    /// (2 GiB at <see cref="PfnLimits.KdumpMaxMapnr"/>). A window with no bit set is not written at all:
+    /// (2 GiB at <see cref="InputLimits.Dump.KdumpMaxMapnr"/>). A window with no bit set is not written at all:
     /// memory holes become holes in the file (or missing records in a flattened stream, which
     /// reassembly leaves as zeros), read as the zeros they are.
     /// </summary>
