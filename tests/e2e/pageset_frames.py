@@ -17,7 +17,8 @@ Each frame gets one kind, from the kernel's own records of the frame:
   user anon       folio->mapping with PAGE_MAPPING_ANON (anonymous user memory)
   user file       folio->mapping without the low bits (page cache)
   unclassified    none of these (with the frame's refcount and flags)
-Prints, per FRAMES_FILE, "FILE: N frames: KIND n, ..." then one line per frame "PFN KIND"; exits 1
+Prints, per FRAMES_FILE, "FILE: N frames: KIND n, ..." (slab frames counted together, with their
+caches on the next line) then one line per frame "PFN KIND"; exits 1
 when a frame is free or user memory (nkdump kept a frame with no kernel data), 2 on a usage error.
 
 Written for sid's python3-drgn 0.3.0 (tests/oracles/oracle.sh python3 ...); 7.x's struct page is
@@ -172,8 +173,28 @@ class Classifier:
 
 
 def summary_kind(kind):
-    """The kind a count is kept under: unclassified frames' details are for the listing only."""
-    return "unclassified" if kind.startswith("unclassified") else kind
+    """The kind a count is kept under: slab caches and unclassified frames' details are counted
+    apart (the cache breakdown) or only listed."""
+    for family in ("slab", "unclassified"):
+        if kind.startswith(family):
+            return family
+    return kind
+
+
+def by_count(counter):
+    return sorted(counter.items(), key=lambda item: (-item[1], item[0]))
+
+
+def summary(counts, caches):
+    """'slab 348 (45 caches, most: shmem_inode_cache 61, ...), typed large_kmalloc 12'."""
+    parts = []
+    for kind, count in by_count(counts):
+        if kind == "slab":
+            top = ", ".join("%s %d" % item for item in by_count(caches)[:5])
+            parts.append("slab %d (%d caches, most: %s)" % (count, len(caches), top))
+        else:
+            parts.append("%s %d" % (kind, count))
+    return ", ".join(parts) or "none"
 
 
 def main():
@@ -189,17 +210,21 @@ def main():
     for path in sys.argv[3:]:
         frames = read_frames(path)
         counts = collections.Counter()
+        caches = collections.Counter()
         lines = []
         for pfn in frames:
             if pfn not in kinds:
                 kinds[pfn] = classifier.classify(pfn)
             kind = kinds[pfn]
             counts[summary_kind(kind)] += 1
+            if kind.startswith("slab "):
+                caches[kind[len("slab "):]] += 1
             lines.append("%#x %s" % (pfn, kind))
             if kind == "free" or kind.startswith("user "):
                 no_kernel_data += 1
-        listed = ", ".join("%s %d" % item for item in sorted(counts.items(), key=lambda item: (-item[1], item[0])))
-        print("%s: %d frames: %s" % (path, len(frames), listed or "none"))
+        print("%s: %d frames: %s" % (path, len(frames), summary(counts, caches)))
+        if caches:
+            print("  slab caches: " + ", ".join("%s %d" % item for item in by_count(caches)))
         for line in lines:
             print("  " + line)
     if no_kernel_data:
