@@ -12,8 +12,9 @@ Each frame gets one kind, from the kernel's own records of the frame:
   vmalloc         a page of a vmalloc area (vm_struct.pages)
   typed NAME      another page type (enum pagetype: offline, guard, hugetlb, zsmalloc, ...)
   reserved        PG_reserved
-  free            in the buddy allocator: PGTY_buddy on the frame or on the head of a free
-                  block of a higher order that covers it
+  free            in the buddy allocator: PGTY_buddy (before 6.10: VMCOREINFO's
+                  PAGE_BUDDY_MAPCOUNT_VALUE) on the frame or on the head of a free block of a
+                  higher order that covers it
   user anon       folio->mapping with PAGE_MAPPING_ANON (anonymous user memory)
   user file       folio->mapping without the low bits (page cache)
   unclassified    none of these (with the frame's refcount and flags)
@@ -25,6 +26,7 @@ Written for sid's python3-drgn 0.3.0 (tests/oracles/oracle.sh python3 ...); 7.x'
 the one that matters (only there do the two filters keep different frames).
 """
 import collections
+import re
 import sys
 
 import drgn
@@ -52,6 +54,7 @@ class Classifier:
         self.page_size = prog.type("struct page").size
         self.vmemmap = pfn_to_page(prog, 0).value_()
         self.types = self._page_types()
+        self.buddy_mapcount = None if self.types else self._buddy_mapcount()
         self.stacks = self._stack_frames()
         self.vmalloc = self._vmalloc_frames()
 
@@ -120,12 +123,24 @@ class Classifier:
                 continue
         return frames
 
+    def _buddy_mapcount(self):
+        """Before 6.10's enum pagetype: the buddy marker's _mapcount value from VMCOREINFO."""
+        match = re.search(rb"^NUMBER\(PAGE_BUDDY_MAPCOUNT_VALUE\)=(-?[0-9]+)$",
+                          self.prog["VMCOREINFO"].string_(), flags=re.M)
+        return int(match.group(1)) if match else None
+
+    def is_buddy(self, page):
+        if self.types:
+            return self.page_type(page) == "buddy"
+        return self.buddy_mapcount is not None and page._mapcount.counter.value_() == self.buddy_mapcount
+
     def _free(self, pfn):
-        """PGTY_buddy on the frame, or on the head of a free block of a higher order covering it."""
+        """The buddy marker on the frame, or on the head of a free block of a higher order covering
+        it."""
         for order in range(MAX_BUDDY_ORDER):
             base = pfn & ~((1 << order) - 1)
             page = pfn_to_page(self.prog, base)
-            if self.page_type(page) == "buddy" and base + (1 << page.private.value_()) > pfn:
+            if self.is_buddy(page) and base + (1 << page.private.value_()) > pfn:
                 return True
         return False
 
