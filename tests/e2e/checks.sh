@@ -119,10 +119,12 @@ check_oracles() {
   fi
   # drgn has no types without the -dbg package's vmlinux: it reads the utsname by VMCOREINFO's
   # address (tests/oracles/drgn_check.py); with a vmlinux with DWARF (E2E_VMLINUX, or the one
-  # crash-capture.sh fetched with E2E_DBG=1, named in kernel.txt) also the task list, and every
-  # task drgn lists must be in `nkdump analyze -c ps`.
-  local vmlinux=${E2E_VMLINUX:-$(awk '$1 == "vmlinux" {print $2}' "$out/kernel.txt")}
-  check_explained "sid's drgn reads the utsname${vmlinux:+ and the task list}" "$out/checks/drgn-sid.txt" \
+  # crash-capture.sh fetched with E2E_DBG=1, named in kernel.txt) also the task list and the
+  # modules: every task drgn lists must be in `nkdump analyze -c ps`, and `nkdump analyze -c mod`
+  # must name exactly the modules drgn lists (issue 16: "mod equals drgn's modules").
+  local vmlinux
+  vmlinux=$(debug_vmlinux "$out")
+  check_explained "sid's drgn reads the utsname${vmlinux:+, the task list and the modules}" "$out/checks/drgn-sid.txt" \
     "$ORACLE" python3 "$REPO/tests/oracles/drgn_check.py" "$VMCORE_UNDER_CHECK" "$CHECK_RELEASE" ${vmlinux:+"$vmlinux"}
   if [ -n "$vmlinux" ]; then
     "$NKDUMP" analyze -c ps "$VMCORE_UNDER_CHECK" > "$out/checks/nkdump-ps.txt" 2>&1 || true
@@ -131,7 +133,28 @@ check_oracles() {
              [ -s "$1.pids" ] || { echo "drgn listed no task (see its own check): nothing to compare with"; rm -f "$1.pids" "$2.pids"; exit 1; }
              missing=$(comm -23 "$1.pids" "$2.pids" | tr "\n" " "); rm -f "$1.pids" "$2.pids"
              [ -z "$missing" ] || { echo "pids drgn lists and nkdump ps does not: $missing"; exit 1; }' _ "$out/checks/drgn-sid.txt" "$out/checks/nkdump-ps.txt"
+    "$NKDUMP" analyze -c mod "$VMCORE_UNDER_CHECK" > "$out/checks/nkdump-mod.txt" 2>&1 || echo "(exit $?)" >> "$out/checks/nkdump-mod.txt"
+    check_explained "nkdump analyze -c mod names exactly the modules drgn lists" "$out/checks/mod-vs-drgn.txt" \
+      modules_agree "$out/checks/drgn-sid.txt" "$out/checks/nkdump-mod.txt"
   fi
+}
+
+# debug_vmlinux OUT - the vmlinux with DWARF of OUT's kernel, if any: E2E_VMLINUX, or the -dbg
+# package's that crash-capture.sh fetched with E2E_DBG=1 (named in OUT/kernel.txt).
+debug_vmlinux() { echo "${E2E_VMLINUX:-$(awk '$1 == "vmlinux" {print $2}' "$1/kernel.txt")}"; }
+
+# modules_agree DRGN_OUTPUT MOD_OUTPUT - drgn_check.py's "module NAME" lines and the NAME column of
+# `nkdump analyze -c mod` (rows that start with the struct module's address) are the same set.
+modules_agree() {
+  local theirs ours
+  theirs=$(awk '$1 == "module" {print $2}' "$1" | LC_ALL=C sort -u)
+  ours=$(awk '$1 ~ /^(0x)?[0-9a-f]+$/ && length($1) >= 8 {print $2}' "$2" | LC_ALL=C sort -u)
+  [ -n "$theirs" ] || { echo "drgn listed no module (see its own check): nothing to compare with"; return 1; }
+  echo "drgn: $(echo "$theirs" | wc -l) modules, nkdump: $(echo "$ours" | grep -c .)"
+  [ "$theirs" = "$ours" ] && return 0
+  echo "only drgn lists: $(LC_ALL=C comm -23 <(echo "$theirs") <(echo "$ours") | tr '\n' ' ')"
+  echo "only nkdump lists: $(LC_ALL=C comm -13 <(echo "$theirs") <(echo "$ours") | tr '\n' ' ')"
+  return 1
 }
 
 # check_crash OUT - what nkdump says about the crash against what the kernel printed on its console

@@ -5,8 +5,9 @@ by tests/oracles/oracle.sh in the sid chroot) reads from a dump.
 Without VMLINUX drgn has no types (0.3.0 reads neither the kernel's BTF nor kallsyms on its own):
 it reads init_uts_ns through the dump's page tables at VMCOREINFO's SYMBOL(init_uts_ns) and the
 release must be RELEASE. With VMLINUX (the -dbg package's, with DWARF) it also walks the task list
-from init_task and prints "pid comm" per task (pid 1 must be there): the reference for
-`nkdump analyze -c ps`.
+from init_task and prints "task PID COMM" per task (pid 1 must be there), the reference for
+`nkdump analyze -c ps`, and "module NAME" per loaded module (the kernel's `modules` list, drgn's
+for_each_module), the reference for `nkdump analyze -c mod`.
 """
 import re
 import sys
@@ -34,3 +35,6 @@ if vmlinux:
         print("task %d %s" % (pid, comm))
     if not any(pid == 1 for pid, _ in tasks):
         sys.exit("no pid 1 among the %d tasks drgn lists" % len(tasks))
+    from drgn.helpers.linux.module import for_each_module
+    for module in for_each_module(prog):
+        print("module %s" % module.name.string_().decode("utf-8", "replace"))

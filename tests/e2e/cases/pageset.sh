@@ -40,6 +40,7 @@ check_pagesets() {
     awk -v d="$d" 'NR == 1 && $1 == "reference" {printf "note -d %s: makedumpfile keeps %s page frames, nkdump %s (%s of them more, %s fewer)\n", d, $2, $4, $8, $6}' "$out/checks/pages-d$d.txt"
     [ "$d" = 31 ] || rm -f "$ours" "$theirs"
   done
+  check_extra_frames "$out" "$vmcore"
   ours="$work/nkdump-d31"
   [ -f "$ours" ] || return 0
   "$NKDUMP" analyze -c ps "$vmcore" > "$out/checks/ps-elf.txt" 2>&1 || echo "(exit $?)" >> "$out/checks/ps-elf.txt"
@@ -68,3 +69,24 @@ check_pagesets() {
 pageset_tasks() { sed 's/^>//' "$1" | awk '$1 ~ /^[0-9]+$/ && $2 ~ /^[0-9]+$/' | wc -l; }
 # pageset_task_addresses PS_OUTPUT - the task_struct addresses it lists, sorted.
 pageset_task_addresses() { sed 's/^>//' "$1" | awk '$1 ~ /^[0-9]+$/ && $2 ~ /^[0-9]+$/ {print $4}' | LC_ALL=C sort -u; }
+
+# check_extra_frames OUT VMCORE - with a vmlinux with DWARF (E2E_DBG=1 or E2E_VMLINUX; never in the
+# CI plan), sid's drgn 0.3 says what each frame nkdump keeps beyond makedumpfile 1.7.8 holds
+# (tests/e2e/pageset_frames.py on the unfiltered ELF: slab and its cache, page table, task stack,
+# vmalloc, other page types, reserved; free or user memory): a note per level with the counts per
+# kind, and a FAIL when a frame holds free or user (anonymous or page-cache) memory, which no
+# filter level keeps on purpose. Frames drgn cannot classify are counted in the note, not failed.
+check_extra_frames() {
+  local out=$1 vmcore=$2 vmlinux d files=()
+  vmlinux=$(debug_vmlinux "$out")
+  [ -n "$vmlinux" ] || return 0
+  for d in $PAGESET_LEVELS; do
+    [ -s "$out/checks/extra-frames-d$d.txt" ] && files+=("$out/checks/extra-frames-d$d.txt")
+  done
+  if [ ${#files[@]} = 0 ]; then echo "note drgn: no level keeps frames beyond makedumpfile 1.7.8's, none to classify"; return 0; fi
+  check_explained "sid's drgn finds kernel data, no free or user memory, on each frame nkdump keeps beyond makedumpfile 1.7.8" "$out/checks/extra-frames-drgn.txt" \
+    "$ORACLE" python3 "$E2E_DIR/pageset_frames.py" "$vmcore" "$vmlinux" "${files[@]}"
+  # "FILE: N frames: KIND n, ...": a note per level.
+  sed -nE 's|^.*/extra-frames-d([0-9]+)\.txt: (.*)$|note drgn on the frames only nkdump keeps at -d \1: \2|p' "$out/checks/extra-frames-drgn.txt"
+  grep -E '^  0x[0-9a-f]+ unclassified' "$out/checks/extra-frames-drgn.txt" | head -20 | sed 's/^ */note drgn cannot classify frame /' || true
+}
