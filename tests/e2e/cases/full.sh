@@ -19,16 +19,8 @@ case_setup() {
   CMDLINE="$CMDLINE nokaslr"
 }
 
-case_config() {
-  cat <<CONF
-ext4 LABEL=nkdump-dump
-path /var/crash
-core_collector makedumpfile -l --message-level 7 -d 31
-extra_modules virtio_pci virtio_blk ext4
-failure_action poweroff
-final_action poweroff
-CONF
-}
+# The path case's kdump.conf: only the disk is smaller.
+case_config() { path_target_config; }
 
 case_collect() { e2e_rdump "$run/small.img" /var/crash "$OUT"; }
 
