@@ -55,6 +55,7 @@ link nkdump.8.gz /usr/share/man/man8/kdump-config.8.gz
 
 date=$(date -R -d "@${SOURCE_DATE_EPOCH:-$(git -C "$here" log -1 --format=%ct 2>/dev/null || date +%s)}")
 put 0644 "$here/copyright" /usr/share/doc/nkdump/copyright
+put 0644 "$here/lintian/nkdump" /usr/share/lintian/overrides/nkdump
 sed -e "s/@VERSION@/$version/" -e "s/@DATE@/$date/" "$here/changelog" | gzip -9n > "$stage/usr/share/doc/nkdump/changelog.gz"
 
 size=$(du -sk --exclude=DEBIAN "$stage" | cut -f1)

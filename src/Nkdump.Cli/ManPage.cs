@@ -62,10 +62,22 @@ the dumps");
 .BR makedumpfile (8)");
     }
 
-    /// <summary>roff-safe text: backslashes and hyphens escaped, a leading '.' or '\'' kept from being a request.</summary>
+    /// <summary>roff-safe text: backslashes and hyphens escaped, other than ASCII as \[uXXXX], a leading '.' or '\'' kept from being a request.</summary>
     internal static string Escape(string text)
     {
-        var escaped = text.Replace("\\", "\\e").Replace("-", "\\-");
+        var builder = new System.Text.StringBuilder(text.Length);
+        foreach (var c in text)
+        {
+            builder.Append(c switch
+            {
+                '\\' => "\\e",
+                '-' => "\\-",
+                > '\x7e' => $"\\[u{(int)c:X4}]",
+                _ => c.ToString(),
+            });
+        }
+
+        var escaped = builder.ToString();
         return escaped.StartsWith('.') || escaped.StartsWith('\'') ? "\\&" + escaped : escaped;
     }
 }

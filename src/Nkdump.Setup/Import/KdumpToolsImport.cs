@@ -32,6 +32,7 @@ internal static class KdumpToolsImport
         b.Comment($"kdump.conf written by 'nkdump config import --from kdump-tools' from {file}; see kdump.conf(5).");
         b.Line("dump_layout debian");
         string From(ShellAssignments.Assignment a) => $"{file}:{a.Line} {a.Name}";
+        var ssh = vars.TryGetValue("SSH", out var sshTarget) && sshTarget.Value.Length > 0;
 
         foreach (var a in vars.Values.OrderBy(a => a.Line))
         {
@@ -54,7 +55,9 @@ internal static class KdumpToolsImport
                     b.Directive("path", a.Value, From(a));
                     break;
                 case "MAKEDUMP_ARGS" when a.Value.Length > 0:
-                    b.Directive("core_collector", $"makedumpfile {a.Value}", From(a));
+                    // kdump-config adds -F itself for ssh; kdump.conf says it (nkdump's check wants it).
+                    var flattened = ssh && !a.Value.Split(' ').Contains("-F");
+                    b.Directive("core_collector", $"makedumpfile {(flattened ? "-F " : "")}{a.Value}", From(a) + (flattened ? " (-F added: the ssh target receives a stream)" : ""));
                     break;
                 case "SSH" when a.Value.Length > 0:
                     b.Directive("ssh", a.Value, From(a));
