@@ -8,30 +8,15 @@ public sealed class PersonalityTests : IDisposable
 
     public PersonalityTests()
     {
-        Write("/proc/sys/kernel/osrelease", Release + "\n");
-        Write("/proc/cmdline", "root=/dev/vda1 ro quiet crashkernel=256M\n");
-        Write("/proc/meminfo", "MemTotal: 4000000 kB\n");
+        FakeHost.Populate(_root, Release);
         Write("/proc/iomem", "00100000-bffdffff : System RAM\n  2b000000-3affffff : Crash kernel\n");
-        Write("/sys/kernel/kexec_crash_size", "268435456\n");
-        Write("/sys/kernel/kexec_crash_loaded", "0\n");
-        var kernel = new byte[0x1000];
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(kernel.AsSpan(0x202), 0x53726448);
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(kernel.AsSpan(0x206), 0x020f);
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(kernel.AsSpan(0x260), 40 << 20);
-        Directory.CreateDirectory(Path.Combine(_root, "boot"));
-        File.WriteAllBytes(Path.Combine(_root, "boot", "vmlinuz-" + Release), kernel);
         Write("/usr/sbin/nkdump", "#!/bin/sh\n");
         Write("/etc/kdump.conf", "path /var/crash\n");
     }
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
-    private void Write(string path, string text)
-    {
-        var real = _root + path;
-        Directory.CreateDirectory(Path.GetDirectoryName(real)!);
-        File.WriteAllText(real, text);
-    }
+    private void Write(string path, string text) => FakeHost.Write(_root, path, text);
 
     private static (int Exit, string Out, string Error) Run(Func<string[], CommandContext, int> personality, params string[] args)
     {
