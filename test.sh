@@ -37,6 +37,10 @@ selftest_status=${PIPESTATUS[0]}
 tests/e2e/run.sh 2>&1 | tee -a "$e2e_log"
 e2e_status=${PIPESTATUS[0]}
 [ "$selftest_status" -eq 0 ] || e2e_status=$selftest_status
+# The Debian package (tests/package): lintian, dpkg -c, install and purge in a throwaway root.
+tests/package/run.sh 2>&1 | tee -a "$e2e_log"
+package_status=${PIPESTATUS[0]}
+[ "$package_status" -eq 0 ] || e2e_status=$package_status
 set -e
 
 # The summary line, counted so that nothing passes by accident (scripts/test-summary.sh).

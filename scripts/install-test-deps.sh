@@ -17,6 +17,7 @@ packages=(
   debootstrap debian-archive-keyring # the sid oracle chroot and the module-build chroots (tests/oracles)
   e2fsprogs util-linux patch time
   openssh-client openssh-server  # ssh target tests: sshd on loopback only
+  lintian groff-base             # the Debian package's checks (tests/package)
   afl++                          # coverage-guided fuzzing of the readers (fuzz/run.sh, with SharpFuzz)
 )
 

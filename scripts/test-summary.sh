@@ -29,6 +29,7 @@ awk -v projects="$projects" -v dotnet_status="$3" -v e2e_status="$4" -v fuzz_wan
   }
   /^e2e: [0-9]+ passed, [0-9]+ failed/ { passed += $2; failed += $4; e2e_failed += $4; e2e_seen = 1 }
   /^e2e-selftest: [0-9]+ passed, [0-9]+ failed/ { passed += $2; failed += $4; e2e_failed += $4; selftest_seen = 1 }
+  /^package: [0-9]+ passed, [0-9]+ failed/ { passed += $2; failed += $4; e2e_failed += $4 }
   /^fuzz: [0-9]+ passed, [0-9]+ failed/ { passed += $2; failed += $4; fuzz_failed += $4; fuzz_seen = 1 }
   END {
     n = split(projects, want, " ")

@@ -243,18 +243,7 @@ public class HostServiceCommandTests : IDisposable
 
     public HostServiceCommandTests()
     {
-        Write("/proc/sys/kernel/osrelease", Release + "\n");
-        Write("/proc/cmdline", "root=/dev/vda1 ro quiet crashkernel=256M\n");
-        Write("/proc/meminfo", "MemTotal: 4000000 kB\n");
-        Write("/sys/kernel/kexec_crash_size", "268435456\n");
-        Write("/sys/kernel/kexec_crash_loaded", "0\n");
-        Write("/proc/sysrq-trigger", "");
-        var kernel = new byte[0x1000];
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(kernel.AsSpan(0x202), 0x53726448);
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(kernel.AsSpan(0x206), 0x020f);
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(kernel.AsSpan(0x260), 40 << 20);
-        Directory.CreateDirectory(Path.Combine(_root, "boot"));
-        File.WriteAllBytes(Path.Combine(_root, "boot", "vmlinuz-" + Release), kernel);
+        FakeHost.Populate(_root, Release);
 
         // A statically linked stand-in for the nkdump binary keeps the fake root small.
         Write("/build/nkdump", "#!/bin/sh\n");
@@ -262,12 +251,7 @@ public class HostServiceCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
-    private void Write(string path, string text)
-    {
-        var real = _root + path;
-        Directory.CreateDirectory(Path.GetDirectoryName(real)!);
-        File.WriteAllText(real, text);
-    }
+    private void Write(string path, string text) => FakeHost.Write(_root, path, text);
 
     private string Read(string path) => File.ReadAllText(_root + path);
 
