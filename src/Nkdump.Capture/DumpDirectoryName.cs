@@ -8,7 +8,11 @@ namespace Nkdump.Capture;
 /// </summary>
 internal static class DumpDirectoryName
 {
-    public static string For(string hostOrAddress, DateTime localTime)
+    public static string For(string hostOrAddress, DateTime localTime) =>
+        $"{Checked(hostOrAddress)}-{localTime.ToString("yyyy-MM-dd-HH:mm:ss", CultureInfo.InvariantCulture)}";
+
+    /// <summary>The host or address, refused when it could name another directory.</summary>
+    public static string Checked(string hostOrAddress)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(hostOrAddress);
         if (hostOrAddress.Contains('/') || hostOrAddress is "." or "..")
@@ -16,6 +20,6 @@ internal static class DumpDirectoryName
             throw new ArgumentException($"not a host name or address: '{hostOrAddress}'", nameof(hostOrAddress));
         }
 
-        return $"{hostOrAddress}-{localTime.ToString("yyyy-MM-dd-HH:mm:ss", CultureInfo.InvariantCulture)}";
+        return hostOrAddress;
     }
 }

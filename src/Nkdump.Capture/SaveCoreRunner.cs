@@ -80,9 +80,11 @@ public sealed class SaveCoreRunner(CaptureRoot root, string configFile, TimeProv
     private int Save(KdumpConfig config, string device)
     {
         string directory;
+        DumpNames names;
         try
         {
-            directory = DumpDirectories.Create(root.Path, config.Path, DumpDirectoryName.For(SaveRunner.LocalHost, clock.GetLocalNow().DateTime), log);
+            names = DumpNames.For(config.DumpLayout, SaveRunner.LocalHost, clock.GetLocalNow().DateTime, network: false);
+            directory = DumpDirectories.Create(root.Path, config.Path, names.Directory, log);
         }
         catch (CaptureFailedException e)
         {
@@ -90,7 +92,7 @@ public sealed class SaveCoreRunner(CaptureRoot root, string configFile, TimeProv
             return 1;
         }
 
-        var status = SaveInto(config, device, directory);
+        var status = SaveInto(config, device, directory, names);
         OptionalPart.Run(log, $"writing {CaptureLog.IncidentsFile}", () =>
         {
             if (log.Incidents.Count > 0)
@@ -101,9 +103,9 @@ public sealed class SaveCoreRunner(CaptureRoot root, string configFile, TimeProv
         return status;
     }
 
-    private int SaveInto(KdumpConfig config, string device, string directory)
+    private int SaveInto(KdumpConfig config, string device, string directory, DumpNames names)
     {
-        var incomplete = Path.Combine(directory, DirectoryDump.VmcoreIncomplete);
+        var incomplete = Path.Combine(directory, names.VmcoreIncomplete);
         log.Info($"saving the dump on {config.Target.Value} to {incomplete}");
         try
         {
@@ -122,16 +124,16 @@ public sealed class SaveCoreRunner(CaptureRoot root, string configFile, TimeProv
             return 1;
         }
 
-        var vmcore = Path.Combine(directory, DirectoryDump.Vmcore);
+        var vmcore = Path.Combine(directory, names.Vmcore);
         File.Move(incomplete, vmcore);
         NativeCalls.SyncDirectory(directory);
         log.Info($"saving vmcore complete: {vmcore}");
-        OptionalPart.Run(log, $"saving {DirectoryDump.DmesgFile}", () => WriteDmesg(directory, vmcore));
+        OptionalPart.Run(log, $"saving {names.Dmesg}", () => WriteDmesg(directory, names.Dmesg, vmcore));
         Consume(device);
         return 0;
     }
 
-    private void WriteDmesg(string directory, string vmcore)
+    private void WriteDmesg(string directory, string dmesgName, string vmcore)
     {
         DumpFacts facts;
         try
@@ -141,23 +143,23 @@ public sealed class SaveCoreRunner(CaptureRoot root, string configFile, TimeProv
         }
         catch (Exception e) when (e is IOException or NkdumpException)
         {
-            log.Error($"no {DirectoryDump.DmesgFile}: {e.Message}");
+            log.Error($"no {dmesgName}: {e.Message}");
             return;
         }
 
         if (facts.Dmesg is null)
         {
-            log.Error($"no {DirectoryDump.DmesgFile}: {facts.DmesgProblem}");
+            log.Error($"no {dmesgName}: {facts.DmesgProblem}");
             return;
         }
 
-        DirectoryDump.WriteNew(Path.Combine(directory, DirectoryDump.DmesgFile), Encoding.UTF8.GetBytes(facts.Dmesg));
+        DirectoryDump.WriteNew(Path.Combine(directory, dmesgName), Encoding.UTF8.GetBytes(facts.Dmesg));
         if (facts.DmesgProblem is not null)
         {
             log.Warning($"the log may be partial: {facts.DmesgProblem}");
         }
 
-        log.Info($"saving {DirectoryDump.DmesgFile} complete");
+        log.Info($"saving {dmesgName} complete");
     }
 
     /// <summary>Zeroes the flattened header on the device and syncs it.</summary>

@@ -107,7 +107,8 @@ public sealed class SaveRunner(SaveSettings settings, ICaptureMachine machine, C
                 default:
                     var (mountPoint, host) = MountFileSystem(target);
                     var dump = new DirectoryDump(log, machine);
-                    var saved = dump.Write(mountPoint, config.Path, DumpDirectoryName.For(host, _started), vmcore, facts, collector);
+                    var names = DumpNames.For(config.DumpLayout, host, _started, network: target.Kind == DumpTargetKind.Nfs);
+                    var saved = dump.Write(mountPoint, config.Path, names, vmcore, facts, collector);
                     _writeNote = dump.Directory is null ? _writeNote : dump.WriteNote;
                     return saved;
             }

@@ -25,6 +25,10 @@ public static class CommandLine
             case "--help" or "-h" or "help" when args.Length == 1:
                 WriteUsage(context.Out);
                 return ExitCodes.Success;
+            case "help" when args.Length == 2 && args[1] == "--man":
+                // Hidden: nkdump(8) for the Debian package, written from the command table.
+                ManPage.Write(context.Out);
+                return ExitCodes.Success;
             case "help":
                 return RunVerb(args[1], ["--help"], context);
             case "--version" or "-V":

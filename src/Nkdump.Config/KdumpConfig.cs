@@ -64,6 +64,9 @@ public sealed record KdumpConfig
     /// <summary>nkdump's <c>kdump_commandline_append</c>: parameters added after the built-in x86_64 additions.</summary>
     public IReadOnlyList<string> CommandLineAppend { get; init; } = [];
 
+    /// <summary>nkdump's <c>dump_layout</c>: the names of the dump directory and files (default kdump-utils').</summary>
+    public DumpLayout DumpLayout { get; init; } = DumpLayout.RedHat;
+
     /// <summary>The line each directive given in the file is on (targets under their directive, e.g. "ssh").</summary>
     public IReadOnlyDictionary<string, int> Lines { get; init; } = new Dictionary<string, int>();
 

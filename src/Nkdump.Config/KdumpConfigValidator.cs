@@ -24,6 +24,7 @@ internal static class KdumpConfigValidator
         int forceRebuildLine = 0;
         InitramfsCompression? compression = null;
         int compressionLine = 0;
+        var layout = DumpLayout.RedHat;
 
         foreach (var l in lines)
         {
@@ -162,6 +163,9 @@ internal static class KdumpConfigValidator
                     }
 
                     break;
+                case "dump_layout":
+                    layout = DumpLayoutNames.TryParse(l.Value, out var chosen) ? chosen : throw Error($"'{l.Value}' is not 'debian' or 'redhat'");
+                    break;
                 case "kdump_commandline":
                     commandLine = l.Value;
                     break;
@@ -206,6 +210,7 @@ internal static class KdumpConfigValidator
             InitramfsCompressionLine = compressionLine,
             CommandLineRemove = remove,
             CommandLineAppend = append,
+            DumpLayout = layout,
             Warnings = warnings.OrderBy(w => w.Line).ToList(),
             Lines = lines.GroupBy(l => l.Directive).ToDictionary(g => g.Key, g => g.First().Line),
         };

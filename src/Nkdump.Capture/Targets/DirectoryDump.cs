@@ -20,6 +20,7 @@ internal sealed class DirectoryDump(CaptureLog log, ICaptureMachine machine)
     /// <summary>The capture kernel's own log, saved last next to the dump (kdump-utils' save_log).</summary>
     public const string CaptureKernelLog = "kexec-dmesg.log";
 
+    // kdump-utils' names (dump_layout redhat): the ssh target and savecore's stream use them too.
     public const string Vmcore = "vmcore";
     public const string VmcoreIncomplete = "vmcore-incomplete";
     public const string DmesgFile = "vmcore-dmesg.txt";
@@ -30,14 +31,14 @@ internal sealed class DirectoryDump(CaptureLog log, ICaptureMachine machine)
     public string? Directory { get; private set; }
 
     /// <summary>
-    /// Dumps <paramref name="vmcore"/> into a new directory <paramref name="name"/> in kdump.conf's
-    /// <paramref name="path"/> below <paramref name="mountPoint"/>; false after a logged failure.
+    /// Dumps <paramref name="vmcore"/> into a new directory named by <paramref name="names"/> (dump_layout)
+    /// in kdump.conf's <paramref name="path"/> below <paramref name="mountPoint"/>; false after a logged failure.
     /// </summary>
-    public bool Write(string mountPoint, string path, string name, IKernelDump vmcore, DumpFacts facts, CoreCollector collector)
+    public bool Write(string mountPoint, string path, DumpNames names, IKernelDump vmcore, DumpFacts facts, CoreCollector collector)
     {
         try
         {
-            Directory = DumpDirectories.Create(mountPoint, path, name, log);
+            Directory = DumpDirectories.Create(mountPoint, path, names.Directory, log);
         }
         catch (CaptureFailedException e)
         {
@@ -50,7 +51,7 @@ internal sealed class DirectoryDump(CaptureLog log, ICaptureMachine machine)
             return false;
         }
 
-        var saved = WriteDump(Directory, vmcore, facts, collector);
+        var saved = WriteDump(Directory, names, vmcore, facts, collector);
         OptionalPart.Run(log, $"saving {CaptureKernelLog}", () => SaveCaptureKernelLog(Directory));
         return saved;
     }
@@ -71,18 +72,18 @@ internal sealed class DirectoryDump(CaptureLog log, ICaptureMachine machine)
         log.Info($"saved the capture kernel's log as {CaptureKernelLog}");
     }
 
-    private bool WriteDump(string directory, IKernelDump vmcore, DumpFacts facts, CoreCollector collector)
+    private bool WriteDump(string directory, DumpNames names, IKernelDump vmcore, DumpFacts facts, CoreCollector collector)
     {
         // The log goes first even when the dump cannot fit: it alone often explains the crash.
         var room = true;
         OptionalPart.Run(log, "the free-space check", () => room = HasRoom(directory, facts));
-        OptionalPart.Run(log, $"saving {DmesgFile}", () => WriteDmesg(directory, facts));
+        OptionalPart.Run(log, $"saving {names.Dmesg}", () => WriteDmesg(directory, names, facts));
         if (!room)
         {
             return false;
         }
 
-        var incomplete = Path.Combine(directory, VmcoreIncomplete);
+        var incomplete = Path.Combine(directory, names.VmcoreIncomplete);
         log.Info($"saving vmcore to {incomplete} ({collector})");
         try
         {
@@ -102,16 +103,16 @@ internal sealed class DirectoryDump(CaptureLog log, ICaptureMachine machine)
         try
         {
             // The collector fsyncs the file; the rename becomes durable with the directory's fsync.
-            File.Move(incomplete, Path.Combine(directory, Vmcore));
+            File.Move(incomplete, Path.Combine(directory, names.Vmcore));
             NativeCalls.SyncDirectory(directory);
         }
         catch (IOException e)
         {
-            log.Error($"cannot rename {incomplete} to {Vmcore}: {e.Message}");
+            log.Error($"cannot rename {incomplete} to {names.Vmcore}: {e.Message}");
             return false;
         }
 
-        log.Info($"saving vmcore complete: {Path.Combine(directory, Vmcore)}");
+        log.Info($"saving vmcore complete: {Path.Combine(directory, names.Vmcore)}");
         return true;
     }
 
@@ -157,25 +158,25 @@ internal sealed class DirectoryDump(CaptureLog log, ICaptureMachine machine)
         return true;
     }
 
-    private void WriteDmesg(string directory, DumpFacts facts)
+    private void WriteDmesg(string directory, DumpNames names, DumpFacts facts)
     {
         if (facts.Dmesg is null)
         {
-            log.Error($"saving {DmesgFile} failed: {facts.DmesgProblem}");
+            log.Error($"saving {names.Dmesg} failed: {facts.DmesgProblem}");
             return;
         }
 
-        var incomplete = Path.Combine(directory, DmesgIncomplete);
-        log.Info($"saving {DmesgFile} to {directory}");
+        var incomplete = Path.Combine(directory, names.DmesgIncomplete);
+        log.Info($"saving {names.Dmesg} to {directory}");
         WriteNew(incomplete, Encoding.UTF8.GetBytes(facts.Dmesg));
-        File.Move(incomplete, Path.Combine(directory, DmesgFile));
+        File.Move(incomplete, Path.Combine(directory, names.Dmesg));
         NativeCalls.SyncDirectory(directory);
         if (facts.DmesgProblem is not null)
         {
             log.Warning($"the log may be partial: {facts.DmesgProblem}");
         }
 
-        log.Info($"saving {DmesgFile} complete");
+        log.Info($"saving {names.Dmesg} complete");
     }
 
     /// <summary>

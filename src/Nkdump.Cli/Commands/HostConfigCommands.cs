@@ -10,24 +10,34 @@ internal static class HostConfigCommands
     public static Command Config { get; } = new(
         "config",
         "check kdump.conf or show the effective settings (like kdumpctl's config checks)",
-        "config check|show [--config FILE] [--root DIR] [--json]",
+        "config check|show [--config FILE] [--root DIR] [--json] | import [--from kdump-tools|kdump-utils] [--dry-run] [--root DIR]",
         "Sub-commands:\n"
         + "  check             judge the file (syntax, values, combinations) and what it names on this machine:\n"
         + "                    hooks and extra_bins (missing, not executable, writable by others, not root's), the ssh\n"
         + "                    key (missing, open to others) and known_hosts (no key for the server), a dump path\n"
         + "                    through a symbolic link (exit 1 on an error; warnings on stderr)\n"
         + "  show              print every effective setting, defaults included, in kdump.conf syntax\n"
+        + "  import            write /etc/kdump.conf from kdump-tools' /etc/default/kdump-tools or kdump-utils'\n"
+        + "                    /etc/kdump.conf and /etc/sysconfig/kdump; each setting not carried over is named on\n"
+        + "                    stderr; an existing kdump.conf is kept as kdump.conf.nkdump-import-bak\n"
         + "Options:\n"
         + "  --config FILE     the configuration to read (default ROOT/etc/kdump.conf)\n"
         + "  --json            'show': print the settings as JSON\n"
+        + "  --from TOOL       'import': kdump-tools or kdump-utils (default: the one configured under ROOT)\n"
+        + "  --dry-run         'import': print the kdump.conf it would write, write nothing\n"
         + HostCommandSupport.RootHelp,
         Run);
 
     private static int Run(CommandContext ctx, string[] args)
     {
-        var parsed = new OptionParser().Value("--config", "--root").Flag("--json").Parse(args);
-        var sub = HostCommandSupport.SubVerb(parsed, "check", "show");
+        var parsed = new OptionParser().Value("--config", "--root", "--from").Flag("--json", "--dry-run").Parse(args);
+        var sub = HostCommandSupport.SubVerb(parsed, "check", "show", "import");
         parsed.ExpectPositionals(1, 1, $"no arguments after '{sub}'");
+        if (sub == "import")
+        {
+            return HostCommandSupport.Guard(ctx, "config import", () => HostConfigImport.Run(ctx, parsed));
+        }
+
         var path = HostCommandSupport.ConfigPath(parsed);
         return HostCommandSupport.Guard(ctx, "config", () =>
         {

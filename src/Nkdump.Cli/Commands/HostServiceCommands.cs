@@ -19,10 +19,11 @@ internal static class HostServiceCommands
         Service("stop", "unload the capture kernel", s => s.Stop()),
         Service("restart", "unload and load the capture kernel again", s => s.Restart()),
         Service("reload", "load the capture kernel again after a configuration change (same as restart)", s => s.Restart()),
-        new("rebuild", "rebuild the capture initramfs even when no input changed", "rebuild [--compress NAME] [--config FILE] [--binary FILE] [--root DIR]",
+        new("rebuild", "rebuild the capture initramfs even when no input changed", "rebuild [--release RELEASE] [--compress NAME] [--config FILE] [--binary FILE] [--root DIR]",
             $"  --compress NAME   compress the image with NAME: {InitramfsCompressionNames.List}\n"
             + "                    (default: kdump.conf's dracut_args --compress=NAME, else zstd when the kernel's config\n"
             + "                    has CONFIG_RD_ZSTD, else gzip); later builds keep it until kdump.conf chooses\n"
+            + "  --release RELEASE the kernel to build for (default the running one; the package's kernel hook names a new one)\n"
             + Common, Rebuild),
         new("status", "say whether kdump is operational (exit 3 when not, with the reason)", "status [--config FILE] [--root DIR] [--json]", Common + "  --json            print the status as JSON\n", Status),
         new("showmem", "print the memory reserved for the capture kernel", "showmem [--root DIR]", HostCommandSupport.RootHelp, ShowMem),
@@ -47,7 +48,7 @@ internal static class HostServiceCommands
 
     private static int Rebuild(CommandContext ctx, string[] args)
     {
-        var parsed = new OptionParser().Value("--config", "--root", "--binary", "--compress").Parse(args);
+        var parsed = new OptionParser().Value("--config", "--root", "--binary", "--compress", "--release").Parse(args);
         parsed.ExpectPositionals(0, 0, "no arguments");
         InitramfsCompression? compression = null;
         if (parsed.Get("--compress") is { } name)
@@ -59,7 +60,7 @@ internal static class HostServiceCommands
         return HostCommandSupport.Guard(ctx, "rebuild", () =>
         {
             WarnAboutConfig(ctx, "rebuild", parsed);
-            Create(ctx, parsed, compression).Rebuild();
+            Create(ctx, parsed, compression).Rebuild(parsed.Get("--release"));
             return ExitCodes.Success;
         });
     }

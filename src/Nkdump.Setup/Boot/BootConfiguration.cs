@@ -28,8 +28,8 @@ internal sealed record BootConfigurationPlan(BootConfigurationKind Kind, IReadOn
 
 /// <summary>
 /// Finds where the root keeps the kernel command line and plans putting crashkernel=VALUE there:
-/// /etc/default/grub when it exists (GRUB on Debian, Ubuntu, and Fedora/RHEL with grubby for the
-/// BLS entries), else grubby alone, else systemd-boot's /etc/kernel/cmdline and BLS entries.
+/// on Debian and Ubuntu the GRUB drop-in /etc/default/grub.d/nkdump.cfg (<see cref="GrubDropIn"/>);
+/// elsewhere /etc/default/grub when it exists (GRUB, and Fedora/RHEL with grubby for the BLS entries), else grubby alone, else systemd-boot's /etc/kernel/cmdline and BLS entries.
 /// /etc/kernel/cmdline is edited wherever it exists, as kernel-install reads it for new kernels.
 /// </summary>
 internal static class BootConfiguration
@@ -67,7 +67,24 @@ internal static class BootConfiguration
         var notes = new List<string>();
         var grubbyStale = false;
         IReadOnlyList<string>? regenerator = null;
-        if (kind == BootConfigurationKind.Grub)
+        if (kind == BootConfigurationKind.Grub && GrubDropIn.Applies(root))
+        {
+            // Debian: a drop-in, /etc/default/grub stays as the administrator wrote it.
+            var grubDefault = Read(root, CrashkernelReset.GrubDefault);
+            var before = File.Exists(root.Resolve(GrubDropIn.Path)) ? Read(root, GrubDropIn.Path) : "";
+            edits.Add(new BootFileEdit(GrubDropIn.Path, before, GrubDropIn.WithCrashkernel(before, value), true));
+            if (GrubDefaultEditor.CurrentCrashkernel(grubDefault) is { } other && other != value)
+            {
+                notes.Add($"{CrashkernelReset.GrubDefault} also sets crashkernel={other}; {GrubDropIn.Path} comes after it on the kernel command line, and the kernel uses the last one");
+            }
+
+            regenerator = BootLoaderRegenerator.Find(root, grubDefault, value);
+            if (regenerator is null)
+            {
+                notes.Add("no boot loader regenerator (update-grub, grub-mkconfig) found: regenerate the boot configuration yourself");
+            }
+        }
+        else if (kind == BootConfigurationKind.Grub)
         {
             var before = Read(root, CrashkernelReset.GrubDefault);
             edits.Add(new BootFileEdit(CrashkernelReset.GrubDefault, before, GrubDefaultEditor.SetCrashkernel(before, value), true));
@@ -137,7 +154,7 @@ internal static class BootConfiguration
         var found = new List<(string, string)>();
         foreach (var edit in plan.Edits)
         {
-            var value = edit.Path == CrashkernelReset.GrubDefault ? GrubDefaultEditor.CurrentCrashkernel(edit.Before)
+            var value = edit.Path is CrashkernelReset.GrubDefault or GrubDropIn.Path ? GrubDefaultEditor.CurrentCrashkernel(edit.Before)
                 : edit.Path == KernelCmdline ? KernelCommandLineText.Crashkernel(edit.Before)
                 : BootLoaderEntries.Parse(edit.Path, edit.Before).Options is { } options ? KernelCommandLineText.Crashkernel(options) : null;
             if (value is not null)

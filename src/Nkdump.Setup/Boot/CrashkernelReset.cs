@@ -12,7 +12,7 @@ public sealed record CrashkernelResetResult(
 
 /// <summary>
 /// kdumpctl reset-crashkernel: put crashkernel=VALUE where the root keeps the kernel command line
-/// (<see cref="BootConfiguration"/>: /etc/default/grub, grubby's boot entries, systemd-boot's
+/// (<see cref="BootConfiguration"/>: /etc/default/grub.d/nkdump.cfg on Debian, /etc/default/grub, grubby's boot entries, systemd-boot's
 /// /etc/kernel/cmdline and entries), each file written atomically with the old one kept as
 /// FILE.nkdump-bak, then run the regenerator (update-grub, grub2-mkconfig, grubby). Nothing is
 /// written or run when every place already says crashkernel=VALUE.
@@ -34,7 +34,7 @@ public sealed class CrashkernelReset(HostRoot root, CommandRunner? runner)
         {
             foreach (var file in Directory.GetFiles(dropIns, "*.cfg").Order(StringComparer.Ordinal))
             {
-                if (InputFile.ReadAllText(file, InputLimits.SystemText, "a GRUB drop-in").Contains("crashkernel=", StringComparison.Ordinal))
+                if (file != root.Resolve(GrubDropIn.Path) && InputFile.ReadAllText(file, InputLimits.SystemText, "a GRUB drop-in").Contains("crashkernel=", StringComparison.Ordinal))
                 {
                     notes.Add($"{file} also sets crashkernel= and is read after {GrubDefault}; it was not changed");
                 }
@@ -59,6 +59,7 @@ public sealed class CrashkernelReset(HostRoot root, CommandRunner? runner)
             var real = root.Resolve(edit.Path);
             if (edit.ByNkdump)
             {
+                Directory.CreateDirectory(Path.GetDirectoryName(real)!);
                 AtomicFile.WriteText(real, edit.After, backup: true);
             }
             else

@@ -78,10 +78,11 @@ public sealed class KdumpService(HostRoot root, IKexecLoader loader, string conf
         Load(config);
     }
 
-    public InitramfsBuildResult Rebuild()
+    /// <param name="release">The kernel release to build for (a kernel package's hook names the new one); default the running kernel's.</param>
+    public InitramfsBuildResult Rebuild(string? release = null)
     {
         var config = KdumpConfigParser.Load(configPath);
-        var release = _facts.KernelRelease;
+        release ??= _facts.KernelRelease;
         var result = CaptureInitramfs.Build(root, Inputs(config, release), force: true, Compression);
         log.WriteLine($"capture initramfs rebuilt: {result.ImagePath} ({Describe(result.Compression!)})");
         return result;

@@ -11,12 +11,18 @@ public static class SystemdUnit
     public static IReadOnlyList<string> UnitDirectories { get; } =
         ["/etc/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system", "/usr/local/lib/systemd/system"];
 
-    public static string Text(bool alias) =>
+    /// <summary>
+    /// The unit's text. <paramref name="waitForNetwork"/> false is the Debian package's unit
+    /// (packaging/systemd/nkdump.service, pinned by a test): nkdump-generator adds
+    /// Wants=network-online.target only when the target is remote. `nkdump install` has no
+    /// generator, so its unit always wants the network.
+    /// </summary>
+    public static string Text(bool alias, bool waitForNetwork = true) =>
         "[Unit]\n"
         + "Description=nkdump: load a capture kernel for kernel crash dumps\n"
-        + "Documentation=man:kdump.conf(5)\n"
+        + (waitForNetwork ? "Documentation=man:kdump.conf(5)\n" : "Documentation=man:nkdump(8) man:kdump.conf(5)\n")
         + "After=local-fs.target network-online.target remote-fs.target\n"
-        + "Wants=network-online.target\n"
+        + (waitForNetwork ? "Wants=network-online.target\n" : "")
         + "ConditionKernelCommandLine=crashkernel\n"
         + "\n"
         + "[Service]\n"
