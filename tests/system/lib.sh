@@ -77,11 +77,16 @@ vm_scp_from() { scp -q "${SSH_OPTS[@]}" -i "$VM_KEY" -P "$SSH_PORT" "root@127.0.
 vm_boot_id() { vm_ssh cat /proc/sys/kernel/random/boot_id 2>/dev/null; }
 
 # vm_wait_boot TIMEOUT [OLD_BOOT_ID] - waits until ssh answers with a boot id other than OLD
-# (a reboot happened); sets BOOT_ID. Fails when QEMU exits or TIMEOUT seconds pass.
+# (a reboot happened); sets BOOT_ID. Fails when QEMU exits, when a kernel panics on the console
+# meanwhile (no crash is expected while waiting), or when TIMEOUT seconds pass.
 vm_wait_boot() {
-  local timeout=$1 old=${2:-} t0=$SECONDS id
+  local timeout=$1 old=${2:-} t0=$SECONDS id from
+  from=$(( $(stat -c %s "$VM_RUN/serial.log" 2>/dev/null || echo 0) + 1 ))
   while [ $((SECONDS - t0)) -lt "$timeout" ]; do
     vm_alive || { log "QEMU exited while waiting for the guest"; return 1; }
+    if tail -c +"$from" "$VM_RUN/serial.log" 2>/dev/null | grep -aq 'Kernel panic - not syncing'; then
+      log "a kernel panicked while booting: $(tail -c +"$from" "$VM_RUN/serial.log" | grep -a -m1 'Kernel panic - not syncing')"; return 1
+    fi
     id=$(vm_boot_id || true)
     if [ -n "$id" ] && [ "$id" != "$old" ]; then BOOT_ID=$id; log "guest up (boot $id) after $((SECONDS - t0)) s"; return 0; fi
     sleep 3
