@@ -43,5 +43,13 @@ package_status=${PIPESTATUS[0]}
 [ "$package_status" -eq 0 ] || e2e_status=$package_status
 set -e
 
+# The system test: real Debian 12 and 13 systems (root on LVM, GRUB, systemd) booted from their
+# disks in QEMU, nkdump's .deb installed, crashed, the dump found after the reboot (tests/system).
+system_log=artifacts/test-results/system.log
+set +e
+tests/system/run.sh 2>&1 | tee "$system_log"
+system_status=${PIPESTATUS[0]}
+set -e
+
 # The summary line, counted so that nothing passes by accident (scripts/test-summary.sh).
-scripts/test-summary.sh "$log" "$e2e_log" "$status" "$e2e_status" "$fuzz_log" "$fuzz_status"
+scripts/test-summary.sh "$log" "$e2e_log" "$status" "$e2e_status" "$fuzz_log" "$fuzz_status" "$system_log" "$system_status"

@@ -14,6 +14,7 @@ packages=(
   python3 python3-drgn python3-libkdumpfile
   liblzo2-2 libdeflate0 libzstd1 libsnappy1v5
   qemu-system-x86 busybox-static # real kernels under TCG (tests/e2e, QEMU dump tests)
+  qemu-utils                     # the system test's disk images (tests/system: qemu-img)
   debootstrap debian-archive-keyring # the sid oracle chroot and the module-build chroots (tests/oracles)
   e2fsprogs util-linux patch time
   openssh-client openssh-server  # ssh target tests: sshd on loopback only
