@@ -16,6 +16,8 @@
 # The three runs alternate, round after round, and the speed ratio is the median of each round's
 # ratio: on a shared 2-CPU machine the speed drifts by 10-20 % over minutes, which timing all of
 # nkdump's runs before all of makedumpfile's turned into ratio swings of as much.
+# CPU time (one thread, as in a capture kernel with nr_cpus=1) and 1- and 2-thread wall times:
+# bench/collector-cpu.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
