@@ -26,14 +26,9 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$cache"
 
-inputs=()
-for dir in ../shared/fixtures/*/; do
-  name=$(basename "$dir")
-  elf="$cache/$name.vmcore.elf"
-  [ -f "$elf" ] || zstd -q -d --long=30 "$dir/vmcore.elf.zst" -o "$elf"
-  inputs+=("$name=$elf")
-done
-for e in "${extra[@]}"; do inputs+=("$(basename "$(dirname "$(dirname "$(dirname "$e")")")")=$e"); done
+# median, vmcore_inputs
+. bench/timing.sh
+vmcore_inputs "${extra[@]}"
 
 # One run: prints "wall_s cpu_ms rss_kib" (the output file removed first).
 run_cpu() {
@@ -47,8 +42,6 @@ run_cpu() {
   read -r rss <"$work/t"
   awk -v s="$start" -v e="$end" -v c="$cpu" -v m="$rss" 'BEGIN { printf "%.4f %.2f %d\n", e - s, c, m }'
 }
-
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg); nkdump=$nkdump; $runs rounds"
 echo
@@ -74,7 +67,7 @@ for input in "${inputs[@]}"; do
         if [ "$partner" = yes ]; then
           read -r w c2 m < <(run_cpu "$work/m" taskset -c 0 "${mk[@]}")
           mcpu+=("$c2") mw1+=("$w"); [ "$m" -gt "$mrss" ] && mrss=$m
-          ratios+=("$(awk -v a="$c" -v b="$c2" 'BEGIN { printf "%.4f", b > 0 ? a / b : 0 }')")
+          ratios+=("$(awk -v a="$c" -v b="$c2" 'BEGIN { printf "%.4f", (b > 0 ? a / b : 0) }')")
           read -r w _ _ < <(run_cpu "$work/m" "${mk[@]}")
           mw2+=("$w")
         fi

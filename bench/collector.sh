@@ -33,17 +33,10 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$cache"
 
-# run_once, median, measure_interleaved
+# run_once, median, measure_interleaved, vmcore_inputs
 . bench/timing.sh
 
-inputs=()
-for dir in ../shared/fixtures/*/; do
-  name=$(basename "$dir")
-  elf="$cache/$name.vmcore.elf"
-  [ -f "$elf" ] || zstd -q -d --long=30 "$dir/vmcore.elf.zst" -o "$elf"
-  inputs+=("$name=$elf")
-done
-for e in "${extra[@]}"; do inputs+=("$(basename "$(dirname "$(dirname "$(dirname "$e")")")")=$e"); done
+vmcore_inputs "${extra[@]}"
 
 echo "| vmcore | options | nkdump s | makedumpfile s | makedumpfile + sync s | speed ratio | nkdump MB | makedumpfile MB | size ratio | nkdump RSS MiB | makedumpfile RSS MiB |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|"
