@@ -16,6 +16,8 @@
 # The three runs alternate, round after round, and the speed ratio is the median of each round's
 # ratio: on a shared 2-CPU machine the speed drifts by 10-20 % over minutes, which timing all of
 # nkdump's runs before all of makedumpfile's turned into ratio swings of as much.
+# CPU time (one thread, as in a capture kernel with nr_cpus=1) and 1- and 2-thread wall times:
+# bench/collector-cpu.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
@@ -31,17 +33,10 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$cache"
 
-# run_once, median, measure_interleaved
+# run_once, median, measure_interleaved, vmcore_inputs
 . bench/timing.sh
 
-inputs=()
-for dir in ../shared/fixtures/*/; do
-  name=$(basename "$dir")
-  elf="$cache/$name.vmcore.elf"
-  [ -f "$elf" ] || zstd -q -d --long=30 "$dir/vmcore.elf.zst" -o "$elf"
-  inputs+=("$name=$elf")
-done
-for e in "${extra[@]}"; do inputs+=("$(basename "$(dirname "$(dirname "$(dirname "$e")")")")=$e"); done
+vmcore_inputs "${extra[@]}"
 
 echo "| vmcore | options | nkdump s | makedumpfile s | makedumpfile + sync s | speed ratio | nkdump MB | makedumpfile MB | size ratio | nkdump RSS MiB | makedumpfile RSS MiB |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|"

@@ -8,10 +8,14 @@
 #   MAKEDUMPFILE=path (default: makedumpfile from PATH)
 # Prints one Markdown table row per dump and tool: best and median wall time of REPEATS runs,
 # page cache warm (each dump is read once first). Output goes to a temporary file for both tools
-# (makedumpfile can only write a file), so both pay the same write.
+# (makedumpfile can only write a file), so both pay the same write. The two tools alternate run
+# after run, and a third row gives the median of the runs' ratios nkdump/makedumpfile (issue 18:
+# on a shared machine, timing one tool's runs before the other's skews the ratio). The load
+# average is printed before and after.
 set -euo pipefail
 
 NKDUMP=${NKDUMP:-/tmp/nk-kernel-pub/nkdump}
+[ -x "$NKDUMP" ] || [ ! -x "$(dirname "$0")/../artifacts/bin/nkdump" ] || NKDUMP=$(dirname "$0")/../artifacts/bin/nkdump
 MAKEDUMPFILE=${MAKEDUMPFILE:-makedumpfile}
 REPEATS=5
 if [[ ${1:-} =~ ^[0-9]+$ ]]; then REPEATS=$1; shift; fi
@@ -21,19 +25,29 @@ if [[ ${1:-} =~ ^[0-9]+$ ]]; then REPEATS=$1; shift; fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# time_runs CMD...: runs CMD REPEATS times, prints "best median" in seconds.
-time_runs() {
-    local times=() start end
+# alternate_runs DUMP: nkdump dmesg and makedumpfile --dump-dmesg in turn, REPEATS rounds; prints
+# "nk_best nk_median mk_best mk_median median_ratio" (whole-process wall seconds).
+alternate_runs() {
+    local dump=$1 nk=() mk=() ratios=() start mid end
     for ((i = 0; i < REPEATS; i++)); do
         rm -f "$tmp/out"
-        start=$(date +%s.%N)
-        "$@" > /dev/null 2>&1 || true
-        end=$(date +%s.%N)
-        times+=("$(echo "$end - $start" | bc -l)")
+        start=$EPOCHREALTIME
+        "$NKDUMP" dmesg "$dump" > "$tmp/out" 2> /dev/null || true
+        mid=$EPOCHREALTIME
+        rm -f "$tmp/out"
+        "$MAKEDUMPFILE" --dump-dmesg "$dump" "$tmp/out" > /dev/null 2>&1 || true
+        end=$EPOCHREALTIME
+        nk+=("$(awk -v a="$start" -v b="$mid" 'BEGIN { printf "%.6f", b - a }')")
+        mk+=("$(awk -v a="$mid" -v b="$end" 'BEGIN { printf "%.6f", b - a }')")
+        ratios+=("$(awk -v a="$start" -v b="$mid" -v c="$end" 'BEGIN { printf "%.4f", (b - a) / (c - b) }')")
     done
-    printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {printf "%.3f %.3f\n", a[1], a[int((NR+1)/2)]}'
+    local stats
+    stats() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {printf "%s %s", a[1], a[int((NR+1)/2)]}'; }
+    echo "$(stats "${nk[@]}") $(stats "${mk[@]}") $(printf '%s\n' "${ratios[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')"
 }
 
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg); nkdump: $NKDUMP"
+echo
 echo "| dump | size MB | tool | best s | median s | output |"
 echo "|---|---:|---|---:|---:|---|"
 for dump in "$@"; do
@@ -54,8 +68,10 @@ for dump in "$@"; do
         same="DIFFERENT"
     fi
 
-    read -r best median < <(time_runs sh -c "\"$NKDUMP\" dmesg \"$dump\" > \"$tmp/out\"")
-    echo "| $name | $size | nkdump dmesg | $best | $median | $same |"
-    read -r best median < <(time_runs "$MAKEDUMPFILE" --dump-dmesg "$dump" "$tmp/out")
-    echo "| $name | $size | makedumpfile --dump-dmesg | $best | $median | $mkfailed |"
+    read -r nb nm mb mm ratio < <(alternate_runs "$dump")
+    printf '| %s | %s | nkdump dmesg | %.4f | %.4f | %s |\n' "$name" "$size" "$nb" "$nm" "$same"
+    printf '| %s | %s | makedumpfile --dump-dmesg | %.4f | %.4f | %s |\n' "$name" "$size" "$mb" "$mm" "$mkfailed"
+    printf '| %s | %s | ratio nkdump/makedumpfile (median of %d alternated rounds) | | %.2fx | |\n' "$name" "$size" "$REPEATS" "$ratio"
 done
+echo
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -44,3 +44,17 @@ measure_interleaved() {
   median "${ratios[@]}"
 }
 
+
+# Sets inputs to NAME=ELF for each fixture's raw ELF vmcore (decompressed into $cache once) and for
+# each extra ELF vmcore given (named after the lab folder it lies in, e.g. k61-4g).
+vmcore_inputs() {
+  inputs=()
+  local dir name elf e
+  for dir in ../shared/fixtures/*/; do
+    name=$(basename "$dir")
+    elf="$cache/$name.vmcore.elf"
+    [ -f "$elf" ] || zstd -q -d --long=30 "$dir/vmcore.elf.zst" -o "$elf"
+    inputs+=("$name=$elf")
+  done
+  for e in "$@"; do inputs+=("$(basename "$(dirname "$(dirname "$(dirname "$e")")")")=$e"); done
+}

@@ -112,7 +112,7 @@ internal static unsafe partial class CodecSuite
         return pages;
     }
 
-    private static int NativeLzoCompress(ReadOnlySpan<byte> page, Span<byte> output)
+    internal static int NativeLzoCompress(ReadOnlySpan<byte> page, Span<byte> output)
     {
         // lzo1x_1_compress checks no bound: the output buffer (8 KiB) exceeds its worst case for a page.
         nuint length = (nuint)output.Length;

@@ -10,6 +10,7 @@ public static class Program
     private static readonly IReadOnlyDictionary<string, Func<string[], int>> Suites = new Dictionary<string, Func<string[], int>>
     {
         ["formats"] = FormatsSuite.Run,
+        ["lzo"] = LzoSuite.Run,
     };
 
     public static int Main(string[] args)

@@ -8,8 +8,7 @@ public static class CommandLine
     /// <summary>The first frames of an internal error's stack trace, enough to locate it in a report.</summary>
     private const int MaxFramesShown = 5;
 
-    public static string Version =>
-        typeof(CommandLine).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+    public static string Version => BuildVersion.Value;
 
     internal static int Run(string[] args, CommandContext context)
     {
