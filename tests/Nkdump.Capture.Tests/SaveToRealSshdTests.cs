@@ -1,9 +1,7 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Nkdump.Formats;
 using Nkdump.Testing;
 using Nkdump.Testing.Builders;
+using Nkdump.Testing.Servers;
 
 namespace Nkdump.Capture.Tests;
 
@@ -15,46 +13,17 @@ namespace Nkdump.Capture.Tests;
 public sealed class SaveToRealSshdTests : IDisposable
 {
     private readonly CaptureTestRoot _t = new();
-    private readonly TempDirectory _server = new();
+    private readonly LoopbackSshServer _server = new();
     private readonly TempDirectory _remote = new();
-    private readonly Process _sshd;
-    private readonly int _port;
 
     public SaveToRealSshdTests()
     {
-        Assert.True(File.Exists("/usr/sbin/sshd"), "the ssh tests need Debian's openssh-server (/usr/sbin/sshd)");
-        Directory.CreateDirectory("/run/sshd"); // sshd's privilege separation directory
-        Keygen(_server.File("host_key"));
         var clientKey = _t["/root/.ssh/kdump_id_ed25519"];
         Directory.CreateDirectory(Path.GetDirectoryName(clientKey)!);
-        Keygen(clientKey);
-        File.Copy(clientKey + ".pub", _server.File("authorized_keys"));
-
-        _port = FreePort();
-        File.WriteAllText(_server.File("sshd_config"), $"""
-            Port {_port}
-            ListenAddress 127.0.0.1
-            HostKey {_server.File("host_key")}
-            AuthorizedKeysFile {_server.File("authorized_keys")}
-            PidFile {_server.File("sshd.pid")}
-            StrictModes no
-            UsePAM no
-            PasswordAuthentication no
-            KbdInteractiveAuthentication no
-            PermitRootLogin prohibit-password
-            """);
-        _sshd = Process.Start(new ProcessStartInfo("/usr/sbin/sshd", ["-D", "-e", "-f", _server.File("sshd_config")])
-        {
-            UseShellExecute = false,
-            RedirectStandardError = true,
-        })!;
-        _sshd.ErrorDataReceived += (_, _) => { };
-        _sshd.BeginErrorReadLine();
-        WaitForListener();
-
-        _t.Write("/root/.ssh/config", $"Host 127.0.0.1\n  Port {_port}\n");
-        var hostKey = File.ReadAllText(_server.File("host_key.pub")).Trim();
-        _t.Write("/root/.ssh/known_hosts", $"[127.0.0.1]:{_port} {hostKey}\n");
+        LoopbackSshServer.Keygen(clientKey);
+        _server.Authorize(clientKey);
+        _t.Write("/root/.ssh/config", $"Host 127.0.0.1\n  Port {_server.Port}\n");
+        _t.Write("/root/.ssh/known_hosts", _server.KnownHostsLine + "\n");
     }
 
     [Fact]
@@ -78,8 +47,9 @@ public sealed class SaveToRealSshdTests : IDisposable
     [Fact]
     public void AnUnknownHostKeyIsRefusedAndFailureActionTaken()
     {
-        Keygen(_server.File("other_key"));
-        _t.Write("/root/.ssh/known_hosts", $"[127.0.0.1]:{_port} {File.ReadAllText(_server.File("other_key.pub")).Trim()}\n");
+        var otherKey = _server.ScratchFile("other_key");
+        LoopbackSshServer.Keygen(otherKey);
+        _t.Write("/root/.ssh/known_hosts", $"[127.0.0.1]:{_server.Port} {File.ReadAllText(otherKey + ".pub").Trim()}\n");
         _t.Config($"ssh root@127.0.0.1\npath {_remote.Path}/crash\nsshkey /root/.ssh/kdump_id_ed25519\ncore_collector makedumpfile -F -l --message-level 1 -d 31\nfailure_action halt\n");
 
         Assert.Equal(1, _t.Save(sshProgram: "/usr/bin/ssh"));
@@ -90,52 +60,8 @@ public sealed class SaveToRealSshdTests : IDisposable
 
     public void Dispose()
     {
-        try
-        {
-            _sshd.Kill(entireProcessTree: true);
-            _sshd.WaitForExit();
-        }
-        catch (InvalidOperationException)
-        {
-            // already gone
-        }
-
-        _sshd.Dispose();
-        _t.Dispose();
         _server.Dispose();
+        _t.Dispose();
         _remote.Dispose();
-    }
-
-    private static void Keygen(string file)
-    {
-        var keygen = ExternalTool.Run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", file]);
-        Assert.True(keygen.ExitCode == 0, keygen.ToString());
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private void WaitForListener()
-    {
-        for (var attempt = 0; attempt < 200; attempt++)
-        {
-            Assert.False(_sshd.HasExited, "sshd exited at start");
-            try
-            {
-                using var client = new TcpClient();
-                client.Connect(IPAddress.Loopback, _port);
-                return;
-            }
-            catch (SocketException)
-            {
-                Thread.Sleep(50);
-            }
-        }
-
-        Assert.Fail("sshd did not listen within 10 s");
     }
 }

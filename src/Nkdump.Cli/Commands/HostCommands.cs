@@ -8,6 +8,7 @@ internal static class HostCommands
         HostConfigCommands.Config,
         HostCrashkernelCommands.Crashkernel,
         .. HostServiceCommands.All,
+        HostPropagateCommand.Propagate,
         .. HostInstallCommands.All,
     ];
 }

@@ -60,6 +60,7 @@ internal sealed class KernelModules
         var builtin = root.Resolve(dir + "/modules.builtin");
         if (File.Exists(builtin))
         {
+            modules.HasBuiltinList = true;
             foreach (var line in InputFile.ReadLines(builtin, InputLimits.ModuleIndex, "modules.builtin"))
             {
                 if (line.Length > 0)
@@ -127,6 +128,9 @@ internal sealed class KernelModules
 
         return name.Replace('-', '_');
     }
+
+    /// <summary>Whether the release has a modules.builtin: without it, "not a module" cannot mean "not in the kernel".</summary>
+    public bool HasBuiltinList { get; private set; }
 
     public bool IsBuiltin(string name) => _builtin.Contains(NameOf(name));
 

@@ -26,6 +26,9 @@ public sealed class KdumpService(HostRoot root, IKexecLoader loader, string conf
     /// <summary>Runs ssh to test an ssh target at start, and ssh-keygen to look up hashed known_hosts names (null: neither).</summary>
     public CommandRunner? SshRunner { get; init; }
 
+    /// <summary>Runs mount/umount to test an NFS target at start (null: no test, as under --root).</summary>
+    public CommandRunner? NfsRunner { get; init; }
+
     /// <summary>Loads the capture kernel, building the initramfs first when needed. Returns false when it was already loaded.</summary>
     public bool Start()
     {
@@ -36,7 +39,7 @@ public sealed class KdumpService(HostRoot root, IKexecLoader loader, string conf
             return false;
         }
 
-        Load(config);
+        LoadRecordingFailure(config);
         AutoResetCrashkernel(config);
         return true;
     }
@@ -75,7 +78,54 @@ public sealed class KdumpService(HostRoot root, IKexecLoader loader, string conf
             loader.UnloadCrash();
         }
 
-        Load(config);
+        LoadRecordingFailure(config);
+    }
+
+    /// <summary>
+    /// Loads, and remembers why it failed (ROOT/run/nkdump/start-failed: the time and the reason) so
+    /// that `status` can say it when the service failed this boot (/run is emptied at boot, as the
+    /// failure should be); a successful load forgets it.
+    /// </summary>
+    private void LoadRecordingFailure(KdumpConfig config)
+    {
+        var record = root.Resolve(RuntimeDirectory + "/" + StartFailureFile);
+        try
+        {
+            Load(config);
+        }
+        catch (NkdumpException e)
+        {
+            try
+            {
+                Directory.CreateDirectory(root.Resolve(RuntimeDirectory), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                File.WriteAllText(record, $"{DateTime.UtcNow:yyyy-MM-dd HH:mm:ss} UTC\n{e.Message}\n");
+            }
+            catch (Exception io) when (io is IOException or UnauthorizedAccessException)
+            {
+                log.WriteLine($"warning: cannot record the failure in {record}: {io.Message}");
+            }
+
+            throw;
+        }
+
+        if (File.Exists(record))
+        {
+            File.Delete(record);
+        }
+    }
+
+    /// <summary>nkdump's runtime directory (emptied at boot).</summary>
+    public const string RuntimeDirectory = "/run/nkdump";
+
+    /// <summary>The file in the runtime directory that holds the last failed start's time and reason.</summary>
+    public const string StartFailureFile = "start-failed";
+
+    /// <summary>"the last start failed at TIME: REASON", or null when the last start did not fail.</summary>
+    private string? LastStartFailure()
+    {
+        var text = root.TryReadText(RuntimeDirectory + "/" + StartFailureFile);
+        var lines = text?.Split('\n', 2);
+        return lines is [var time, var reason] ? $"the last start failed ({time.Trim()}): {reason.Trim()}" : null;
     }
 
     /// <param name="release">The kernel release to build for (a kernel package's hook names the new one); default the running kernel's.</param>
@@ -115,7 +165,9 @@ public sealed class KdumpService(HostRoot root, IKexecLoader loader, string conf
 
         if (!_facts.CrashLoaded)
         {
-            return new KdumpStatus(false, $"{size >> 20} MiB is reserved, but no capture kernel is loaded: run 'nkdump start' (or enable nkdump.service)", warnings);
+            return new KdumpStatus(false, LastStartFailure() is { } failure
+                ? $"{size >> 20} MiB is reserved, but no capture kernel is loaded: {failure}"
+                : $"{size >> 20} MiB is reserved, but no capture kernel is loaded: run 'nkdump start' (or enable nkdump.service)", warnings);
         }
 
         try
@@ -142,16 +194,8 @@ public sealed class KdumpService(HostRoot root, IKexecLoader loader, string conf
     public IReadOnlyList<string> CheckEnvironment(KdumpConfig config)
     {
         var problems = Audit(config).Where(f => f.Blocks).Select(f => f.Message).ToList();
-
-        if (config.Target.Kind is DumpTargetKind.Raw or DumpTargetKind.FileSystem && config.Target.Directive != "virtiofs")
-        {
-            var device = DevicePath(config.Target.Value);
-            if (device is not null && !Path.Exists(root.Resolve(device)))
-            {
-                problems.Add($"dump target {config.Target.Value} (line {config.Target.Line}): {device} does not exist");
-            }
-        }
-
+        var release = root.TryReadText("/proc/sys/kernel/osrelease")?.Trim();
+        problems.AddRange(LocalTargetCheck.Problems(root, config, string.IsNullOrEmpty(release) ? null : release));
         return problems;
     }
 
@@ -187,7 +231,12 @@ public sealed class KdumpService(HostRoot root, IKexecLoader loader, string conf
 
         if (config.Target.Kind == DumpTargetKind.Ssh && SshRunner is not null)
         {
-            SshTargetTest.Run(root, config, SshRunner, log);
+            SshTargetTest.Run(root, config, SshRunner, log, MemoryInUse());
+        }
+
+        if (config.Target.Kind == DumpTargetKind.Nfs && NfsRunner is not null)
+        {
+            NfsTargetTest.Run(root, config, NfsRunner, log);
         }
 
         var release = _facts.KernelRelease;
@@ -208,6 +257,17 @@ public sealed class KdumpService(HostRoot root, IKexecLoader loader, string conf
         var commandLine = CaptureCommandLine.Build(_facts.CommandLine, config, CaptureCommandLine.BootCpuApicId(root.TryReadText("/proc/cpuinfo")));
         loader.LoadCrash(root.Resolve(kernel), built.ImagePath, commandLine);
         log.WriteLine($"capture kernel {kernel} loaded into {size >> 20} MiB");
+    }
+
+    /// <summary>MemTotal - MemAvailable from /proc/meminfo: more than a filtered dump needs, the bound kdumpctl warns by too; 0 when unknown.</summary>
+    private long MemoryInUse()
+    {
+        long? Field(string text, string name) => text.Split('\n')
+            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(f => f.Length >= 2 && f[0] == name + ":" && long.TryParse(f[1], out _))
+            .Select(f => (long?)long.Parse(f[1], System.Globalization.CultureInfo.InvariantCulture) * 1024).FirstOrDefault();
+        var meminfo = root.TryReadText("/proc/meminfo") ?? "";
+        return Field(meminfo, "MemTotal") is { } total && Field(meminfo, "MemAvailable") is { } available && total > available ? total - available : 0;
     }
 
     private static string Describe(CompressionDecision d)
