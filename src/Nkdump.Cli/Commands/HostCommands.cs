@@ -9,5 +9,6 @@ internal static class HostCommands
         HostCrashkernelCommands.Crashkernel,
         .. HostServiceCommands.All,
         .. HostInstallCommands.All,
+        .. DumpStoreCommands.All,
     ];
 }
