@@ -32,7 +32,7 @@ public static class DumpLocation
         var mountPoint = MountPointOf(root, source, target.Kind == DumpTargetKind.Nfs || target.Directive == "virtiofs");
         return mountPoint is null
             ? (null, $"the dump target {target.Value} is not mounted: mount it, or give its dump directory")
-            : (Path.Join(root.Resolve(mountPoint), config.Path), null);
+            : (Path.GetFullPath(Path.Join(root.Resolve(mountPoint), config.Path)), null); // "/" + "/var/crash" without "//"
     }
 
     /// <summary>The first mount point of <paramref name="source"/> in ROOT/proc/mounts (a device compared by its real path).</summary>
