@@ -34,7 +34,6 @@ printf 'suite bookworm\npackage linux-image-6.1.0-56-amd64-unsigned\nversion 6.1
 # record), as the guest writes them, with the signature host-side triage gives the fixture.
 sig=$("$NKDUMP" triage "$d/vmcore" | awk '$1 == "signature:" {print $2; exit}')
 dd=/mnt/dump/var/crash/127.0.0.1-2026-11-26-09:12:30
-echo "recorded the test in /var/lib/nkdump/test-status.json; 'nkdump status' shows its outcome after the reboot" >> "$out/serial.log"
 cat > "$out/report-serial.log" <<EOF
 <4>nkdump: kernel crash at 2026-11-26 09:12:20Z: "sysrq triggered crash", signature $sig, release 6.1.0-56-amd64, saved in $dd
 E2E: report_hook NKDUMP_SIGNATURE=$sig NKDUMP_DUMP=$dd
@@ -44,7 +43,7 @@ last test: 2026-11-26 09:12:00Z: success, dump $dd
 127.0.0.1-2026-11-26-09:12:30  2026-11-26 09:12:20Z  6.1.0-56-amd64            $sig    15.9M  complete       sysrq triggered crash
 EOF
 echo "{\"signature\":\"$sig\"}" > "$out/hook-input.json"
-printf '{\n  "outcome": "success"\n}\n' > "$out/test-status.json"
+printf '{\n  "started": "2026-11-26T09:12:00+00:00",\n  "outcome": "success"\n}\n' > "$out/test-status.json"
 (cd "$out" && find . -type f -printf '600 %P\n') > "$out/modes.txt"
 chmod -R go-rwx "$out"
 
