@@ -92,7 +92,21 @@ public sealed class SaveCoreRunner(CaptureRoot root, string configFile, TimeProv
             return 1;
         }
 
-        var status = SaveInto(config, device, directory, names);
+        int status;
+        using (Store.DumpLock.ForWriter(directory, log))
+        {
+            status = SaveInto(config, device, directory, names);
+        }
+
+        // The boot after a raw capture: savecore, not the boot report, knows that `nkdump test`'s crash was saved.
+        OptionalPart.Run(log, "completing the test record", () =>
+        {
+            if (Store.DumpDirectoryReader.Read(directory) is { } saved
+                && Store.TestRecords.Complete(root, [saved], d => d.Saved, clock.GetUtcNow()) is { } test)
+            {
+                log.Info(Store.TestRecords.Describe(test, null));
+            }
+        });
         OptionalPart.Run(log, $"writing {CaptureLog.IncidentsFile}", () =>
         {
             if (log.Incidents.Count > 0)

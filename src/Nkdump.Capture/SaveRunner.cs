@@ -106,7 +106,11 @@ public sealed class SaveRunner(SaveSettings settings, ICaptureMachine machine, C
                     return DumpToSsh(config, target, vmcore, facts);
                 default:
                     var (mountPoint, host) = MountFileSystem(target);
-                    var dump = new DirectoryDump(log, machine);
+                    var dump = new DirectoryDump(log, machine)
+                    {
+                        Retention = Store.RetentionPolicy.From(config),
+                        RetentionPrefix = target.Kind == DumpTargetKind.Nfs ? host + "-" : null,
+                    };
                     var names = DumpNames.For(config.DumpLayout, host, _started, network: target.Kind == DumpTargetKind.Nfs);
                     var saved = dump.Write(mountPoint, config.Path, names, vmcore, facts, collector);
                     _writeNote = dump.Directory is null ? _writeNote : dump.WriteNote;

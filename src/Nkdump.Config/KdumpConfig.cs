@@ -67,6 +67,15 @@ public sealed record KdumpConfig
     /// <summary>nkdump's <c>dump_layout</c>: the names of the dump directory and files (default kdump-utils').</summary>
     public DumpLayout DumpLayout { get; init; } = DumpLayout.RedHat;
 
+    /// <summary>nkdump's <c>keep_dumps N</c>: at most N dumps stay in the dump directory, the newest; null: no limit.</summary>
+    public int? KeepDumps { get; init; }
+
+    /// <summary>nkdump's <c>keep_free_space SIZE</c>: older dumps are removed until this much stays free; null: no limit.</summary>
+    public ulong? KeepFreeSpace { get; init; }
+
+    /// <summary>nkdump's <c>report_hook</c>: a program the boot report runs for each new dump, the triage JSON on its stdin.</summary>
+    public string? ReportHook { get; init; }
+
     /// <summary>The line each directive given in the file is on (targets under their directive, e.g. "ssh").</summary>
     public IReadOnlyDictionary<string, int> Lines { get; init; } = new Dictionary<string, int>();
 
@@ -156,6 +165,21 @@ public sealed record KdumpConfig
         if (CommandLineAppend.Count > 0)
         {
             yield return $"kdump_commandline_append {string.Join(' ', CommandLineAppend)}";
+        }
+
+        if (KeepDumps is { } keep)
+        {
+            yield return $"keep_dumps {keep}";
+        }
+
+        if (KeepFreeSpace is { } free)
+        {
+            yield return $"keep_free_space {Crashkernel.MemorySize.Format(free)}";
+        }
+
+        if (ReportHook is not null)
+        {
+            yield return $"report_hook {ReportHook}";
         }
     }
 }

@@ -25,6 +25,9 @@ internal static class KdumpConfigValidator
         InitramfsCompression? compression = null;
         int compressionLine = 0;
         var layout = DumpLayout.RedHat;
+        int? keepDumps = null;
+        ulong? keepFree = null;
+        string? reportHook = null;
 
         foreach (var l in lines)
         {
@@ -175,6 +178,17 @@ internal static class KdumpConfigValidator
                 case "kdump_commandline_append":
                     append = Words(l.Value);
                     break;
+                case "keep_dumps":
+                    keepDumps = int.TryParse(l.Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var keep) && keep >= 1
+                        ? keep
+                        : throw Error($"'{l.Value}' is not a number of dumps of 1 or more (leave the line out to keep every dump)");
+                    break;
+                case "keep_free_space":
+                    keepFree = RetentionSize(l, Error);
+                    break;
+                case "report_hook":
+                    reportHook = RequireAbsolute(l, Error);
+                    break;
             }
         }
 
@@ -211,6 +225,9 @@ internal static class KdumpConfigValidator
             CommandLineRemove = remove,
             CommandLineAppend = append,
             DumpLayout = layout,
+            KeepDumps = keepDumps,
+            KeepFreeSpace = keepFree,
+            ReportHook = reportHook,
             Warnings = warnings.OrderBy(w => w.Line).ToList(),
             Lines = lines.GroupBy(l => l.Directive).ToDictionary(g => g.Key, g => g.First().Line),
         };
@@ -278,6 +295,18 @@ internal static class KdumpConfigValidator
         }
 
         return l.Value;
+    }
+
+    private static ulong RetentionSize(ConfigLine l, Func<string, ConfigException> error)
+    {
+        try
+        {
+            return Crashkernel.MemorySize.Parse(l.Value);
+        }
+        catch (FormatException e)
+        {
+            throw error(e.Message);
+        }
     }
 
     private static bool ZeroOrOne(ConfigLine l, Func<string, ConfigException> error) => l.Value switch

@@ -3,7 +3,9 @@
 # then crash the way $crash says (sysrq c by default). Lines starting with "E2E:" are read by the host. The case's settings
 # are in /etc/e2e.env (see lib.sh's e2e_guest); e2e_mode=savecore on the kernel command line (the
 # kernel hands unknown name=value words to init's environment) makes this boot the one after a
-# raw-target capture instead: it runs `nkdump savecore` and powers off.
+# raw-target capture instead: it runs `nkdump savecore` and powers off; e2e_mode=report makes it the
+# boot after a capture to the path target: it mounts the state and dump disks, runs `nkdump report`
+# (as nkdump-report.service would), `status` and `list`, and powers off.
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
@@ -13,6 +15,8 @@ modules="virtio_pci virtio_blk crc32c_generic ext4"   # ext4 needs crc32c: busyb
 links=""
 net=""   # "ADDRESS/PREFIX GATEWAY" for eth0, as a system's network configuration would set it
 crash_disk=""
+state_disk=""   # an ext4 disk mounted on /var/lib/nkdump before the crash and in the report boot: the state survives
+dump_disk=""    # the path target's disk, mounted on /mnt/dump in the report boot
 . /etc/e2e.env
 # What udev would do on a full system: the disks' drivers and their /dev/disk/by-label links.
 modprobe -a $modules 2>&1 | sed 's/^/E2E: modprobe: /'
@@ -45,6 +49,24 @@ if [ "${e2e_mode:-}" = savecore ]; then
   poweroff -f
 fi
 
+if [ "${e2e_mode:-}" = report ]; then
+  for dev in "$state_disk" "$dump_disk"; do
+    i=0; while [ ! -b "$dev" ] && [ $i -lt 50 ]; do sleep 0.2; i=$((i+1)); done
+  done
+  mkdir -p /mnt/dump
+  if mount -t ext4 "$state_disk" /var/lib/nkdump && mount -t ext4 "$dump_disk" /mnt/dump; then
+    nkdump report; echo "E2E: report rc=$?"
+    nkdump report; echo "E2E: second report rc=$?"
+    nkdump status; echo "E2E: status rc=$?"
+    nkdump list; echo "E2E: list rc=$?"
+    umount /mnt/dump; umount /var/lib/nkdump
+  else
+    echo "E2E: ERROR cannot mount $state_disk and $dump_disk"
+  fi
+  sync
+  poweroff -f
+fi
+
 echo "E2E: first kernel up, crashkernel size $(cat /sys/kernel/kexec_crash_size)"
 echo "E2E: hello from the first kernel" > /dev/kmsg
 sleep 31337 &
@@ -54,6 +76,11 @@ else
   echo "E2E: nkdump start failed rc=$?"
 fi
 nkdump status; echo "E2E: status rc=$?"
+if [ -n "$state_disk" ]; then
+  # After start: the capture kernel is loaded, so hiding the image built into /var/lib/nkdump is harmless.
+  i=0; while [ ! -b "$state_disk" ] && [ $i -lt 50 ]; do sleep 0.2; i=$((i+1)); done
+  mount -t ext4 "$state_disk" /var/lib/nkdump && echo "E2E: state on $state_disk" || echo "E2E: ERROR cannot mount $state_disk"
+fi
 sync
 
 # The crash ($crash from /etc/e2e.env, default sysrq). Each way prints "E2E: crashing: WHAT" first;
@@ -63,6 +90,9 @@ echo "E2E: crashing: $crash"
 case "$crash" in
   sysrq)
     echo c > /proc/sysrq-trigger ;;
+  test)
+    # kdumpctl test's way: nkdump records the test, then writes c to /proc/sysrq-trigger itself.
+    nkdump test --force; echo "E2E: ERROR nkdump test returned rc=$?" ;;
   oops|bug|softlockup)
     # The test module (tests/e2e/modules/nkcrash), built against this kernel's headers.
     insmod /root/nkcrash.ko || echo "E2E: ERROR insmod nkcrash.ko failed"

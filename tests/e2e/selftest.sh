@@ -30,6 +30,20 @@ cp "$FIX/vmcore.kdump-zlib-d31" "$d/vmcore"
 cp "$FIX/expected/dmesg.makedumpfile.txt" "$d/vmcore-dmesg.txt"
 { echo "E2E: first kernel up (the fixture's console follows)"; cat "$FIX/expected/console.txt"; } > "$out/serial.log"
 printf 'suite bookworm\npackage linux-image-6.1.0-56-amd64-unsigned\nversion 6.1.192-2\nrelease 6.1.0-56-amd64\nspec fixture\ncase path\n' > "$out/kernel.txt"
+# The path case's second boot (the boot report, status, list, the hook's input and the test
+# record), as the guest writes them, with the signature host-side triage gives the fixture.
+sig=$("$NKDUMP" triage "$d/vmcore" | awk '$1 == "signature:" {print $2; exit}')
+dd=/mnt/dump/var/crash/127.0.0.1-2026-11-26-09:12:30
+cat > "$out/report-serial.log" <<EOF
+<4>nkdump: kernel crash at 2026-11-26 09:12:20Z: "sysrq triggered crash", signature $sig, release 6.1.0-56-amd64, saved in $dd
+E2E: report_hook NKDUMP_SIGNATURE=$sig NKDUMP_DUMP=$dd
+E2E: report rc=0
+<6>nkdump: no new crash dump in /mnt/dump/var/crash (1 saved before)
+last test: 2026-11-26 09:12:00Z: success, dump $dd
+127.0.0.1-2026-11-26-09:12:30  2026-11-26 09:12:20Z  6.1.0-56-amd64            $sig    15.9M  complete       sysrq triggered crash
+EOF
+echo "{\"signature\":\"$sig\"}" > "$out/hook-input.json"
+printf '{\n  "started": "2026-11-26T09:12:00+00:00",\n  "outcome": "success"\n}\n' > "$out/test-status.json"
 (cd "$out" && find . -type f -printf '600 %P\n') > "$out/modes.txt"
 chmod -R go-rwx "$out"
 
@@ -50,6 +64,12 @@ cp -a "$out" "$tmp/out-bt"
 sed -i 's/ vfs_write+0xc7\/0x3f0/ vfs_read+0xc7\/0x3f0/' "$tmp/out-bt/serial.log"
 EXPECT_LINE="^FAIL nkdump analyze -c bt equals the console" expect "a console Call Trace one frame off the backtrace is a FAIL" fail \
   "$E2E_DIR/check-case.sh" path "$tmp/out-bt"
+
+# A boot report that names the dump with another signature than host-side triage's.
+cp -a "$out" "$tmp/out-report"
+sed -i "s/signature $sig/signature 0123456789abcdef/" "$tmp/out-report/report-serial.log"
+EXPECT_LINE="^FAIL the report's journal line names the dump with triage's signature" expect "a boot report with another signature than triage's is a FAIL" fail \
+  "$E2E_DIR/check-case.sh" path "$tmp/out-report"
 
 # run.sh from a copy of the suite whose capture only copies the output above, with a case whose
 # check script dies after its checks passed (no FAIL line).

@@ -1,5 +1,6 @@
 using System.Text;
 using Nkdump.Capture.Machine;
+using Nkdump.Capture.Store;
 using Nkdump.Config;
 using Nkdump.Formats;
 using Nkdump.Formats.IO;
@@ -27,6 +28,12 @@ internal sealed class DirectoryDump(CaptureLog log, ICaptureMachine machine)
     public const string DmesgIncomplete = "vmcore-dmesg-incomplete.txt";
 
 
+    /// <summary>kdump.conf's keep_dumps and keep_free_space, applied to the other dumps once the new directory exists; null: none.</summary>
+    public RetentionPolicy? Retention { get; init; }
+
+    /// <summary>Retention counts and removes only dumps whose name starts with this (this machine's, on an NFS export others share); null: all.</summary>
+    public string? RetentionPrefix { get; init; }
+
     /// <summary>The dump directory the last <see cref="Write"/> created; null when it could not create one.</summary>
     public string? Directory { get; private set; }
 
@@ -51,9 +58,20 @@ internal sealed class DirectoryDump(CaptureLog log, ICaptureMachine machine)
             return false;
         }
 
-        var saved = WriteDump(Directory, names, vmcore, facts, collector);
-        OptionalPart.Run(log, $"saving {CaptureKernelLog}", () => SaveCaptureKernelLog(Directory));
-        return saved;
+        // Held until the capture is done: rm, prune and retention leave a locked directory alone.
+        using (DumpLock.ForWriter(Directory, log))
+        {
+            if (Retention is { IsEmpty: false } retention)
+            {
+                var parent = Path.GetDirectoryName(Directory)!;
+                OptionalPart.Run(log, $"retention ({retention})", () =>
+                    new Store.Retention(retention).Apply(new DumpStore(parent), addingOne: true, facts.MinimumBytes, dryRun: false, log.Info, RetentionPrefix));
+            }
+
+            var saved = WriteDump(Directory, names, vmcore, facts, collector);
+            OptionalPart.Run(log, $"saving {CaptureKernelLog}", () => SaveCaptureKernelLog(Directory));
+            return saved;
+        }
     }
 
     /// <summary>Writes <paramref name="text"/> as a new file <paramref name="name"/> beside the dump.</summary>

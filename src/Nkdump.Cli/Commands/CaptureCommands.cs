@@ -27,6 +27,8 @@ internal static class CaptureCommands
             The directory is made fresh (0700; HOST-DATE-2, -3 ... when the name exists) and its files
             0600, never through a symbolic link. A part that could not be saved (the kernel log of a
             damaged ring, a hook) is named in nkdump-errors.txt beside the dump; the vmcore is still saved.
+            The new directory is flock'ed while it is written (rm and prune leave it alone); kdump.conf's
+            keep_dumps and keep_free_space remove older dumps first, oldest first (not on ssh targets).
             For ssh and NFS, ip=CLIENT::GATEWAY:NETMASK::DEVICE:none on the kernel command line
             configures the network first; ssh uses -i SSHKEY, BatchMode, StrictHostKeyChecking=yes,
             /root/.ssh/known_hosts and, when present, -F /root/.ssh/config (for a port).

@@ -10,5 +10,6 @@ internal static class HostCommands
         .. HostServiceCommands.All,
         HostPropagateCommand.Propagate,
         .. HostInstallCommands.All,
+        .. DumpStoreCommands.All,
     ];
 }

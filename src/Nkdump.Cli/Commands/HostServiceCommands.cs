@@ -1,3 +1,4 @@
+using Nkdump.Capture.Store;
 using Nkdump.Config;
 using Nkdump.Setup;
 using Nkdump.Setup.Kexec;
@@ -31,7 +32,10 @@ internal static class HostServiceCommands
             "  --kernel FILE     the kernel image (default /boot/vmlinuz-RELEASE)\n  --initramfs FILE  the capture initramfs (default the one 'rebuild' writes)\n" + HostCommandSupport.RootHelp,
             Estimate),
         new("test", "crash the machine on purpose to test kdump (asks first)", "test [--force] [--root DIR]",
-            "  --force           do not ask for confirmation\n" + HostCommandSupport.RootHelp, Test),
+            "  --force           do not ask for confirmation\n" + HostCommandSupport.RootHelp
+            + "\nThe test is recorded first (/var/lib/nkdump/test-status.json, synced); the next boot's\n"
+            + "'nkdump report' (or savecore, for a raw target) marks it success or failed, and 'nkdump status'\n"
+            + "shows the outcome.\n", Test),
     ];
 
     private static Command Service(string name, string summary, Action<KdumpService> action) =>
@@ -102,14 +106,16 @@ internal static class HostServiceCommands
         return HostCommandSupport.Guard(ctx, "status", () =>
         {
             var status = Create(ctx, parsed).Status();
+            var lastTest = LastTest(HostCommandSupport.Root(parsed));
             if (parsed.Has("--json"))
             {
                 var facts = new HostFacts(new HostRoot(HostCommandSupport.Root(parsed)));
-                HostJsonContext.Write(ctx.Out, new StatusJson(status.Operational, status.Reason, facts.CrashSize, facts.CrashLoaded, status.Warnings), HostJsonContext.Default.StatusJson);
+                HostJsonContext.Write(ctx.Out, new StatusJson(status.Operational, status.Reason, facts.CrashSize, facts.CrashLoaded, status.Warnings, lastTest), HostJsonContext.Default.StatusJson);
                 return status.Operational ? ExitCodes.Success : ExitCodes.NotOperational;
             }
 
             ctx.Out.WriteLine(status.Reason);
+            ctx.Out.WriteLine(lastTest);
             foreach (var warning in status.Warnings)
             {
                 ctx.Out.WriteLine($"warning: {warning}");
@@ -117,6 +123,20 @@ internal static class HostServiceCommands
 
             return status.Operational ? ExitCodes.Success : ExitCodes.NotOperational;
         });
+    }
+
+    /// <summary>The last `nkdump test` and its outcome, as the boot report or savecore completed it.</summary>
+    private static string LastTest(string root)
+    {
+        var captureRoot = new Capture.CaptureRoot(root);
+        try
+        {
+            return TestRecords.Describe(TestRecords.Read(captureRoot), TestRecords.BootId(captureRoot));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"last test: unknown ({e.Message})";
+        }
     }
 
     private static int ShowMem(CommandContext ctx, string[] args)
@@ -169,6 +189,9 @@ internal static class HostServiceCommands
             }
         }
 
+        // Synced before the crash: the next boot's report (or savecore) completes it.
+        TestRecords.Start(new Capture.CaptureRoot(root.Path), DateTimeOffset.UtcNow);
+        ctx.Out.WriteLine($"recorded the test in {StoreState.TestFile}; 'nkdump status' shows its outcome after the reboot");
         ctx.Out.WriteLine("triggering a crash");
         ctx.Out.Flush();
         File.WriteAllText(root.Resolve("/proc/sysrq-trigger"), "c");

@@ -29,6 +29,11 @@ public sealed class Installer(HostRoot root, TextWriter log)
         + "# filter zero,cache,cache_private,user,free    (nkdump: sets the collector's dump level)\n"
         + "# dracut_args --compress=xz    (nkdump reads only the capture initramfs' compression from it;\n"
         + "#                               default zstd when the kernel has CONFIG_RD_ZSTD, else gzip)\n"
+        + "# keep_dumps 5            (nkdump: at most 5 dumps stay; older ones are removed, oldest first, by the\n"
+        + "#                          capture kernel before it saves a new one, and by 'nkdump prune')\n"
+        + "# keep_free_space 2G      (nkdump: old dumps are removed until 2G stay free besides the new dump)\n"
+        + "# report_hook /usr/local/sbin/crash-mail   (nkdump: run at boot by 'nkdump report' for each new dump,\n"
+        + "#                          the triage JSON on its stdin, NKDUMP_DUMP and NKDUMP_SIGNATURE set)\n"
         + "# failure_action reboot\n"
         + "# final_action reboot\n";
 
