@@ -1,11 +1,11 @@
-using RandomNumberGenerator = System.Security.Cryptography.RandomNumberGenerator;
-using CryptographicOperations = System.Security.Cryptography.CryptographicOperations;
 using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Crypto.Digests;
 using Org.BouncyCastle.Crypto.Generators;
 using Org.BouncyCastle.Crypto.Macs;
 using Org.BouncyCastle.Crypto.Modes;
 using Org.BouncyCastle.Crypto.Parameters;
+using CryptographicOperations = System.Security.Cryptography.CryptographicOperations;
+using RandomNumberGenerator = System.Security.Cryptography.RandomNumberGenerator;
 
 namespace Nkdump.Formats.Age;
 
