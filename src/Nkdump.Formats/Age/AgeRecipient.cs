@@ -30,6 +30,11 @@ public abstract class AgeRecipient
     public static AgeRecipient Parse(string text)
     {
         var trimmed = text.Trim();
+        if (IsSecretKey(trimmed))
+        {
+            throw new NkdumpException(SecretKeyMessage);
+        }
+
         if (trimmed.StartsWith("age1", StringComparison.OrdinalIgnoreCase))
         {
             var decoded = Bech32.Decode(trimmed);
@@ -90,6 +95,13 @@ public abstract class AgeRecipient
         u.TryWriteBytes(output, out _, isUnsigned: true, isBigEndian: false);
         return output;
     }
+
+    /// <summary>The refusal of a secret key where a public one belongs; it never repeats the key.</summary>
+    public const string SecretKeyMessage = "an age SECRET key was given where a recipient (public key) belongs: give its public key (age-keygen -y FILE), and treat the secret key as exposed";
+
+    /// <summary>True for what looks like a private key (an age identity, a PEM block): never echoed in messages.</summary>
+    public static bool IsSecretKey(string text) =>
+        text.StartsWith("AGE-SECRET-KEY-", StringComparison.OrdinalIgnoreCase) || text.Contains("PRIVATE KEY", StringComparison.Ordinal);
 
     private static string Shorten(string text) => text.Length > 40 ? text[..40] + "…" : text;
 }
