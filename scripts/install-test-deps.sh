@@ -11,6 +11,7 @@ packages=(
   zstd cpio kmod file binutils # fixtures, initramfs checks
   xz-utils lz4 bzip2 lzop      # the capture initramfs' other compressions, and their checks
   makedumpfile crash           # format oracles
+  age                          # the age tool reads encrypted dumps and writes what --identity reads (#23)
   python3 python3-drgn python3-libkdumpfile
   liblzo2-2 libdeflate0 libzstd1 libsnappy1v5
   qemu-system-x86 busybox-static # real kernels under TCG (tests/e2e, QEMU dump tests)

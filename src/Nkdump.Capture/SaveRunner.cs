@@ -106,7 +106,7 @@ public sealed class SaveRunner(SaveSettings settings, ICaptureMachine machine, C
                     return DumpToSsh(config, target, vmcore, facts);
                 default:
                     var (mountPoint, host) = MountFileSystem(target);
-                    var dump = new DirectoryDump(log, machine)
+                    var dump = new DirectoryDump(log, machine, DumpEncryption.For(config))
                     {
                         Retention = Store.RetentionPolicy.From(config),
                         RetentionPrefix = target.Kind == DumpTargetKind.Nfs ? host + "-" : null,
@@ -153,7 +153,7 @@ public sealed class SaveRunner(SaveSettings settings, ICaptureMachine machine, C
         var host = target.Value[(target.Value.IndexOf('@') + 1)..];
         var server = RemoteAddress.Resolve(host, TargetMounter.ReadCommandLine(_root));
         var sshConfig = _root.Resolve(SaveSettings.SshConfigFile);
-        var ssh = new SshDump(log, machine, settings.SshPath, _root.Resolve(config.SshKey), _root.Resolve(SaveSettings.KnownHostsFile), File.Exists(sshConfig) ? sshConfig : null);
+        var ssh = new SshDump(log, machine, settings.SshPath, _root.Resolve(config.SshKey), _root.Resolve(SaveSettings.KnownHostsFile), File.Exists(sshConfig) ? sshConfig : null, DumpEncryption.For(config));
         var saved = ssh.Write(target.Value, config.Path, DumpDirectoryName.For(OwnAddress(server), _started), vmcore, facts, config.CoreCollector);
         _writeNote = ssh.Directory is null ? _writeNote : ssh.WriteNote;
         return saved;

@@ -4,6 +4,7 @@ using Nkdump.Collector.Output;
 using Nkdump.Collector.Pipeline;
 using Nkdump.Config.Collect;
 using Nkdump.Formats;
+using Nkdump.Formats.Age;
 using Nkdump.Formats.Codecs;
 using Nkdump.Formats.Elf;
 using Nkdump.Formats.Flattened;
@@ -94,16 +95,20 @@ public sealed class CollectRunner(CollectArguments arguments, TextWriter message
         if (arguments.Flatten)
         {
             using var stdout = openStandardOutput();
-            using var flat = new FlattenedWriteStream(stdout, leaveOpen: true);
-            copied = Copy(flat);
-            flat.Finish();
+            copied = Encrypted(stdout, output =>
+            {
+                using var flat = new FlattenedWriteStream(output, leaveOpen: true);
+                var done = Copy(flat);
+                flat.Finish();
+                return done;
+            });
             Report("the flattened dump was written to standard output");
         }
         else
         {
             var path = arguments.Files[1];
             using var output = CreateDumpFile(path);
-            copied = Copy(output);
+            copied = Encrypted(output, Copy);
             Step("Copying data", step);
             output.FlushToDisk();
             Step("Syncing the dump file", step);
@@ -111,6 +116,37 @@ public sealed class CollectRunner(CollectArguments arguments, TextWriter message
         }
 
         return new CollectOutcome(copied.PagesWritten, copied.ZeroPages, copied.PagesWritten, plan.Statistics, partial);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="copy"/> on <paramref name="output"/>, or, with --encrypt, on an age stream
+    /// into it (<see cref="AgeWriteStream"/>: every target's bytes pass here, so every target gets the
+    /// same encryption). age's stream cannot seek back, so a kdump-compressed dump goes into it in the
+    /// flattened format (makedumpfile -F's, which `nkdump reassemble` or makedumpfile -R turn into the
+    /// file a plain collect writes); an ELF dump is written as it is.
+    /// </summary>
+    private PagesCopied Encrypted(Stream output, Func<Stream, PagesCopied> copy)
+    {
+        if (arguments.Encrypt.Count == 0)
+        {
+            return copy(output);
+        }
+
+        using var age = new AgeWriteStream(output, [.. arguments.Encrypt.Select(AgeRecipient.Parse)], leaveOpen: true);
+        PagesCopied copied;
+        if (arguments.Elf || arguments.Flatten)
+        {
+            copied = copy(age);
+        }
+        else
+        {
+            using var flat = new FlattenedWriteStream(age, leaveOpen: true);
+            copied = copy(flat);
+            flat.Finish();
+        }
+
+        age.Finish();
+        return copied;
     }
 
     /// <summary>

@@ -34,6 +34,10 @@ public sealed record CoreCollector
     /// <summary>The makedumpfile options, without files; null when the program is not makedumpfile-style.</summary>
     public CollectArguments? Options { get; private init; }
 
+    /// <summary>This collector encrypting its dump to <paramref name="recipients"/> (kdump.conf's <c>encrypt</c>).</summary>
+    public CoreCollector Encrypting(IReadOnlyList<string> recipients) =>
+        Options is null ? this : this with { Options = Options with { Encrypt = recipients } };
+
     /// <summary>kdump-utils' default for targets that take a file: "makedumpfile -l --message-level 7 -d 31".</summary>
     public static CoreCollector DefaultFor(DumpTarget target, int dumpLevel) =>
         target.NeedsFlattened

@@ -76,6 +76,16 @@ public sealed record KdumpConfig
     /// <summary>nkdump's <c>report_hook</c>: a program the boot report runs for each new dump, the triage JSON on its stdin.</summary>
     public string? ReportHook { get; init; }
 
+    /// <summary>nkdump's <c>encrypt</c>: age recipients the dump is encrypted to; empty: the dump is written in the clear.</summary>
+    public IReadOnlyList<string> Encrypt { get; init; } = [];
+
+    /// <summary>
+    /// nkdump's <c>encrypt_dmesg</c> (1 by default): with <c>encrypt</c>, the kernel log is encrypted
+    /// too (vmcore-dmesg.txt.age). It holds what the kernel printed: command lines, addresses, device
+    /// and user names, sometimes data; 0 keeps it readable on the dump server without the key.
+    /// </summary>
+    public bool EncryptDmesg { get; init; } = true;
+
     /// <summary>The line each directive given in the file is on (targets under their directive, e.g. "ssh").</summary>
     public IReadOnlyDictionary<string, int> Lines { get; init; } = new Dictionary<string, int>();
 

@@ -37,6 +37,7 @@ public static class KdumpConfigParser
         "force_no_rebuild", "auto_reset_crashkernel", "filter", "dracut_args",
         "kdump_commandline", "kdump_commandline_append", "kdump_commandline_remove", "dump_layout",
         "keep_dumps", "keep_free_space", "report_hook",
+        "encrypt", "encrypt_dmesg",
     };
 
     /// <summary>Reads and validates a kdump.conf file (a regular file of at most <see cref="InputLimits.KdumpConfig"/>: never a FIFO or a device).</summary>

@@ -28,6 +28,8 @@ internal static class KdumpConfigValidator
         int? keepDumps = null;
         ulong? keepFree = null;
         string? reportHook = null;
+        IReadOnlyList<string> encrypt = [];
+        var encryptDmesg = true;
 
         foreach (var l in lines)
         {
@@ -189,6 +191,12 @@ internal static class KdumpConfigValidator
                 case "report_hook":
                     reportHook = RequireAbsolute(l, Error);
                     break;
+                case "encrypt":
+                    encrypt = EncryptDirective.Parse(l.Value, Error);
+                    break;
+                case "encrypt_dmesg":
+                    encryptDmesg = ZeroOrOne(l, Error);
+                    break;
             }
         }
 
@@ -200,6 +208,19 @@ internal static class KdumpConfigValidator
         }
 
         var effective = ResolveCollector(collector, filter, filterLine, target, file);
+        if (encrypt.Count > 0)
+        {
+            var line = lines.First(l => l.Directive == "encrypt");
+            if (target.Kind == DumpTargetKind.Raw)
+            {
+                throw new ConfigException("a raw target cannot take an encrypted dump yet: savecore could not find the end of the age stream on the device without the key", file, line.Line, line.Directive);
+            }
+
+            effective = effective.Options is null
+                ? throw new ConfigException($"'{effective.Program}' is not makedumpfile-style: only nkdump's own collector encrypts", file, line.Line, line.Directive)
+                : effective.Encrypting(encrypt);
+        }
+
         return new KdumpConfig
         {
             File = file,
@@ -228,6 +249,8 @@ internal static class KdumpConfigValidator
             KeepDumps = keepDumps,
             KeepFreeSpace = keepFree,
             ReportHook = reportHook,
+            Encrypt = encrypt,
+            EncryptDmesg = encryptDmesg,
             Warnings = warnings.OrderBy(w => w.Line).ToList(),
             Lines = lines.GroupBy(l => l.Directive).ToDictionary(g => g.Key, g => g.First().Line),
         };

@@ -1,3 +1,4 @@
+using Nkdump.Formats.Age;
 using Nkdump.Formats.Elf;
 using Nkdump.Formats.Flattened;
 using Nkdump.Formats.IO;
@@ -7,12 +8,20 @@ namespace Nkdump.Formats;
 
 /// <summary>
 /// Opens a dump of any supported format: it probes the first bytes (ELF magic, "KDUMP   ",
-/// the flattened "makedumpfile" signature) and hands the file to the matching reader.
+/// the flattened "makedumpfile" signature) and hands the file to the matching reader. An
+/// age-encrypted file (vmcore.age) is opened with the identities given (<see cref="AgeDumpOpener"/>).
 /// </summary>
 public static class DumpOpener
 {
-    public static IKernelDump Open(string path)
+    /// <param name="path">The dump.</param>
+    /// <param name="identities">The keys that open an age-encrypted dump (--identity); null or none for a dump in the clear.</param>
+    public static IKernelDump Open(string path, IReadOnlyList<AgeIdentity>? identities = null)
     {
+        if (AgeDumpOpener.IsAge(path))
+        {
+            return AgeDumpOpener.Open(path, identities);
+        }
+
         var format = Probe(path, out var pipe);
         if (pipe is not null)
         {
@@ -35,11 +44,11 @@ public static class DumpOpener
     /// Opens several files as one dump: the parts of a makedumpfile --split set (any order).
     /// One path is the same as <see cref="Open(string)"/>.
     /// </summary>
-    public static IKernelDump Open(IReadOnlyList<string> paths)
+    public static IKernelDump Open(IReadOnlyList<string> paths, IReadOnlyList<AgeIdentity>? identities = null)
     {
         if (paths.Count == 1)
         {
-            return Open(paths[0]);
+            return Open(paths[0], identities);
         }
 
         foreach (var path in paths)

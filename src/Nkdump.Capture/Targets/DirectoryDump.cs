@@ -16,7 +16,7 @@ namespace Nkdump.Capture.Targets;
 /// vmcore-incomplete: the collector marks it incomplete and what it holds is readable. The log, the
 /// capture kernel's log and the free-space check are optional parts (<see cref="OptionalPart"/>).
 /// </summary>
-internal sealed class DirectoryDump(CaptureLog log, ICaptureMachine machine)
+internal sealed class DirectoryDump(CaptureLog log, ICaptureMachine machine, DumpEncryption? encryption = null)
 {
     /// <summary>The capture kernel's own log, saved last next to the dump (kdump-utils' save_log).</summary>
     public const string CaptureKernelLog = "kexec-dmesg.log";
@@ -90,6 +90,9 @@ internal sealed class DirectoryDump(CaptureLog log, ICaptureMachine machine)
         log.Info($"saved the capture kernel's log as {CaptureKernelLog}");
     }
 
+    /// <summary>The vmcore's name, with .age when the collector encrypts it.</summary>
+    private string VmcoreName(DumpNames names) => encryption is null ? names.Vmcore : names.Vmcore + DumpEncryption.Suffix;
+
     private bool WriteDump(string directory, DumpNames names, IKernelDump vmcore, DumpFacts facts, CoreCollector collector)
     {
         // The log goes first even when the dump cannot fit: it alone often explains the crash.
@@ -121,16 +124,16 @@ internal sealed class DirectoryDump(CaptureLog log, ICaptureMachine machine)
         try
         {
             // The collector fsyncs the file; the rename becomes durable with the directory's fsync.
-            File.Move(incomplete, Path.Combine(directory, names.Vmcore));
+            File.Move(incomplete, Path.Combine(directory, VmcoreName(names)));
             NativeCalls.SyncDirectory(directory);
         }
         catch (IOException e)
         {
-            log.Error($"cannot rename {incomplete} to {names.Vmcore}: {e.Message}");
+            log.Error($"cannot rename {incomplete} to {VmcoreName(names)}: {e.Message}");
             return false;
         }
 
-        log.Info($"saving vmcore complete: {Path.Combine(directory, names.Vmcore)}");
+        log.Info($"saving vmcore complete: {Path.Combine(directory, VmcoreName(names))}");
         return true;
     }
 
@@ -185,9 +188,10 @@ internal sealed class DirectoryDump(CaptureLog log, ICaptureMachine machine)
         }
 
         var incomplete = Path.Combine(directory, names.DmesgIncomplete);
-        log.Info($"saving {names.Dmesg} to {directory}");
-        WriteNew(incomplete, Encoding.UTF8.GetBytes(facts.Dmesg));
-        File.Move(incomplete, Path.Combine(directory, names.Dmesg));
+        var name = DumpEncryption.DmesgName(encryption, names.Dmesg);
+        log.Info($"saving {name} to {directory}");
+        WriteNew(incomplete, DumpEncryption.DmesgBytes(encryption, Encoding.UTF8.GetBytes(facts.Dmesg)));
+        File.Move(incomplete, Path.Combine(directory, name));
         NativeCalls.SyncDirectory(directory);
         if (facts.DmesgProblem is not null)
         {

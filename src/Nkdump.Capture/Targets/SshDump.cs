@@ -17,7 +17,7 @@ namespace Nkdump.Capture.Targets;
 /// Unlike kdump-utils, the connection attempt and a silent server are bounded (ConnectTimeout,
 /// ServerAlive*): a capture kernel that hangs on a dead network never reaches final_action.
 /// </summary>
-public sealed class SshDump(CaptureLog log, Machine.ICaptureMachine machine, string sshProgram, string keyFile, string knownHostsFile, string? configFile = null)
+public sealed class SshDump(CaptureLog log, Machine.ICaptureMachine machine, string sshProgram, string keyFile, string knownHostsFile, string? configFile = null, DumpEncryption? encryption = null)
 {
     public const string FlatVmcore = "vmcore.flat";
 
@@ -72,8 +72,13 @@ public sealed class SshDump(CaptureLog log, Machine.ICaptureMachine machine, str
         }
     }
 
-    private int WriteRemoteFile(string destination, string file, string text) =>
-        Remote(destination, $"umask 0077 && cat > {Quote(file)}", stdin => stdin.Write(Encoding.UTF8.GetBytes(text)));
+    private int WriteRemoteFile(string destination, string file, string text) => WriteRemoteFile(destination, file, Encoding.UTF8.GetBytes(text));
+
+    private int WriteRemoteFile(string destination, string file, byte[] bytes) =>
+        Remote(destination, $"umask 0077 && cat > {Quote(file)}", stdin => stdin.Write(bytes));
+
+    /// <summary>vmcore.flat, or vmcore.age when the collector encrypts it (flattened inside).</summary>
+    private string VmcoreName => encryption is null ? FlatVmcore : DirectoryDump.Vmcore + DumpEncryption.Suffix;
 
     private bool WriteDump(string destination, string directory, IKernelDump vmcore, DumpFacts facts, CoreCollector collector)
     {
@@ -88,13 +93,13 @@ public sealed class SshDump(CaptureLog log, Machine.ICaptureMachine machine, str
             return false;
         }
 
-        if (Remote(destination, $"mv {Quote(incomplete)} {Quote($"{directory}/{FlatVmcore}")}", null) != 0)
+        if (Remote(destination, $"mv {Quote(incomplete)} {Quote($"{directory}/{VmcoreName}")}", null) != 0)
         {
-            log.Error($"moving {incomplete} to {FlatVmcore} failed");
+            log.Error($"moving {incomplete} to {VmcoreName} failed");
             return false;
         }
 
-        log.Info($"saving vmcore complete: {destination}:{directory}/{FlatVmcore}");
+        log.Info($"saving vmcore complete: {destination}:{directory}/{VmcoreName}");
         return true;
     }
 
@@ -105,8 +110,8 @@ public sealed class SshDump(CaptureLog log, Machine.ICaptureMachine machine, str
         {
             log.Error($"saving {DirectoryDump.DmesgFile} failed: {facts.DmesgProblem}");
         }
-        else if (WriteRemoteFile(destination, dmesgIncomplete, facts.Dmesg) == 0
-            && Remote(destination, $"mv {Quote(dmesgIncomplete)} {Quote($"{directory}/{DirectoryDump.DmesgFile}")}", null) == 0)
+        else if (WriteRemoteFile(destination, dmesgIncomplete, DumpEncryption.DmesgBytes(encryption, Encoding.UTF8.GetBytes(facts.Dmesg))) == 0
+            && Remote(destination, $"mv {Quote(dmesgIncomplete)} {Quote($"{directory}/{DumpEncryption.DmesgName(encryption, DirectoryDump.DmesgFile)}")}", null) == 0)
         {
             if (facts.DmesgProblem is not null)
             {

@@ -14,7 +14,7 @@ internal static class AnalysisCommands
         new Command(
             "analyze",
             "answer questions about a dump without a debuginfo package (bt, ps, sym, rd, struct, mod, log…)",
-            "analyze DUMP [-c CMD]... [--json] [--system-map FILE] [--vmlinux FILE] [--ko FILE]... [--module-dir DIR]...",
+            "analyze DUMP [-c CMD]... [--json] [--system-map FILE] [--vmlinux FILE] [--ko FILE]... [--module-dir DIR]... [--identity FILE]...",
             """
               -c CMD              run CMD and exit (several -c run in order); without -c, a prompt reads commands from stdin
               --json              answer in JSON: an array of {command, ok, result}
@@ -22,6 +22,7 @@ internal static class AnalysisCommands
               --vmlinux FILE      symbols and BTF types from this vmlinux instead of the dump's own
               --ko FILE           a loaded module's .ko: its full symbol table instead of what the kernel kept in memory
               --module-dir DIR    look for the loaded modules' NAME.ko files in DIR and below (e.g. /lib/modules/RELEASE)
+              --identity FILE     open an age-encrypted dump (vmcore.age) with this age identity or OpenSSH private key
 
             Commands:
             """ + string.Concat(CommandRunner.Commands.Select(c => $"\n  {c.Usage,-50} {c.Summary}")) + """
@@ -36,12 +37,13 @@ internal static class AnalysisCommands
         new Command(
             "triage",
             "one-shot crash report: panic reason, call trace, taint, modules, build id, and a signature that groups the same bug",
-            "triage DUMP [--json] [--system-map FILE] [--vmlinux FILE] [--ko FILE]... [--module-dir DIR]...",
+            "triage DUMP [--json] [--system-map FILE] [--vmlinux FILE] [--ko FILE]... [--module-dir DIR]... [--identity FILE]...",
             """
               --json              one JSON object: signature, panic_reason, release, build_id, taint, call_trace, frames, modules, missing
               --system-map FILE   symbols from this System.map instead of the dump's kallsyms
               --vmlinux FILE      symbols and BTF from this vmlinux
               --ko FILE           a loaded module's .ko (its full symbol table); --module-dir DIR: find them in DIR
+              --identity FILE     open an age-encrypted dump (vmcore.age) with this age identity or OpenSSH private key
 
             The signature is a hash of the normalized panic reason and the top frames below the
             crash machinery (panic, __crash_kexec, oops handling): the same bug on many machines
@@ -56,11 +58,12 @@ internal static class AnalysisCommands
             SystemMap = parsed.Get("--system-map"),
             Vmlinux = parsed.Get("--vmlinux"),
             ModuleFiles = [.. parsed.GetAll("--ko"), .. parsed.GetAll("--module-dir")],
+            Identities = IdentityOption.Load(parsed),
         });
 
     private static int Analyze(CommandContext ctx, string[] args)
     {
-        var parsed = new OptionParser().Flag("--json").Repeatable("-c", "--ko", "--module-dir").Value("--system-map", "--vmlinux").Parse(args);
+        var parsed = new OptionParser().Flag("--json").Repeatable("-c", "--ko", "--module-dir", IdentityOption.Name).Value("--system-map", "--vmlinux").Parse(args);
         parsed.ExpectPositionals(1, 1, "one dump file");
         using var session = OpenSession(parsed);
         var runner = new CommandRunner(session);
@@ -80,7 +83,7 @@ internal static class AnalysisCommands
 
     private static int Triage(CommandContext ctx, string[] args)
     {
-        var parsed = new OptionParser().Flag("--json").Repeatable("--ko", "--module-dir").Value("--system-map", "--vmlinux").Parse(args);
+        var parsed = new OptionParser().Flag("--json").Repeatable("--ko", "--module-dir", IdentityOption.Name).Value("--system-map", "--vmlinux").Parse(args);
         parsed.ExpectPositionals(1, 1, "one dump file");
         using var session = OpenSession(parsed);
         var report = TriageReport.Build(session);

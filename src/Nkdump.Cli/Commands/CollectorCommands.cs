@@ -42,6 +42,11 @@ internal static class CollectorCommands
         --cyclic-buffer KIB   filter memory in windows of KIB*8192 page frames
         --non-mmap            read VMCORE with read() instead of mmap() (which is also the
                               fallback when the kernel refuses to map it)
+        --encrypt RECIPIENT   (nkdump's) encrypt the dump in the age format to RECIPIENT: an
+                              age1... key, or an ssh-ed25519 / ssh-rsa public key line; may be
+                              repeated. A kdump-compressed dump is flattened inside (age -d
+                              gives what -F writes; nkdump reassemble or makedumpfile -R turn
+                              it into the file); read it with --identity (info, dmesg, analyze)
       Refused (named in the error): -b -D -e -g -L -X and makedumpfile's Xen, eppic and
       config options. Dump files (and --dump-dmesg's LOGFILE) are created mode 0600, never
       through a symbolic link. Exit status: 0 done, 1 failed (a partial dump stays marked

@@ -16,9 +16,10 @@ internal static class DumpFileCommands
         new Command(
             "info",
             "show a dump's format, header, compression, page counts, CPUs and VMCOREINFO",
-            "info DUMP [DUMP...] [--json]",
+            "info DUMP [DUMP...] [--json] [--identity FILE]...",
             """
               --json     print the same facts as one JSON object
+              --identity FILE   open an age-encrypted dump (vmcore.age) with this age identity or OpenSSH private key
 
             DUMP is an ELF vmcore, a kdump-compressed file or a flattened file (makedumpfile -F).
             Give every part of a makedumpfile --split set to see it as one dump.
@@ -29,12 +30,13 @@ internal static class DumpFileCommands
         new Command(
             "convert",
             "rewrite a dump in another format or compression, page contents preserved",
-            "convert IN [IN...] OUT [--format kdump|elf|flat] [--compress zlib|lzo|snappy|zstd|none] [--force]",
+            "convert IN [IN...] OUT [--format kdump|elf|flat] [--compress zlib|lzo|snappy|zstd|none] [--force] [--identity FILE]...",
             """
               --format F     kdump (default), elf, or flat (makedumpfile -F, for pipes)
               --compress C   page compression for kdump and flat: zlib (default), lzo, snappy,
                              zstd or none
               -f, --force    replace OUT if it exists (otherwise refuse)
+              --identity FILE   IN is age-encrypted (vmcore.age): open it with this identity; OUT is in the clear
 
             Every page IN holds is written with the same bytes; excluded pages stay excluded.
             OUT may be '-' (standard output) with --format flat or elf. Several INs are the
@@ -56,13 +58,13 @@ internal static class DumpFileCommands
 
     private static int Info(CommandContext ctx, string[] args)
     {
-        var parsed = new OptionParser().Flag("--json").Parse(args);
+        var parsed = new OptionParser().Flag("--json").Repeatable(IdentityOption.Name).Parse(args);
         if (parsed.Positionals.Count == 0)
         {
             throw new UsageException("expected a dump file");
         }
 
-        using var dump = DumpOpener.Open(parsed.Positionals);
+        using var dump = DumpOpener.Open(parsed.Positionals, IdentityOption.Load(parsed));
         var info = DumpInfo.Describe(dump);
         if (parsed.Has("--json"))
         {
@@ -82,7 +84,7 @@ internal static class DumpFileCommands
 
     private static int Convert(CommandContext ctx, string[] args)
     {
-        var parsed = new OptionParser().Value("--format", "--compress").Flag("--force", "-f").Parse(args);
+        var parsed = new OptionParser().Value("--format", "--compress").Flag("--force", "-f").Repeatable(IdentityOption.Name).Parse(args);
         if (parsed.Positionals.Count < 2)
         {
             throw new UsageException("expected an input dump and an output file");
@@ -113,7 +115,7 @@ internal static class DumpFileCommands
             throw new UsageException("a kdump-compressed file cannot go to standard output: use --format flat");
         }
 
-        using var dump = DumpOpener.Open(inputs);
+        using var dump = DumpOpener.Open(inputs, IdentityOption.Load(parsed));
         ConvertResult result;
         var report = ctx.Out;
         if (output == "-")

@@ -16,10 +16,11 @@ internal static class KernelCommands
         new Command(
             "dmesg",
             "print the crashed kernel's log from a dump (like makedumpfile --dump-dmesg)",
-            "dmesg DUMP [DUMP...] [--caller] [--json]",
+            "dmesg DUMP [DUMP...] [--caller] [--json] [--identity FILE]...",
             """
               --caller   put the caller id ([     T123] task, [      C1] CPU) after the time, like newer makedumpfile
               --json     one JSON object per record: seq, timestamp_ns, level, facility, caller, text, device_info
+              --identity FILE   open an age-encrypted dump (vmcore.age) with this age identity or OpenSSH private key
 
             The log is read with VMCOREINFO alone (no vmlinux needed), from the lockless ring
             buffer (5.10+) or the structured log_buf (3.5-5.9). The text is byte for byte what
@@ -33,13 +34,13 @@ internal static class KernelCommands
 
     private static int Dmesg(CommandContext ctx, string[] args)
     {
-        var parsed = new OptionParser().Flag("--caller", "--json").Parse(args);
+        var parsed = new OptionParser().Flag("--caller", "--json").Repeatable(IdentityOption.Name).Parse(args);
         if (parsed.Positionals.Count == 0)
         {
             throw new UsageException("expected a dump file");
         }
 
-        using var dump = DumpOpener.Open(parsed.Positionals);
+        using var dump = DumpOpener.Open(parsed.Positionals, IdentityOption.Load(parsed));
         var log = KernelLogReader.Read(KernelSession.For(dump).Kernel);
 
         if (parsed.Has("--json"))

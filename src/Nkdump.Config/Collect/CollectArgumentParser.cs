@@ -22,6 +22,20 @@ internal static class CollectArgumentParser
         "splitblock-size", "work-dir", "check-params", "dry-run", "show-stats", "extension",
     };
 
+    /// <summary>--encrypt's value, checked now: a recipient that age would refuse is a usage error before any work.</summary>
+    private static string Recipient(string value)
+    {
+        try
+        {
+            _ = Formats.Age.AgeRecipient.Parse(value);
+            return value;
+        }
+        catch (Formats.NkdumpException e)
+        {
+            throw new CollectUsageException($"--encrypt: {e.Message}");
+        }
+    }
+
     public static CollectArguments Parse(IReadOnlyList<string> args)
     {
         var result = new CollectArguments();
@@ -65,6 +79,7 @@ internal static class CollectArgumentParser
                     case "message-level": result = result with { MessageLevel = Number(Value(), "--message-level", 0, 31) }; break;
                     case "num-threads": result = result with { Threads = Number(Value(), "--num-threads", 0, 1024) }; break;
                     case "cyclic-buffer": result = result with { CyclicBufferKiB = Number(Value(), "--cyclic-buffer", 1, int.MaxValue) }; break;
+                    case "encrypt": result = result with { Encrypt = [.. result.Encrypt, Recipient(Value())] }; break;
                     case var refused when RefusedLong.Contains(refused):
                         throw new CollectUsageException($"makedumpfile option '--{refused}' is not supported by nkdump");
                     default: throw new CollectUsageException($"unknown option '--{name}'");

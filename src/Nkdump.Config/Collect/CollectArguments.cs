@@ -48,6 +48,12 @@ public sealed record CollectArguments
 
     public bool NonMmap { get; init; }
 
+    /// <summary>
+    /// --encrypt (nkdump's, repeatable): the age recipients (age1…, ssh-ed25519, ssh-rsa public keys) the
+    /// dump is encrypted to; empty for a dump in the clear.
+    /// </summary>
+    public IReadOnlyList<string> Encrypt { get; init; } = [];
+
     /// <summary>VMCORE, DUMPFILE… as the mode wants them.</summary>
     public IReadOnlyList<string> Files { get; init; } = [];
 
@@ -98,6 +104,8 @@ public sealed record CollectArguments
                 throw new CollectUsageException("expected VMCORE DUMPFILE");
             case CollectMode.Split when n < 3:
                 throw new CollectUsageException("--split needs VMCORE and at least two DUMPFILEs");
+            case CollectMode.Split when Encrypt.Count > 0:
+                throw new CollectUsageException("--split and --encrypt cannot be combined: encrypt one dump file");
             case CollectMode.Split when Flatten || Elf:
                 throw new CollectUsageException("--split writes kdump-compressed files: -F and -E do not apply");
             case CollectMode.Reassemble when n < 3:
@@ -133,7 +141,7 @@ public sealed record CollectArguments
         other is not null && Mode == other.Mode && Compression == other.Compression && DumpLevel == other.DumpLevel
         && Elf == other.Elf && Flatten == other.Flatten && Force == other.Force && MessageLevel == other.MessageLevel
         && Threads == other.Threads && CyclicBufferKiB == other.CyclicBufferKiB && VmcoreInfoFile == other.VmcoreInfoFile
-        && Vmlinux == other.Vmlinux && NonMmap == other.NonMmap && Files.SequenceEqual(other.Files);
+        && Vmlinux == other.Vmlinux && NonMmap == other.NonMmap && Files.SequenceEqual(other.Files) && Encrypt.SequenceEqual(other.Encrypt);
 
     public override int GetHashCode() => HashCode.Combine(Mode, Compression, DumpLevel, Elf, Flatten, Files.Count);
 }

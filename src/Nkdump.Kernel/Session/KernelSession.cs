@@ -63,8 +63,9 @@ public sealed partial class KernelSession : IDisposable
     /// <inheritdoc cref="Open(string, KernelSessionOptions?)"/>
     public static KernelSession Open(IReadOnlyList<string> paths, KernelSessionOptions? options = null)
     {
-        var dump = DumpOpener.Open([.. paths]);
-        var session = new KernelSession(dump, options ?? new KernelSessionOptions(), ownsDump: true);
+        options ??= new KernelSessionOptions();
+        var dump = DumpOpener.Open([.. paths], options.Identities);
+        var session = new KernelSession(dump, options, ownsDump: true);
         try
         {
             _ = session.Kernel;

@@ -15,6 +15,9 @@ public sealed record KernelSessionOptions
 
     public VmcoreInfo? VmcoreInfo { get; init; }
 
+    /// <summary>The keys that open an age-encrypted dump (--identity); null for a dump in the clear.</summary>
+    public IReadOnlyList<Formats.Age.AgeIdentity>? Identities { get; init; }
+
     /// <summary>
     /// Kernel modules' .ko files, or folders to look in (a module's file is NAME.ko there or below,
     /// '-' and '_' alike): their symbols replace the ones the dump keeps for the loaded module of
