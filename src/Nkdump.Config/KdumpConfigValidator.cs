@@ -24,6 +24,7 @@ internal static class KdumpConfigValidator
         int forceRebuildLine = 0;
         InitramfsCompression? compression = null;
         int compressionLine = 0;
+        ConfigLine? sizeLimit = null, timeLimit = null;
 
         foreach (var l in lines)
         {
@@ -171,6 +172,12 @@ internal static class KdumpConfigValidator
                 case "kdump_commandline_append":
                     append = Words(l.Value);
                     break;
+                case CaptureBudgetSettings.SizeDirective:
+                    sizeLimit = l;
+                    break;
+                case CaptureBudgetSettings.TimeDirective:
+                    timeLimit = l;
+                    break;
             }
         }
 
@@ -181,7 +188,7 @@ internal static class KdumpConfigValidator
             throw new ConfigException("contradicts 'force_no_rebuild 1': they are mutually exclusive", file, line.Line, line.Directive);
         }
 
-        var effective = ResolveCollector(collector, filter, filterLine, target, file);
+        var effective = CaptureBudgetSettings.Apply(ResolveCollector(collector, filter, filterLine, target, file), sizeLimit, timeLimit, file);
         return new KdumpConfig
         {
             File = file,
