@@ -36,7 +36,7 @@ public static class KdumpConfigParser
         "kdump_pre", "kdump_post", "kdump_emergency", "extra_bins", "extra_modules", "force_rebuild",
         "force_no_rebuild", "auto_reset_crashkernel", "filter", "dracut_args",
         "kdump_commandline", "kdump_commandline_append", "kdump_commandline_remove",
-        "dump_size_limit", "dump_time_limit",
+        "dump_size_limit", "dump_time_limit", "capture_cpus",
     };
 
     /// <summary>Reads and validates a kdump.conf file (a regular file of at most <see cref="InputLimits.KdumpConfig"/>: never a FIFO or a device).</summary>

@@ -25,6 +25,7 @@ internal static class KdumpConfigValidator
         InitramfsCompression? compression = null;
         int compressionLine = 0;
         ConfigLine? sizeLimit = null, timeLimit = null;
+        var captureCpus = 1;
 
         foreach (var l in lines)
         {
@@ -178,6 +179,11 @@ internal static class KdumpConfigValidator
                 case CaptureBudgetSettings.TimeDirective:
                     timeLimit = l;
                     break;
+                case "capture_cpus":
+                    captureCpus = int.TryParse(l.Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var cpus) && cpus is >= 1 and <= KdumpConfig.MaxCaptureCpus
+                        ? cpus
+                        : throw Error($"'{l.Value}' is not a number of CPUs from 1 to {KdumpConfig.MaxCaptureCpus}");
+                    break;
             }
         }
 
@@ -213,6 +219,7 @@ internal static class KdumpConfigValidator
             InitramfsCompressionLine = compressionLine,
             CommandLineRemove = remove,
             CommandLineAppend = append,
+            CaptureCpus = captureCpus,
             Warnings = warnings.OrderBy(w => w.Line).ToList(),
             Lines = lines.GroupBy(l => l.Directive).ToDictionary(g => g.Key, g => g.First().Line),
         };

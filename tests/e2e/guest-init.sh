@@ -56,6 +56,13 @@ fi
 nkdump status; echo "E2E: status rc=$?"
 sync
 
+# A workload's memory, when the case asks for it (fill_mib in /etc/e2e.env): that many MiB of random
+# bytes in the root file system's page cache, which dump level 31 drops and level 1 keeps.
+if [ -n "${fill_mib:-}" ]; then
+  dd if=/dev/urandom of=/root/fill bs=1M count="$fill_mib" iflag=fullblock 2>/dev/null
+  echo "E2E: filled $(du -m /root/fill | cut -f1) MiB of page cache"
+fi
+
 # The crash ($crash from /etc/e2e.env, default sysrq). Each way prints "E2E: crashing: WHAT" first;
 # the kernel's own console lines (the panic, the task and CPU, the Call Trace) follow on ttyS0.
 crash=${crash:-sysrq}
