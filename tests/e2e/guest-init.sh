@@ -69,7 +69,13 @@ crash=${crash:-sysrq}
 echo "E2E: crashing: $crash"
 case "$crash" in
   sysrq)
-    echo c > /proc/sysrq-trigger ;;
+    # crash_cpu_mask (e.g. 1: CPU 0) pins the crash to a CPU: a capture kernel never wakes the
+    # first kernel's boot CPU (disable_cpu_apicid=), so on 2 CPUs it gets both only after a crash on CPU 0.
+    if [ -n "${crash_cpu_mask:-}" ]; then
+      taskset "$crash_cpu_mask" sh -c 'echo c > /proc/sysrq-trigger'
+    else
+      echo c > /proc/sysrq-trigger
+    fi ;;
   oops|bug|softlockup)
     # The test module (tests/e2e/modules/nkcrash), built against this kernel's headers.
     insmod /root/nkcrash.ko || echo "E2E: ERROR insmod nkcrash.ko failed"
