@@ -35,7 +35,8 @@ public sealed class SaveRunner(SaveSettings settings, ICaptureMachine machine, C
 
     public int Run()
     {
-        log.Info($"saving the crash dump ({settings.VmcorePath})");
+        // The collector compresses on one thread per CPU the capture kernel has (capture_cpus: nr_cpus=).
+        log.Info($"saving the crash dump ({settings.VmcorePath}) on {Environment.ProcessorCount} CPU(s)");
         KdumpConfig config;
         try
         {

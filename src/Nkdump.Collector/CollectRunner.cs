@@ -1,3 +1,4 @@
+using Nkdump.Collector.Budget;
 using Nkdump.Collector.Debuginfo;
 using Nkdump.Collector.Filtering;
 using Nkdump.Collector.Output;
@@ -31,6 +32,9 @@ public sealed class CollectRunner(CollectArguments arguments, TextWriter message
 
     private readonly ProgressReporter _progress = new(messages, arguments.MessageLevel);
     private readonly DumpLevel _level = (DumpLevel)(arguments.DumpLevel ?? 0);
+
+    /// <summary>Since the collection was asked for: a time limit counts from here.</summary>
+    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
 
     /// <summary>Opens VMCORE (the first file) and collects it.</summary>
     public CollectOutcome Run()
@@ -83,12 +87,26 @@ public sealed class CollectRunner(CollectArguments arguments, TextWriter message
         var pages = arguments.Elf ? ElfPages.Held(dump.Memory, kept, _level.HasFlag(DumpLevel.Zero)) : kept;
         var partial = ReportPartialPages(dump.Memory, pages);
         var present = arguments.Elf ? null : plan.Present();
+
+        // Most important pages first when the dump may be cut short (a budget; the capture, where the
+        // disk may fill up): see WriteOrder. ELF files are always in PFN order.
+        var order = arguments.ImportantFirst && !arguments.Elf
+            ? WriteOrder.ImportantFirst(dump, _level, vmcoreInfo, kept, window)
+            : WriteOrder.ByPfn(pages);
+        if (arguments.HasBudget)
+        {
+            pipeline = pipeline with
+            {
+                Budget = new CaptureBudget(arguments.SizeLimitBytes, arguments.TimeLimitSeconds is { } s ? TimeSpan.FromSeconds(s) : null, _clock),
+            };
+        }
+
         PagesCopied Copy(Stream output)
         {
             using var writer = arguments.Elf
                 ? writers.Elf(output, pages)
-                : (IDumpWriter)writers.Kdump(output, new KdumpPages(dump.Memory.MaxPfn, present!, pages), compression, (int)_level);
-            return PageCopy.Run(writer, source, pages, 0, pages.Bits, pipeline, _progress);
+                : (IDumpWriter)writers.Kdump(output, new KdumpPages(dump.Memory.MaxPfn, present!, pages), compression, (int)_level, anyOrder: order.Passes.Count > 1);
+            return PageCopy.Run(writer, source, order, 0, pages.Bits, pipeline, _progress);
         }
 
         PagesCopied copied;
@@ -115,7 +133,13 @@ public sealed class CollectRunner(CollectArguments arguments, TextWriter message
             Report($"The dumpfile is saved to {path}.");
         }
 
-        return new CollectOutcome(copied.PagesWritten, copied.ZeroPages, copied.PagesWritten, plan.Statistics, partial);
+        var inDump = pages.Count(0, pages.Bits);
+        if (copied.StoppedBy is { } reason)
+        {
+            Report($"The capture budget stopped the dump: {reason}. {copied.PagesWritten} of {inDump} pages were written, the most important first; the dump is marked incomplete.");
+        }
+
+        return new CollectOutcome(copied.PagesWritten, copied.ZeroPages, copied.StoppedBy is null ? copied.PagesWritten : inDump, plan.Statistics, partial, copied.StoppedBy);
     }
 
     /// <summary>

@@ -57,6 +57,10 @@ public sealed record CoreCollector
     public CoreCollector WithDumpLevel(int level) =>
         this with { Arguments = [.. Arguments, "-d", Level(level)], Options = Options is null ? null : Options with { DumpLevel = level } };
 
+    /// <summary>The same collector with makedumpfile-style <paramref name="words"/> appended (nkdump's own options, e.g. the capture budget).</summary>
+    public CoreCollector WithOptions(IReadOnlyList<string> words) =>
+        new(Program, [.. Arguments, .. words], Line);
+
     public override string ToString() => Arguments.Count == 0 ? Program : $"{Program} {string.Join(' ', Arguments)}";
 
     /// <summary>Splits a core_collector value into words (kdump-utils runs it through the shell unquoted) and parses it.</summary>

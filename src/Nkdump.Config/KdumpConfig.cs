@@ -86,6 +86,16 @@ public sealed record KdumpConfig
     /// </summary>
     public bool EncryptDmesg { get; init; } = true;
 
+    /// <summary>
+    /// nkdump's <c>capture_cpus N</c>: the capture kernel boots with nr_cpus=N (kdump-utils: always 1),
+    /// and the collector compresses on N threads. Each extra CPU costs the capture kernel memory
+    /// (per-CPU areas, the collector's buffers): give crashkernel= room for it.
+    /// </summary>
+    public int CaptureCpus { get; init; } = 1;
+
+    /// <summary>The most <c>capture_cpus</c> takes: beyond a few CPUs the disk, not compression, limits a capture.</summary>
+    public const int MaxCaptureCpus = 16;
+
     /// <summary>The line each directive given in the file is on (targets under their directive, e.g. "ssh").</summary>
     public IReadOnlyDictionary<string, int> Lines { get; init; } = new Dictionary<string, int>();
 
@@ -157,6 +167,11 @@ public sealed record KdumpConfig
         yield return $"force_rebuild {(ForceRebuild ? 1 : 0)}";
         yield return $"force_no_rebuild {(ForceNoRebuild ? 1 : 0)}";
         yield return $"auto_reset_crashkernel {(AutoResetCrashkernel ? "yes" : "no")}";
+        if (CaptureCpus != 1)
+        {
+            yield return $"capture_cpus {CaptureCpus}";
+        }
+
         if (InitramfsCompression is { } compression)
         {
             yield return $"dracut_args --compress={InitramfsCompressionNames.Of(compression)}";

@@ -38,6 +38,7 @@ public static class KdumpConfigParser
         "kdump_commandline", "kdump_commandline_append", "kdump_commandline_remove", "dump_layout",
         "keep_dumps", "keep_free_space", "report_hook",
         "encrypt", "encrypt_dmesg",
+        "dump_size_limit", "dump_time_limit", "capture_cpus",
     };
 
     /// <summary>Reads and validates a kdump.conf file (a regular file of at most <see cref="InputLimits.KdumpConfig"/>: never a FIFO or a device).</summary>

@@ -30,6 +30,8 @@ internal static class KdumpConfigValidator
         string? reportHook = null;
         IReadOnlyList<string> encrypt = [];
         var encryptDmesg = true;
+        ConfigLine? sizeLimit = null, timeLimit = null;
+        var captureCpus = 1;
 
         foreach (var l in lines)
         {
@@ -197,6 +199,17 @@ internal static class KdumpConfigValidator
                 case "encrypt_dmesg":
                     encryptDmesg = ZeroOrOne(l, Error);
                     break;
+                case CaptureBudgetSettings.SizeDirective:
+                    sizeLimit = l;
+                    break;
+                case CaptureBudgetSettings.TimeDirective:
+                    timeLimit = l;
+                    break;
+                case "capture_cpus":
+                    captureCpus = int.TryParse(l.Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var cpus) && cpus is >= 1 and <= KdumpConfig.MaxCaptureCpus
+                        ? cpus
+                        : throw Error($"'{l.Value}' is not a number of CPUs from 1 to {KdumpConfig.MaxCaptureCpus}");
+                    break;
             }
         }
 
@@ -207,7 +220,7 @@ internal static class KdumpConfigValidator
             throw new ConfigException("contradicts 'force_no_rebuild 1': they are mutually exclusive", file, line.Line, line.Directive);
         }
 
-        var effective = ResolveCollector(collector, filter, filterLine, target, file);
+        var effective = CaptureBudgetSettings.Apply(ResolveCollector(collector, filter, filterLine, target, file), sizeLimit, timeLimit, file);
         if (encrypt.Count > 0)
         {
             var line = lines.First(l => l.Directive == "encrypt");
@@ -251,6 +264,7 @@ internal static class KdumpConfigValidator
             ReportHook = reportHook,
             Encrypt = encrypt,
             EncryptDmesg = encryptDmesg,
+            CaptureCpus = captureCpus,
             Warnings = warnings.OrderBy(w => w.Line).ToList(),
             Lines = lines.GroupBy(l => l.Directive).ToDictionary(g => g.Key, g => g.First().Line),
         };

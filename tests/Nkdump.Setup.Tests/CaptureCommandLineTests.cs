@@ -29,6 +29,20 @@ public class CaptureCommandLineTests
     }
 
     [Fact]
+    public void CaptureCpusSetsNrCpus()
+    {
+        var line = CaptureCommandLine.Build("root=/dev/sda1 nr_cpus=8", KdumpConfigParser.Parse("capture_cpus 2\n"), null);
+        Assert.Equal($"init root=/dev/sda1 {Additions.Replace("nr_cpus=1", "nr_cpus=2", StringComparison.Ordinal)}", line);
+        Assert.Contains("capture_cpus 2", KdumpConfigParser.Parse("capture_cpus 2\n").EffectiveLines());
+        Assert.DoesNotContain(KdumpConfigParser.Parse("").EffectiveLines(), l => l.StartsWith("capture_cpus", StringComparison.Ordinal));
+        foreach (var bad in new[] { "0", "17", "auto", "two" })
+        {
+            var e = Assert.Throws<ConfigException>(() => KdumpConfigParser.Parse($"capture_cpus {bad}\n"));
+            Assert.Equal("capture_cpus", e.Directive);
+        }
+    }
+
+    [Fact]
     public void QuotedValuesStayTogether()
     {
         var line = CaptureCommandLine.Build("root=/dev/sda1 dyndbg=\"file foo.c +p\" quiet", KdumpConfigParser.Parse(""), null);

@@ -83,13 +83,26 @@ if [ -n "$state_disk" ]; then
 fi
 sync
 
+# A workload's memory, when the case asks for it (fill_mib in /etc/e2e.env): that many MiB of random
+# bytes in the root file system's page cache, which dump level 31 drops and level 1 keeps.
+if [ -n "${fill_mib:-}" ]; then
+  dd if=/dev/urandom of=/root/fill bs=1M count="$fill_mib" iflag=fullblock 2>/dev/null
+  echo "E2E: filled $(du -m /root/fill | cut -f1) MiB of page cache"
+fi
+
 # The crash ($crash from /etc/e2e.env, default sysrq). Each way prints "E2E: crashing: WHAT" first;
 # the kernel's own console lines (the panic, the task and CPU, the Call Trace) follow on ttyS0.
 crash=${crash:-sysrq}
 echo "E2E: crashing: $crash"
 case "$crash" in
   sysrq)
-    echo c > /proc/sysrq-trigger ;;
+    # crash_cpu_mask (e.g. 1: CPU 0) pins the crash to a CPU: a capture kernel never wakes the
+    # first kernel's boot CPU (disable_cpu_apicid=), so on 2 CPUs it gets both only after a crash on CPU 0.
+    if [ -n "${crash_cpu_mask:-}" ]; then
+      taskset "$crash_cpu_mask" sh -c 'echo c > /proc/sysrq-trigger'
+    else
+      echo c > /proc/sysrq-trigger
+    fi ;;
   test)
     # kdumpctl test's way: nkdump records the test, then writes c to /proc/sysrq-trigger itself.
     nkdump test --force; echo "E2E: ERROR nkdump test returned rc=$?" ;;

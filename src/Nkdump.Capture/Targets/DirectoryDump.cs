@@ -1,6 +1,7 @@
 using System.Text;
 using Nkdump.Capture.Machine;
 using Nkdump.Capture.Store;
+using Nkdump.Collector;
 using Nkdump.Config;
 using Nkdump.Formats;
 using Nkdump.Formats.IO;
@@ -106,9 +107,10 @@ internal sealed class DirectoryDump(CaptureLog log, ICaptureMachine machine, Dum
 
         var incomplete = Path.Combine(directory, names.VmcoreIncomplete);
         log.Info($"saving vmcore to {incomplete} ({collector})");
+        CollectOutcome outcome;
         try
         {
-            CoreCollectorRun.ToFile(collector, vmcore, vmcoreInfo: null, incomplete, log.Console);
+            outcome = CoreCollectorRun.ToFile(collector, vmcore, vmcoreInfo: null, incomplete, log.Console);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NkdumpException or CaptureFailedException)
         {
@@ -131,6 +133,12 @@ internal sealed class DirectoryDump(CaptureLog log, ICaptureMachine machine, Dum
         {
             log.Error($"cannot rename {incomplete} to {VmcoreName(names)}: {e.Message}");
             return false;
+        }
+
+        if (outcome.StoppedBy is { } reason)
+        {
+            // A budget is the user's choice, not a failure: the dump is kept under its usual name, and its header says it is incomplete.
+            log.Info($"the capture budget stopped the dump ({reason}): {VmcoreName(names)} holds {outcome.PagesWritten} of {outcome.PagesInDump} pages, the most important first, and is marked incomplete");
         }
 
         log.Info($"saving vmcore complete: {Path.Combine(directory, VmcoreName(names))}");

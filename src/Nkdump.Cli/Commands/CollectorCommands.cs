@@ -47,6 +47,13 @@ internal static class CollectorCommands
                               repeated. A kdump-compressed dump is flattened inside (age -d
                               gives what -F writes; nkdump reassemble or makedumpfile -R turn
                               it into the file); read it with --identity (info, dmesg, analyze)
+      nkdump's own (a capture budget; kdump.conf's dump_size_limit and dump_time_limit):
+        --size-limit SIZE     stop when DUMPFILE would grow past SIZE bytes (512M, 2G)
+        --time-limit SECONDS  stop writing pages SECONDS after the collection started
+                              With either, pages are written most important first (kernel
+                              memory, then page cache and user data, then free pages); a dump
+                              the budget stops is complete as far as it got, marked incomplete
+                              in its header, and collect exits 0 saying so.
       Refused (named in the error): -b -D -e -g -L -X and makedumpfile's Xen, eppic and
       config options. Dump files (and --dump-dmesg's LOGFILE) are created mode 0600, never
       through a symbolic link. Exit status: 0 done, 1 failed (a partial dump stays marked

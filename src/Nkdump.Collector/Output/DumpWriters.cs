@@ -24,9 +24,9 @@ internal sealed class DumpWriters(IKernelDump dump)
     /// <summary>
     /// A kdump-compressed writer on <paramref name="output"/> (seekable: a file, or a flattened stream).
     /// <paramref name="dumpLevel"/> null keeps the dump's own (what convert does); <paramref name="split"/>
-    /// makes one part of a --split set.
+    /// makes one part of a --split set; <paramref name="anyOrder"/> lets pages come in any order (<see cref="KdumpWriterOptions.PagesInAnyOrder"/>).
     /// </summary>
-    public KdumpWriter Kdump(Stream output, KdumpPages pages, PageCompression compression, int? dumpLevel = null, (ulong StartPfn, ulong EndPfn)? split = null)
+    public KdumpWriter Kdump(Stream output, KdumpPages pages, PageCompression compression, int? dumpLevel = null, (ulong StartPfn, ulong EndPfn)? split = null, bool anyOrder = false)
     {
         var facts = _facts ??= _kernel.KdumpHeaderFacts();
         return new KdumpWriter(output, new KdumpWriterOptions
@@ -42,6 +42,7 @@ internal sealed class DumpWriters(IKernelDump dump)
             DumpLevel = dumpLevel ?? facts.DumpLevel,
             Notes = dump.Notes,
             SplitRange = split,
+            PagesInAnyOrder = anyOrder,
         });
     }
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.ExceptionServices;
+using Nkdump.Collector.Budget;
 using Nkdump.Formats;
 
 namespace Nkdump.Collector.Pipeline;
@@ -205,6 +206,7 @@ internal sealed class ChunkScheduler : IDisposable
         throw failure switch
         {
             IOException io => new IOException(io.Message, io),
+            CaptureBudgetExhaustedException budget => new CaptureBudgetExhaustedException(budget.Message),
             DumpFormatException format => new DumpFormatException(format.FilePath, format.Offset, format.Problem),
             NkdumpException nkdump => new NkdumpException(nkdump.Message, nkdump),
             _ => new InvalidOperationException(failure.Message, failure),

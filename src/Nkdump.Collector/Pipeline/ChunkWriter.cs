@@ -1,3 +1,4 @@
+using Nkdump.Collector.Budget;
 using Nkdump.Formats.Writing;
 
 namespace Nkdump.Collector.Pipeline;
@@ -5,9 +6,11 @@ namespace Nkdump.Collector.Pipeline;
 /// <summary>
 /// The writer thread's side of the pipeline: hands each encoded chunk to the dump writer, as one run
 /// (its stored bytes lie back to back in the chunk's output) or, when identical pages are stored once,
-/// page by page through <see cref="IdenticalPageWriter"/>. Counts what it wrote.
+/// page by page through <see cref="IdenticalPageWriter"/>. Counts what it wrote. With a capture budget
+/// it writes the pages of a chunk that still fit and then stops the pipeline
+/// (<see cref="CaptureBudgetExhaustedException"/>).
 /// </summary>
-internal sealed class ChunkWriter(IDumpWriter writer, IdenticalPageWriter? identical) : IDisposable
+internal sealed class ChunkWriter(IDumpWriter writer, IdenticalPageWriter? identical, CaptureBudget? budget = null, Func<long>? fileBytes = null) : IDisposable
 {
     private long _pagesWritten;
 
@@ -19,7 +22,7 @@ internal sealed class ChunkWriter(IDumpWriter writer, IdenticalPageWriter? ident
 
     public void Write(PageChunk chunk)
     {
-        var count = chunk.Count;
+        var count = budget is null ? chunk.Count : budget.PagesThatFit(chunk, chunk.Count, fileBytes!());
         for (var i = 0; i < count; i++)
         {
             ZeroPages += chunk.Encodings[i] == PageEncoding.Zero ? 1 : 0;
@@ -47,6 +50,10 @@ internal sealed class ChunkWriter(IDumpWriter writer, IdenticalPageWriter? ident
         }
 
         Interlocked.Add(ref _pagesWritten, count);
+        if (count < chunk.Count)
+        {
+            throw budget!.Exhausted();
+        }
     }
 
     public void Dispose() => identical?.Dispose();

@@ -1,3 +1,4 @@
+using Nkdump.Collector.Budget;
 using Nkdump.Formats.Writing;
 
 namespace Nkdump.Collector.Pipeline;
@@ -9,7 +10,8 @@ namespace Nkdump.Collector.Pipeline;
 /// When the workers read the source themselves and the writer can point at earlier pages, store a page
 /// whose bytes equal an earlier stored page's as a pointer to them (<see cref="IdenticalPages"/>).
 /// </param>
-internal sealed record PipelineOptions(bool DetectZeroPages, int Workers, int ChunkPages = 256, int ChunksInFlightPerWorker = 4, bool StoreIdenticalPagesOnce = false);
+/// <param name="Budget">A capture budget the writer checks before each chunk (the writer must then be a <see cref="KdumpWriter"/>), or null.</param>
+internal sealed record PipelineOptions(bool DetectZeroPages, int Workers, int ChunkPages = 256, int ChunksInFlightPerWorker = 4, bool StoreIdenticalPagesOnce = false, CaptureBudget? Budget = null);
 
 /// <summary>
 /// The collector's one page-encoding path, for collect, convert and reassembly alike: the caller
@@ -39,7 +41,10 @@ internal sealed class PagePipeline : IDisposable
         _source = source;
         _copyStored = !source.Shared && source.CopiesStoredPages(writer.Compression);
         var identical = options.StoreIdenticalPagesOnce && source.Shared && writer.StoresCopies ? new IdenticalPages(source.Memory) : null;
-        _chunkWriter = new ChunkWriter(writer, identical is null ? null : new IdenticalPageWriter(identical, source, writer));
+        var budgetedFile = options.Budget is null ? null
+            : writer as KdumpWriter ?? throw new ArgumentException("a capture budget needs a kdump-compressed writer", nameof(writer));
+        _chunkWriter = new ChunkWriter(writer, identical is null ? null : new IdenticalPageWriter(identical, source, writer),
+            options.Budget, budgetedFile is null ? null : () => budgetedFile.BytesWritten);
         var workers = Math.Max(1, options.Workers);
         _chunkPages = workers == 1 ? Math.Min(options.ChunkPages, ChunkScheduler.InlineChunkPages) : options.ChunkPages;
         _scheduler = new ChunkScheduler(workers, _chunkPages, options.ChunksInFlightPerWorker, writer.PageSize,

@@ -80,6 +80,8 @@ internal static class CollectArgumentParser
                     case "num-threads": result = result with { Threads = Number(Value(), "--num-threads", 0, 1024) }; break;
                     case "cyclic-buffer": result = result with { CyclicBufferKiB = Number(Value(), "--cyclic-buffer", 1, int.MaxValue) }; break;
                     case "encrypt": result = result with { Encrypt = [.. result.Encrypt, Recipient(Value())] }; break;
+                    case "size-limit": result = result with { SizeLimitBytes = Size(Value(), "--size-limit"), ImportantFirst = true }; break;
+                    case "time-limit": result = result with { TimeLimitSeconds = Number(Value(), "--time-limit", 1, int.MaxValue, "seconds, "), ImportantFirst = true }; break;
                     case var refused when RefusedLong.Contains(refused):
                         throw new CollectUsageException($"makedumpfile option '--{refused}' is not supported by nkdump");
                     default: throw new CollectUsageException($"unknown option '--{name}'");
@@ -136,6 +138,20 @@ internal static class CollectArgumentParser
         }
 
         return result with { Files = files };
+    }
+
+    /// <summary>A size as the kernel's memparse reads it (512M, 2G, 1073741824), at least one byte.</summary>
+    private static ulong Size(string text, string option)
+    {
+        try
+        {
+            var value = Crashkernel.MemorySize.Parse(text);
+            return value > 0 ? value : throw new FormatException("zero");
+        }
+        catch (FormatException)
+        {
+            throw new CollectUsageException($"invalid value '{text}' for {option} (expected a size like 512M or 2G)");
+        }
     }
 
     private static int Number(string text, string option, int min, int max, string what = "")

@@ -54,6 +54,23 @@ public sealed record CollectArguments
     /// </summary>
     public IReadOnlyList<string> Encrypt { get; init; } = [];
 
+    /// <summary>--size-limit: the dump file stops growing at this many bytes (a capture budget; the dump is then marked incomplete).</summary>
+    public ulong? SizeLimitBytes { get; init; }
+
+    /// <summary>--time-limit: seconds from the start of the collection after which no more pages are written (a capture budget).</summary>
+    public int? TimeLimitSeconds { get; init; }
+
+    /// <summary>
+    /// Write the most important pages first (kernel memory, then page cache and user data, then free
+    /// pages), so that a dump cut short by its budget or a full disk keeps what matters. On with a
+    /// budget and in the capture (<see cref="ForCapture"/>); off otherwise, where the file is laid out
+    /// in PFN order as makedumpfile lays it out.
+    /// </summary>
+    public bool ImportantFirst { get; init; }
+
+    /// <summary>True when a size or time limit is set.</summary>
+    public bool HasBudget => SizeLimitBytes is not null || TimeLimitSeconds is not null;
+
     /// <summary>VMCORE, DUMPFILE… as the mode wants them.</summary>
     public IReadOnlyList<string> Files { get; init; } = [];
 
@@ -88,7 +105,7 @@ public sealed record CollectArguments
     /// target never (kdump-utils' kdump.sh drops -F for file targets and adds it for ssh and raw).
     /// </summary>
     public CollectArguments ForCapture(string vmcore, string? dumpFile) =>
-        (dumpFile is null ? this with { Flatten = true, Files = [vmcore] } : this with { Flatten = false, Files = [vmcore, dumpFile] }).Validated();
+        (dumpFile is null ? this with { Flatten = true, Files = [vmcore], ImportantFirst = true } : this with { Flatten = false, Files = [vmcore, dumpFile], ImportantFirst = true }).Validated();
 
     /// <summary>This request, when the mode and its files fit together and the options agree; else a <see cref="CollectUsageException"/>.</summary>
     public CollectArguments Validated()
@@ -134,6 +151,11 @@ public sealed record CollectArguments
         {
             throw new CollectUsageException("-E writes an ELF dump, which has no page compression: drop -c/-l/-p/-z");
         }
+
+        if (HasBudget && (Elf || Mode == CollectMode.Split))
+        {
+            throw new CollectUsageException("--size-limit and --time-limit need one kdump-compressed file (its descriptors mark what is missing): not -E or --split");
+        }
     }
 
     /// <summary>Structural equality (the file list by its items), so the same words give equal requests.</summary>
@@ -141,7 +163,9 @@ public sealed record CollectArguments
         other is not null && Mode == other.Mode && Compression == other.Compression && DumpLevel == other.DumpLevel
         && Elf == other.Elf && Flatten == other.Flatten && Force == other.Force && MessageLevel == other.MessageLevel
         && Threads == other.Threads && CyclicBufferKiB == other.CyclicBufferKiB && VmcoreInfoFile == other.VmcoreInfoFile
-        && Vmlinux == other.Vmlinux && NonMmap == other.NonMmap && Files.SequenceEqual(other.Files) && Encrypt.SequenceEqual(other.Encrypt);
+        && Vmlinux == other.Vmlinux && NonMmap == other.NonMmap && SizeLimitBytes == other.SizeLimitBytes
+        && TimeLimitSeconds == other.TimeLimitSeconds && ImportantFirst == other.ImportantFirst && Files.SequenceEqual(other.Files)
+        && Encrypt.SequenceEqual(other.Encrypt);
 
     public override int GetHashCode() => HashCode.Combine(Mode, Compression, DumpLevel, Elf, Flatten, Files.Count);
 }

@@ -11,7 +11,10 @@ namespace Nkdump.Formats.Writing;
 /// sub-header with the notes copy, both bitmaps, the page descriptor table, the shared zero page,
 /// then page data in PFN order.
 /// <para>
-/// Pages arrive in PFN order, already encoded by the collector's pipeline (<see cref="IDumpWriter"/>).
+/// Pages arrive in PFN order, already encoded by the collector's pipeline (<see cref="IDumpWriter"/>),
+/// or, with <see cref="KdumpWriterOptions.PagesInAnyOrder"/>, in any order (the most important pages
+/// first): a descriptor holds its page's offset, so the data section need not follow PFN order, and
+/// crash, libkdumpfile and makedumpfile read such files alike.
 /// The header is written first with the INCOMPLETE flag and the descriptor table is pre-allocated with zeros, so when a
 /// write fails mid-dump (a full disk) the descriptors already handed in can still be written over
 /// allocated space, and the file stays readable up to where its data stops. <see cref="Complete"/>
@@ -64,7 +67,7 @@ public sealed class KdumpWriter : IDumpWriter
             throw new NkdumpException($"max_mapnr {options.MaxMapnr}: nkdump writes kdump-compressed files up to max_mapnr {InputLimits.Dump.KdumpMaxMapnr} (physical addresses below 64 TiB); write ELF instead");
         }
 
-        _pages = new PageSetCursor(options.Dumped, startPfn, endPfn);
+        _pages = new PageSetCursor(options.Dumped, startPfn, endPfn, options.PagesInAnyOrder);
 
         long bs = _pageSize;
         var notes = EncodeNotes(options.Notes, out var vmcoreinfoOffset, out var vmcoreinfoSize);
@@ -112,7 +115,7 @@ public sealed class KdumpWriter : IDumpWriter
     /// <summary>Pages handed in so far.</summary>
     public long PagesWritten { get; private set; }
 
-    /// <summary>The next PFN the writer expects, or past the range when every page is in.</summary>
+    /// <summary>The next PFN the writer expects in PFN order, or past the range when every page is in (in order).</summary>
     public ulong NextPfn => _pages.Next;
 
     public int PageSize => _pageSize;
@@ -134,7 +137,7 @@ public sealed class KdumpWriter : IDumpWriter
             return null;
         }
 
-        Accept(pfn);
+        var index = Accept(pfn);
         var flags = encoding == PageEncoding.Compressed ? KdumpHeader.StatusFlag(_options.Compression) : 0;
         if (_dataBuffered + bytes.Length > _dataBuffer.Length)
         {
@@ -144,7 +147,7 @@ public sealed class KdumpWriter : IDumpWriter
         var offset = _dataPosition + _dataBuffered;
         bytes.CopyTo(_dataBuffer.AsSpan(_dataBuffered));
         _dataBuffered += bytes.Length;
-        AddDescriptor(offset, (uint)bytes.Length, flags);
+        AddDescriptor(index, offset, (uint)bytes.Length, flags);
         return new StoredPageLocation(offset, (uint)bytes.Length, flags);
     }
 
@@ -188,8 +191,7 @@ public sealed class KdumpWriter : IDumpWriter
                 continue;
             }
 
-            Accept(pfns[i]);
-            AddDescriptor(offset, (uint)lengths[i], encodings[i] == PageEncoding.Compressed ? KdumpHeader.StatusFlag(_options.Compression) : 0);
+            AddDescriptor(Accept(pfns[i]), offset, (uint)lengths[i], encodings[i] == PageEncoding.Compressed ? KdumpHeader.StatusFlag(_options.Compression) : 0);
             offset += lengths[i];
         }
     }
@@ -213,15 +215,13 @@ public sealed class KdumpWriter : IDumpWriter
             throw new ArgumentException($"no page was stored at {earlier.Offset} ({earlier.Size} bytes) in this file", nameof(earlier));
         }
 
-        Accept(pfn);
-        AddDescriptor(earlier.Offset, earlier.Size, earlier.Flags);
+        AddDescriptor(Accept(pfn), earlier.Offset, earlier.Size, earlier.Flags);
     }
 
     /// <summary>Records <paramref name="pfn"/> as an all-zero page (the shared zero page's descriptor).</summary>
     public void WriteZeroPage(ulong pfn)
     {
-        Accept(pfn);
-        AddDescriptor(DataOffset, (uint)_pageSize, 0);
+        AddDescriptor(Accept(pfn), DataOffset, (uint)_pageSize, 0);
     }
 
     /// <summary>Writes the last descriptors and the final header (INCOMPLETE cleared).</summary>
@@ -243,18 +243,51 @@ public sealed class KdumpWriter : IDumpWriter
         _completed = true;
     }
 
-    private void Accept(ulong pfn)
+    /// <summary>
+    /// Writes what was handed in so far and stops: the header on disk keeps INCOMPLETE, the descriptors
+    /// of pages never handed in stay zero (offset 0, size 0), which crash, libkdumpfile and nkdump read
+    /// as pages missing from an incomplete dump, as makedumpfile leaves them when the disk fills up.
+    /// </summary>
+    public void Stop()
+    {
+        if (_failed || _completed)
+        {
+            return;
+        }
+
+        FlushData();
+        FlushDescriptors();
+        Guard(() => _output.Flush());
+        _completed = true;
+    }
+
+    /// <summary>The bytes of the file so far: head, descriptor table, zero page and the page data handed in.</summary>
+    public long BytesWritten => _dataPosition + _dataBuffered;
+
+    /// <summary>Takes <paramref name="pfn"/> and returns its descriptor's index.</summary>
+    private long Accept(ulong pfn)
     {
         if (_failed)
         {
             throw new InvalidOperationException("an earlier write failed; the file is left INCOMPLETE");
         }
 
-        _pages.Accept(pfn);
+        return _pages.Accept(pfn);
     }
 
-    private void AddDescriptor(long offset, uint size, uint flags)
+    /// <summary>Queues descriptor <paramref name="index"/>; the batch is written when full or when the next index does not follow it.</summary>
+    private void AddDescriptor(long index, long offset, uint size, uint flags)
     {
+        if (_batchCount > 0 && index != _batchFirstIndex + _batchCount)
+        {
+            FlushDescriptors();
+        }
+
+        if (_batchCount == 0)
+        {
+            _batchFirstIndex = index;
+        }
+
         var d = _descriptors.AsSpan(_batchCount * KdumpLayout.DescriptorSize, KdumpLayout.DescriptorSize);
         BinaryPrimitives.WriteInt64LittleEndian(d, offset);
         BinaryPrimitives.WriteUInt32LittleEndian(d[KdumpLayout.DescSize..], size);
@@ -293,7 +326,6 @@ public sealed class KdumpWriter : IDumpWriter
         var at = DescriptorTableOffset + (_batchFirstIndex * KdumpLayout.DescriptorSize);
         var count = _batchCount;
         WriteAt(at, _descriptors.AsSpan(0, count * KdumpLayout.DescriptorSize));
-        _batchFirstIndex += _batchCount;
         _batchCount = 0;
     }
 
@@ -454,7 +486,6 @@ public sealed class KdumpWriter : IDumpWriter
             {
                 _output.Position = DescriptorTableOffset + (_batchFirstIndex * KdumpLayout.DescriptorSize);
                 _output.Write(_descriptors, 0, _batchCount * KdumpLayout.DescriptorSize);
-                _batchFirstIndex += _batchCount;
                 _batchCount = 0;
             }
 

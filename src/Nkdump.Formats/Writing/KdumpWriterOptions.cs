@@ -32,6 +32,12 @@ public sealed class KdumpWriterOptions
     /// <summary>The ELF notes to copy (NT_PRSTATUS per CPU, VMCOREINFO).</summary>
     public IReadOnlyList<ElfNote> Notes { get; init; } = [];
 
+    /// <summary>
+    /// Pages may come in any order (each once): the collector writes the most important first when a
+    /// capture budget may cut the dump short. False: PFN order, as makedumpfile writes.
+    /// </summary>
+    public bool PagesInAnyOrder { get; init; }
+
     /// <summary>For one part of a split set: the PFN range this file holds. Null: the whole dump.</summary>
     public (ulong StartPfn, ulong EndPfn)? SplitRange { get; init; }
 }

@@ -46,7 +46,9 @@ internal static class CaptureCommandLine
             words = words.GetRange(0, dashes);
         }
 
-        var added = Added.Concat(config.CommandLineAppend).ToList();
+        // nr_cpus=1 as kdump-utils has it, unless capture_cpus asks for more.
+        var added = Added.Select(w => w == "nr_cpus=1" ? $"nr_cpus={config.CaptureCpus.ToString(CultureInfo.InvariantCulture)}" : w)
+            .Concat(config.CommandLineAppend).ToList();
         var remove = new HashSet<string>(Removed.Concat(config.CommandLineRemove), StringComparer.Ordinal);
 
         // A name we set ourselves replaces the running kernel's value rather than following it.

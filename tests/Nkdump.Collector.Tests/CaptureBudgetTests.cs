@@ -1,0 +1,119 @@
+using Nkdump.Collector.Filtering;
+using Nkdump.Config.Collect;
+using Nkdump.Formats;
+using Nkdump.Formats.Kdump;
+using Nkdump.Testing;
+using Nkdump.Testing.Builders;
+
+namespace Nkdump.Collector.Tests;
+
+/// <summary>
+/// The capture budget on the 6.1 fixture (issue 18): at dump level 1 the dump is 68 MB with LZO; a
+/// 40 MiB size limit must keep every page dump level 31 keeps (kernel memory goes first), fill the
+/// rest of the budget with other pages, mark the file incomplete and stay within the limit; a full
+/// disk in the capture's order keeps kernel memory too. At level 31 the order is PFN order: the file
+/// is the same with or without a budget it does not reach.
+/// </summary>
+public sealed class CaptureBudgetTests
+{
+    private const string Fixture = "debian-6.1.0-56-amd64";
+
+    [Fact]
+    public void A_size_limit_keeps_kernel_memory_and_marks_the_dump_incomplete()
+    {
+        using var dir = new TempDirectory();
+        var output = dir.File("vmcore");
+        var limit = 40L << 20;
+        var arguments = CollectArguments.Parse(["-l", "-d", "1", "--message-level", "0", "--size-limit", "40M", Fixtures.ElfVmcore(Fixture), output]);
+        var outcome = new CollectRunner(arguments, TextWriter.Null, () => Stream.Null).Run();
+
+        Assert.True(outcome.Incomplete);
+        Assert.Contains("size limit", outcome.StoppedBy);
+        Assert.True(new FileInfo(output).Length <= limit, $"{new FileInfo(output).Length} bytes");
+        Assert.True(new FileInfo(output).Length > limit - (1 << 20), $"only {new FileInfo(output).Length} bytes of the budget used");
+        AssertKernelMemoryKept(output, out var beyondKernel);
+        Assert.True(beyondKernel > 1000, $"only {beyondKernel} pages beyond kernel memory");
+    }
+
+    [Fact]
+    public void A_full_disk_in_the_capture_order_keeps_kernel_memory()
+    {
+        // 32 MiB: the kernel memory of this dump (22.6 MB at level 31) fits, the rest (68 MB) does not.
+        using var mount = new SmallTmpfs("32m");
+        var output = Path.Combine(mount.Path, "vmcore");
+        var arguments = CollectArguments.ParseOptions(["-l", "-d", "1", "--message-level", "0"]).ForCapture(Fixtures.ElfVmcore(Fixture), output);
+        Assert.True(arguments.ImportantFirst);
+        var e = Assert.Throws<IOException>(() => new CollectRunner(arguments, TextWriter.Null, () => Stream.Null).Run());
+        Assert.Contains("No space left", e.Message);
+        AssertKernelMemoryKept(output, out _);
+    }
+
+    [Fact]
+    public void At_level_31_a_budget_not_reached_changes_nothing()
+    {
+        using var dir = new TempDirectory();
+        var plain = dir.File("plain");
+        var budgeted = dir.File("budgeted");
+        new CollectRunner(CollectArguments.Parse(["-l", "-d", "31", "--message-level", "0", Fixtures.ElfVmcore(Fixture), plain]), TextWriter.Null, () => Stream.Null).Run();
+        var outcome = new CollectRunner(CollectArguments.Parse(["-l", "-d", "31", "--message-level", "0", "--size-limit", "1G", "--time-limit", "3600", Fixtures.ElfVmcore(Fixture), budgeted]), TextWriter.Null, () => Stream.Null).Run();
+        Assert.False(outcome.Incomplete);
+        Assert.Equal(File.ReadAllBytes(plain), File.ReadAllBytes(budgeted));
+    }
+
+    [Fact]
+    public void A_budget_not_reached_at_level_1_gives_a_complete_dump_of_the_same_memory()
+    {
+        using var dir = new TempDirectory();
+        var output = dir.File("vmcore");
+        var outcome = new CollectRunner(CollectArguments.Parse(["-z", "-d", "1", "--message-level", "0", "--num-threads", "2", "--size-limit", "1G", Fixtures.ElfVmcore(Fixture), output]), TextWriter.Null, () => Stream.Null).Run();
+        Assert.False(outcome.Incomplete);
+        using var elf = DumpOpener.Open(Fixtures.ElfVmcore(Fixture));
+        using var dump = (KdumpDump)DumpOpener.Open(output);
+        Assert.False(dump.Header.IsIncomplete);
+        var ours = new byte[4096];
+        var reference = new byte[4096];
+        for (ulong pfn = 0; pfn < elf.Memory.MaxPfn; pfn++)
+        {
+            var readable = elf.Memory.TryRead(pfn * 4096, reference, out _);
+            Assert.Equal(readable, dump.Memory.TryRead(pfn * 4096, ours, out _));
+            Assert.True(!readable || ours.AsSpan().SequenceEqual(reference), $"pfn 0x{pfn:x} differs");
+        }
+    }
+
+    /// <summary>
+    /// The file is marked incomplete; every page dump level 31 keeps reads back with the vmcore's
+    /// bytes; every other page reads as the vmcore's or not at all (never zeros in its place).
+    /// </summary>
+    private static void AssertKernelMemoryKept(string path, out long beyondKernel)
+    {
+        using var elf = DumpOpener.Open(Fixtures.ElfVmcore(Fixture));
+        var kernel = DumpFilterPlan.Create(elf, DumpLevel.All).Kept(1 << 20);
+        using var dump = (KdumpDump)DumpOpener.Open(path);
+        Assert.True(dump.Header.IsIncomplete);
+        var ours = new byte[4096];
+        var reference = new byte[4096];
+        long missing = 0;
+        beyondKernel = 0;
+        for (ulong pfn = 0; pfn < elf.Memory.MaxPfn; pfn++)
+        {
+            if (!elf.Memory.TryRead(pfn * 4096, reference, out _))
+            {
+                continue;
+            }
+
+            if (dump.Memory.TryRead(pfn * 4096, ours, out var failure))
+            {
+                Assert.True(ours.AsSpan().SequenceEqual(reference), $"pfn 0x{pfn:x} differs");
+                beyondKernel += kernel[pfn] ? 0 : 1;
+            }
+            else
+            {
+                Assert.False(kernel[pfn], $"pfn 0x{pfn:x}, kept at level 31, is missing: {failure}");
+                Assert.Equal(PageState.Incomplete, failure.State);
+                missing++;
+            }
+        }
+
+        Assert.True(missing > 1000, $"only {missing} pages missing");
+    }
+}
