@@ -36,8 +36,7 @@ internal static class KdumpConfigPersonality
             case "savecore":
                 return run.Pass("save", run.Rest);
             case "propagate":
-                context.Error.WriteLine("kdump-config: propagate is not supported by nkdump yet: copy the ssh key to the dump target yourself (ssh-copy-id -i SSHKEY.pub USER@HOST)");
-                return ExitCodes.Failure;
+                return run.Pass("propagate", run.Rest);
             default:
                 context.Out.WriteLine($"Usage: kdump-config {{{string.Join('|', Verbs)}}}");
                 return ExitCodes.Failure;

@@ -33,8 +33,7 @@ internal static class KdumpctlPersonality
             case "rebuild":
                 return Relayed(run, run.Invoke("rebuild", run.Rest));
             case "propagate":
-                run.Say("propagate is not supported by nkdump yet: copy the ssh key to the dump target yourself (ssh-copy-id -i SSHKEY.pub USER@HOST)");
-                return ExitCodes.Failure;
+                return run.Pass("propagate", run.Rest);
             case "showmem":
                 return Relayed(run, run.Invoke("showmem", run.Rest));
             case "estimate":

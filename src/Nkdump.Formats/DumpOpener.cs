@@ -62,6 +62,9 @@ public static class DumpOpener
         return KdumpDump.Open([.. paths]);
     }
 
+    /// <summary>Whether the file at <paramref name="path"/> is age-encrypted (its dump format is then known only to the identity's holder).</summary>
+    public static bool IsEncrypted(string path) => Age.AgeDumpOpener.IsAge(path);
+
     /// <summary>The format of the file at <paramref name="path"/> from its first bytes.</summary>
     public static DumpFormat Probe(string path)
     {

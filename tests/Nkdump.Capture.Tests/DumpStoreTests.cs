@@ -169,5 +169,24 @@ public sealed class DumpStoreTests : IDisposable
         output.Write(buffer, 0, input.ReadAtLeast(buffer, bytes, throwOnEndOfStream: false));
     }
 
+    [Fact]
+    public void AnEncryptedDumpIsListedCompleteAndEncrypted()
+    {
+        var key = _t["/age-key.txt"];
+        var keygen = ExternalTool.Run("age-keygen", ["-o", key]);
+        Assert.True(keygen.ExitCode == 0, keygen.ToString());
+        var recipient = ExternalTool.Run("age-keygen", ["-y", key]).StandardOutput.Trim();
+
+        var directory = SaveAt(new DateTime(2026, 12, 1, 10, 0, 0), config: $"path /var/crash\ncore_collector makedumpfile -l --message-level 1 -d 31\nencrypt {recipient}\n");
+
+        var saved = DumpDirectoryReader.Read(directory)!;
+        Assert.True(saved.Encrypted);
+        Assert.True(saved.Complete);
+        Assert.Equal("complete", saved.State);
+        Assert.Equal(Path.Combine(directory, "vmcore.age"), saved.DumpFile);
+        Assert.Equal(Path.Combine(directory, "vmcore-dmesg.txt.age"), saved.DmesgFile);
+        Assert.Empty(saved.Problems);
+    }
+
     public void Dispose() => _t.Dispose();
 }

@@ -17,7 +17,7 @@ namespace Nkdump.Capture.Store;
 public static partial class DumpDirectoryReader
 {
     /// <summary>Names of a dump file, best first: the final ones, then those a capture left unfinished.</summary>
-    private static readonly string[] FinalNames = [DirectoryDump.Vmcore, SshDump.FlatVmcore];
+    private static readonly string[] FinalNames = [DirectoryDump.Vmcore, SshDump.FlatVmcore, DirectoryDump.Vmcore + DumpEncryption.Suffix];
 
     private const string DebianDumpPrefix = "dump.";
     private const string DebianIncomplete = "dump-incomplete";
@@ -51,6 +51,7 @@ public static partial class DumpDirectoryReader
         var incomplete = names.Contains(DirectoryDump.VmcoreIncomplete) ? DirectoryDump.VmcoreIncomplete
             : names.Contains(DebianIncomplete) ? DebianIncomplete : null;
         var dmesg = names.Contains(DirectoryDump.DmesgFile) ? DirectoryDump.DmesgFile
+            : names.Contains(DirectoryDump.DmesgFile + DumpEncryption.Suffix) ? DirectoryDump.DmesgFile + DumpEncryption.Suffix
             : names.Where(n => n.StartsWith(DebianDmesgPrefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal).FirstOrDefault();
         if (final is null && incomplete is null && dmesg is null)
         {
@@ -60,9 +61,14 @@ public static partial class DumpDirectoryReader
         var problems = new List<string>();
         var dumpName = final ?? incomplete;
         DumpFormat? format = null;
+        var encrypted = false;
         if (dumpName is null)
         {
             problems.Add("no dump file: only the log was saved (the capture failed before the vmcore; see nkdump-errors.txt)");
+        }
+        else if (DumpOpener.IsEncrypted(Path.Combine(directory, dumpName)))
+        {
+            encrypted = true; // its format is inside the encryption: only the identity's holder can tell
         }
         else
         {
@@ -98,7 +104,8 @@ public static partial class DumpDirectoryReader
             DumpFile = dumpName is null ? null : Path.Combine(directory, dumpName),
             Format = format,
             DmesgFile = dmesg is null ? null : Path.Combine(directory, dmesg),
-            Complete = final is not null && incomplete is null && format is not null,
+            Complete = final is not null && incomplete is null && (format is not null || encrypted),
+            Encrypted = encrypted,
             BeingWritten = beingWritten,
             Modified = SafeTime(info),
             Saved = TimeFromName(id) ?? SafeTime(info),

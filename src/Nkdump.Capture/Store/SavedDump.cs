@@ -24,6 +24,9 @@ public sealed record SavedDump
     /// <summary>Its format from its first bytes; null when there is no dump file or it is not a dump.</summary>
     public DumpFormat? Format { get; init; }
 
+    /// <summary>The dump file is age-encrypted (collect --encrypt, kdump.conf's encrypt): its format and contents need the identity.</summary>
+    public bool Encrypted { get; init; }
+
     /// <summary>The crashed kernel's log beside it (vmcore-dmesg.txt, dmesg.*), or null.</summary>
     public string? DmesgFile { get; init; }
 
@@ -49,7 +52,7 @@ public sealed record SavedDump
     public IReadOnlyList<string> Problems { get; init; } = [];
 
     /// <summary>"complete", "incomplete", "being written" or "damaged" (no readable dump file).</summary>
-    public string State => BeingWritten ? "being written" : DumpFile is null || Format is null ? "damaged" : Complete ? "complete" : "incomplete";
+    public string State => BeingWritten ? "being written" : DumpFile is null || (Format is null && !Encrypted) ? "damaged" : Complete ? "complete" : "incomplete";
 
     /// <summary>A dump retention and prune may remove: not being written, and recognized as a dump.</summary>
     public bool Removable => !BeingWritten && Files.Count > 0;

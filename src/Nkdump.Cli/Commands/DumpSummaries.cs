@@ -27,6 +27,11 @@ internal static class DumpSummaries
     /// <summary>The triage report of the dump's file, or null and why not.</summary>
     public static (TriageJson? Report, DateTimeOffset? CrashTime, string? Problem) Triage(SavedDump dump)
     {
+        if (dump.Encrypted)
+        {
+            return (null, null, $"encrypted (age): read it with nkdump triage --identity FILE {dump.DumpFile}");
+        }
+
         if (dump.DumpFile is null || dump.Format is null)
         {
             return (null, null, "no readable dump file");
