@@ -5,15 +5,13 @@ using Org.BouncyCastle.Crypto.Macs;
 using Org.BouncyCastle.Crypto.Modes;
 using Org.BouncyCastle.Crypto.Parameters;
 using CryptographicOperations = System.Security.Cryptography.CryptographicOperations;
-using RandomNumberGenerator = System.Security.Cryptography.RandomNumberGenerator;
 
 namespace Nkdump.Formats.Age;
 
 /// <summary>
 /// The primitives the age format names, from BouncyCastle's managed code: .NET's own
 /// ChaCha20-Poly1305, HKDF and HMAC load OpenSSL at run time on Linux, which the capture initramfs
-/// does not carry, and .NET has no X25519. Randomness comes from the runtime
-/// (<see cref="RandomNumberGenerator"/>: getrandom(2) through the runtime's own native shim, no OpenSSL).
+/// does not carry, and .NET has no X25519. Randomness comes from the kernel (<see cref="SystemRandom"/>).
 /// </summary>
 internal static class AgeCrypto
 {
@@ -114,7 +112,7 @@ internal static class AgeCrypto
     public static byte[] Random(int length)
     {
         var bytes = new byte[length];
-        RandomNumberGenerator.Fill(bytes);
+        SystemRandom.Fill(bytes);
         return bytes;
     }
 

@@ -169,7 +169,7 @@ internal sealed class SshRsaIdentity(byte[] blob, RsaPrivateCrtKeyParameters key
         }
 
         var oaep = SshRsaRecipient.Oaep();
-        oaep.Init(false, key);
+        oaep.Init(false, new ParametersWithRandom(key, new Org.BouncyCastle.Security.SecureRandom(new SystemRandom()))); // blinding
         try
         {
             var fileKey = oaep.ProcessBlock(stanza.Body, 0, stanza.Body.Length);

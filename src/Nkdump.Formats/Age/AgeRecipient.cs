@@ -1,9 +1,7 @@
 using System.Numerics;
 using Org.BouncyCastle.Crypto.Digests;
 using Org.BouncyCastle.Crypto.Encodings;
-using Org.BouncyCastle.Crypto.Engines;
 using Org.BouncyCastle.Crypto.Parameters;
-using Org.BouncyCastle.Security;
 
 namespace Nkdump.Formats.Age;
 
@@ -163,13 +161,15 @@ internal sealed class SshRsaRecipient : AgeRecipient
 {
     private const int MinimumBits = 2048;
     private readonly byte[] _blob;
-    private readonly RsaKeyParameters _key;
+    private readonly BigInteger _modulus;
+    private readonly BigInteger _exponent;
 
-    private SshRsaRecipient(string text, byte[] blob, RsaKeyParameters key)
+    private SshRsaRecipient(string text, byte[] blob, BigInteger modulus, BigInteger exponent)
         : base(text)
     {
         _blob = blob;
-        _key = key;
+        _modulus = modulus;
+        _exponent = exponent;
     }
 
     public static SshRsaRecipient FromBlob(string text, byte[] blob)
@@ -187,18 +187,63 @@ internal sealed class SshRsaRecipient : AgeRecipient
             throw new NkdumpException($"ssh-rsa key: {modulus.BitLength} bits; age takes RSA keys of {MinimumBits} bits or more");
         }
 
-        return new SshRsaRecipient(text, blob, new RsaKeyParameters(false, modulus, exponent));
+        // System.Numerics, not BouncyCastle's RsaKeyParameters: its modulus check draws on a
+        // SecureRandom, which seeds itself from OpenSSL (see OaepEncrypt).
+        return new SshRsaRecipient(text, blob, new BigInteger(modulus.ToByteArrayUnsigned(), isUnsigned: true, isBigEndian: true),
+            new BigInteger(exponent.ToByteArrayUnsigned(), isUnsigned: true, isBigEndian: true));
     }
 
-    internal override AgeStanza Wrap(ReadOnlySpan<byte> fileKey)
+    internal override AgeStanza Wrap(ReadOnlySpan<byte> fileKey) => new("ssh-rsa", [SshTag(_blob)], OaepEncrypt(fileKey));
+
+    /// <summary>
+    /// RSAES-OAEP encryption (RFC 8017 7.1.1; SHA-256 and MGF1-SHA-256, age's label), RSAEP by
+    /// BigInteger.ModPow (public key: no secret to leak by timing). Not BouncyCastle's OaepEncoding: it draws its seed from a SecureRandom, and that class
+    /// seeds itself from .NET's RandomNumberGenerator, i.e. OpenSSL, which the capture kernel lacks.
+    /// </summary>
+    private byte[] OaepEncrypt(ReadOnlySpan<byte> message)
     {
-        var oaep = Oaep();
-        oaep.Init(true, new ParametersWithRandom(_key, new SecureRandom()));
-        var body = oaep.ProcessBlock(fileKey.ToArray(), 0, fileKey.Length);
-        return new AgeStanza("ssh-rsa", [SshTag(_blob)], body);
+        const int hashLength = 32;
+        var k = (int)((_modulus.GetBitLength() + 7) / 8);
+        var encoded = new byte[k]; // 0x00 || maskedSeed || maskedDB
+        var seed = encoded.AsSpan(1, hashLength);
+        var db = encoded.AsSpan(1 + hashLength);
+        AgeCrypto.Sha256(System.Text.Encoding.ASCII.GetBytes(RsaLabel)).CopyTo(db);
+        db[db.Length - message.Length - 1] = 0x01;
+        message.CopyTo(db[(db.Length - message.Length)..]);
+        SystemRandom.Fill(seed);
+        Xor(db, Mgf1(seed, db.Length));
+        Xor(seed, Mgf1(db, hashLength));
+        var m = new BigInteger(encoded, isUnsigned: true, isBigEndian: true);
+        var c = BigInteger.ModPow(m, _exponent, _modulus).ToByteArray(isUnsigned: true, isBigEndian: true);
+        var output = new byte[k];
+        c.CopyTo(output, k - c.Length);
+        return output;
+    }
+
+    private static byte[] Mgf1(ReadOnlySpan<byte> seed, int length)
+    {
+        var mask = new byte[length];
+        var input = new byte[seed.Length + 4];
+        seed.CopyTo(input);
+        for (var (at, counter) = (0, 0u); at < length; at += 32, counter++)
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(input.AsSpan(seed.Length), counter);
+            var block = AgeCrypto.Sha256(input);
+            block.AsSpan(0, Math.Min(32, length - at)).CopyTo(mask.AsSpan(at));
+        }
+
+        return mask;
+    }
+
+    private static void Xor(Span<byte> target, ReadOnlySpan<byte> mask)
+    {
+        for (var i = 0; i < target.Length; i++)
+        {
+            target[i] ^= mask[i];
+        }
     }
 
     /// <summary>RSA-OAEP with SHA-256 (hash and MGF1) and age's label.</summary>
     internal static OaepEncoding Oaep() =>
-        new(new RsaBlindedEngine(), new Sha256Digest(), new Sha256Digest(), System.Text.Encoding.ASCII.GetBytes(RsaLabel));
+        new(new Org.BouncyCastle.Crypto.Engines.RsaBlindedEngine(), new Sha256Digest(), new Sha256Digest(), System.Text.Encoding.ASCII.GetBytes(RsaLabel));
 }
