@@ -34,14 +34,16 @@ internal sealed class VirtualBuffer
     /// Reads up to <paramref name="length"/> bytes at <paramref name="address"/>. <see cref="Bytes"/> ends
     /// after the last readable page, and grows only as readable pages arrive: a length taken from the
     /// dump costs memory where the dump has the bytes, not where it says they are (found by fuzzing: a
-    /// log_buf_len of 128 MiB over unmapped memory allocated 128 MiB). Pages are read straight into
-    /// the buffer, which is not zeroed first (an unreadable page's bytes are zeroed): the zeroing,
-    /// the doublings from one page up and a copy through a page of scratch were a fifth of
-    /// `nkdump dmesg`'s time (issue 18).
+    /// log_buf_len of 128 MiB over unmapped memory allocated 128 MiB). The first readable page sizes
+    /// the buffer to the whole length (up to <see cref="FirstCapacity"/>), and pages are read straight
+    /// into it, not zeroed first (an unreadable page's bytes are zeroed): the zeroing, the doublings
+    /// from one page up and a copy of every page through scratch were a fifth of `nkdump dmesg`'s
+    /// time (issue 18).
     /// </summary>
     public static VirtualBuffer Read(KernelMemory memory, ulong address, int length)
     {
         var bytes = Array.Empty<byte>();
+        Span<byte> scratch = stackalloc byte[Page];
         var end = 0;
         var first = address & ~(ulong)(Page - 1);
         var pages = (int)(((address + (ulong)length - first) + Page - 1) / Page);
@@ -53,15 +55,20 @@ internal sealed class VirtualBuffer
         {
             var va = address + (ulong)done;
             var take = (int)Math.Min((ulong)(length - done), (ulong)Page - (va & (Page - 1)));
-            if (bytes.Length < done + take)
-            {
-                bytes = Grow(bytes, end, (int)Math.Min(length, Math.Max(Math.Max(done + take, FirstCapacity), 2L * bytes.Length)));
-            }
-
-            var ok = memory.TryRead(va, bytes.AsSpan(done, take), out var failure);
+            // Past the buffer's end a page is read into scratch first: the buffer grows only for a
+            // page that was readable.
+            var inPlace = bytes.Length >= done + take;
+            var target = inPlace ? bytes.AsSpan(done, take) : scratch[..take];
+            var ok = memory.TryRead(va, target, out var failure);
             readable[(int)((va - first) / Page)] = ok;
             if (ok)
             {
+                if (!inPlace)
+                {
+                    bytes = Grow(bytes, end, (int)Math.Min(length, Math.Max(Math.Max(done + take, FirstCapacity), 2L * bytes.Length)));
+                    target.CopyTo(bytes.AsSpan(done));
+                }
+
                 // An unreadable stretch between the last readable page and this one reads as zeros.
                 bytes.AsSpan(end, done - end).Clear();
                 end = done + take;
