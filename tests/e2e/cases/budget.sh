@@ -1,16 +1,18 @@
 # tests/e2e/cases/budget.sh - a capture budget cuts the dump short (issue 18): kdump.conf's
-# dump_size_limit 64M with the collector at dump level 1 (page cache kept), and 150 MiB of random
-# page cache in the guest, so the whole dump would be about 4 times the budget. The collector writes
+# dump_size_limit 64M with the collector at dump level 1 (page cache kept), and 100 MiB of random
+# page cache in the guest, so the whole dump would be about twice the budget or more. The collector writes
 # kernel memory first (what level 31 keeps: 24 MB on 6.1, 39 MB on 7.x at LZO), then page cache,
 # and stops at the limit: vmcore (not vmcore-incomplete) is saved, final_action runs, its header
 # says incomplete, and it holds the log and the crashing task's stack, read by nkdump, crash,
-# libkdumpfile and makedumpfile. With a vmlinux with DWARF (E2E_DBG=1) crash's own bt is compared too.
+# libkdumpfile and makedumpfile. With a vmlinux with DWARF (E2E_DBG=1) crash's own bt runs too, with
+# --no_modules: on 7.x sid's crash 9.0 stops in its module_init() ("invalid structure member offset:
+# module_num_gpl_syms"); the kernel's struct module changed, bt needs no module.
 CASE_TITLE="capture budget: dump_size_limit cuts a valid dump marked incomplete"
 BUDGET_BYTES=$((64 << 20))
 
 case_setup() {
   path_target_setup
-  e2e_guest 'fill_mib=150'
+  e2e_guest 'fill_mib=100'
 }
 
 case_config() {
@@ -45,7 +47,7 @@ case_check() {
   vmlinux=$(debug_vmlinux "$out")
   if [ -n "$vmlinux" ]; then
     check_explained "sid's crash bt on the incomplete dump shows the sysrq crash path" "$out/checks/crash-bt.txt" \
-      sh -c 'printf "bt\nlog\nq\n" | "$1" crash -s "$2" "$3" && grep -q "sysrq_handle_crash" "$4" && grep -q "sysrq triggered crash" "$4"' _ \
+      sh -c 'printf "bt\nlog\nq\n" | "$1" crash -s --no_modules "$2" "$3" && grep -q "sysrq_handle_crash" "$4" && grep -q "sysrq triggered crash" "$4"' _ \
         "$ORACLE" "$vmlinux" "$vmcore" "$out/checks/crash-bt.txt"
   else
     echo "note crash bt not run: no vmlinux with DWARF (E2E_DBG=1 fetches the -dbg package)"
