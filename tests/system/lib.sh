@@ -5,7 +5,9 @@ set -euo pipefail
 SYS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$SYS_DIR/../.." && pwd)"
 SYS_WORK="${SYSTEM_WORK:-$REPO/artifacts/system}"
-SYS_MEM=${SYSTEM_MEM:-1024}
+# 2.5 GiB: nkdump's default crashkernel= (kdump-utils' 2G-64G:256M,64G-:512M, written by the
+# package's postinst) reserves nothing below 2 GiB of RAM, and a 2048 MiB guest has a little less.
+SYS_MEM=${SYSTEM_MEM:-2560}
 SYS_SMP=${SYSTEM_SMP:-2}
 
 log() { printf '[system %s] %s\n' "$(date +%T)" "$*" >&2; }

@@ -13,7 +13,7 @@
 #               kdump-tools  a Debian system whose kdump-tools is configured: install nkdump over
 #                            it (it conflicts with and replaces kdump-tools), `nkdump config
 #                            import`, reboot, crash
-#   SYSTEM_PLAN (default "bookworm:nkdump trixie:nkdump bookworm:kdump-tools trixie:kdump-tools"),
+#   SYSTEM_PLAN (default "bookworm:nkdump trixie:nkdump trixie:kdump-tools"),
 #   or the arguments, choose the runs. SYSTEM_DEB: the .deb under test (default: ./build.sh deb's
 #   artifacts/nkdump_*_amd64.deb, built when missing). SYSTEM_WORK: images and runs (artifacts/system).
 source "$(dirname "$0")/lib.sh"
@@ -21,7 +21,7 @@ source "$SYS_DIR/image.sh"
 source "$SYS_DIR/scenarios.sh"
 
 plan=("$@")
-[ ${#plan[@]} -gt 0 ] || read -r -a plan <<<"${SYSTEM_PLAN:-bookworm:nkdump trixie:nkdump bookworm:kdump-tools trixie:kdump-tools}"
+[ ${#plan[@]} -gt 0 ] || read -r -a plan <<<"${SYSTEM_PLAN:-bookworm:nkdump trixie:nkdump trixie:kdump-tools}"
 mkdir -p "$SYS_WORK/runs"
 SYS_TIMES="$SYS_WORK/runs/times-$(date +%Y%m%d%H%M%S).txt"; : > "$SYS_TIMES"
 started_all=$SECONDS
