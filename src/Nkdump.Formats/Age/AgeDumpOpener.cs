@@ -19,6 +19,12 @@ internal static partial class AgeDumpOpener
     /// <summary>True when <paramref name="path"/> is a regular file that starts like an age file.</summary>
     public static bool IsAge(string path)
     {
+        // A pipe is never probed here: reading its first bytes would take them from the dump reader.
+        if (UnixFileStatus.Stat(path) is not { Kind: UnixFileKind.Regular })
+        {
+            return false;
+        }
+
         try
         {
             using var file = PreadFile.Open(path, path, "probing");
