@@ -4,7 +4,8 @@
 # Ends with "e2e: N passed, N failed". Needs ./build.sh first. See README.md for the plans.
 #
 #   E2E_MODE=ci (default)  the CI subset: `path` on every kernel of the matrix; the other targets
-#                          (raw ssh nfs missing full), badlog, baddesc and budget on bookworm's 6.1; every
+#                          (raw ssh nfs missing full), badlog, baddesc, budget, encrypt, encrypt-ssh and
+#                          smp2 on bookworm's 6.1; every
 #                          crash type on bookworm's 6.1 and the newest 7.x; pageset on 7.x
 #   E2E_MODE=full          every crash type, `path`, badlog, baddesc and pageset on every kernel; the
 #                          other targets on 6.1 and 6.12; badinfo and budget on 6.1 and 7.x, smp2 on
@@ -33,7 +34,7 @@ else
     ci)
       for k in "${MATRIX[@]}"; do
         plan+=("$k path")
-        case "$k" in bookworm:6.1) for c in $TARGETS $CRASHES badlog baddesc budget; do plan+=("$k $c"); done ;; esac
+        case "$k" in bookworm:6.1) for c in $TARGETS $CRASHES badlog baddesc budget encrypt encrypt-ssh smp2; do plan+=("$k $c"); done ;; esac
         case "$k" in trixie-backports:7) for c in $CRASHES $FILTERS; do plan+=("$k $c"); done ;; esac
       done ;;
     full)
@@ -43,7 +44,8 @@ else
         case "$k" in bookworm:6.1|trixie:6.12) for c in $TARGETS; do plan+=("$k $c"); done ;; esac
         for c in $CRASHES badlog baddesc; do plan+=("$k $c"); done
         case "$k" in bookworm:6.1|trixie-backports:7) plan+=("$k badinfo" "$k budget") ;; esac
-        case "$k" in bookworm:6.1) plan+=("$k smp2") ;; esac
+        case "$k" in bookworm:6.1) plan+=("$k smp2" "$k encrypt" "$k encrypt-ssh") ;; esac
+        case "$k" in trixie-backports:7) plan+=("$k encrypt") ;; esac
         for c in $FILTERS; do plan+=("$k $c"); done
       done ;;
     *) echo "E2E_MODE must be ci or full" >&2; exit 2 ;;
