@@ -136,7 +136,18 @@ public sealed class InitramfsPlanner(HostRoot root)
             AddSshFiles(Add, notes);
         }
 
-        var loadOrder = PlanModules(inputs, entries, notes);
+        var lvm = FindLvm(config);
+        if (lvm is not null)
+        {
+            // The capture kernel has no udev and no initramfs-tools hook: nkdump runs the host's lvm itself.
+            var lvmBinary = root.FirstExisting("/usr/sbin/lvm", "/sbin/lvm")
+                ?? throw new NkdumpException($"the dump target or root file system is on the LVM volume group {lvm.VolumeGroup} but lvm is not installed under {root}");
+            AddProgram(lvmBinary, "/usr/sbin/lvm");
+            Add(InitramfsEntry.FromText(LvmStack.VolumeGroupsPath, lvm.VolumeGroup + "\n"));
+            notes.Add($"LVM: volume group {lvm.VolumeGroup} is activated in the capture kernel (dm_mod, lvm)");
+        }
+
+        var loadOrder = PlanModules(inputs, entries, notes, lvm);
         Add(InitramfsEntry.FromText(ModulesLoadPath, string.Concat(loadOrder.Select(m => m + "\n"))));
 
         // Every parent directory, explicitly, so the kernel creates them with known modes.
@@ -194,16 +205,34 @@ public sealed class InitramfsPlanner(HostRoot root)
         { } fs => [fs],
     };
 
-    private List<string> PlanModules(InitramfsInputs inputs, Dictionary<string, InitramfsEntry> entries, List<string> notes)
+    /// <summary>The LVM stack under a local target, or under the root file system (root= of the running kernel) for path targets.</summary>
+    private LvmStack? FindLvm(KdumpConfig config) => config.Target.Kind switch
+    {
+        DumpTargetKind.Raw or DumpTargetKind.FileSystem => LvmStack.Find(root, config.Target.Value),
+        DumpTargetKind.RootFileSystem when HostRootDevice() is { } device => LvmStack.Find(root, device),
+        _ => null,
+    };
+
+    /// <summary>root= on the running kernel's command line (the capture kernel gets the same one), or null.</summary>
+    private string? HostRootDevice() =>
+        root.TryReadText("/proc/cmdline")?.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(p => p.StartsWith("root=", StringComparison.Ordinal)).Select(p => p[5..]).LastOrDefault();
+
+    private List<string> PlanModules(InitramfsInputs inputs, Dictionary<string, InitramfsEntry> entries, List<string> notes, LvmStack? lvm)
     {
         var config = inputs.Config;
         var wanted = TargetModules(config.Target).ToList();
-        var drivers = config.Target.Kind switch
+        IReadOnlyList<string> drivers = config.Target.Kind switch
         {
             DumpTargetKind.Raw or DumpTargetKind.FileSystem => BlockDeviceModules.Find(root, config.Target.Value),
             DumpTargetKind.Ssh or DumpTargetKind.Nfs => NetworkDeviceModules.Find(root),
             _ => [],
         };
+        if (lvm is not null)
+        {
+            drivers = [.. drivers, .. lvm.PhysicalVolumeModules, "dm_mod"];
+        }
+
         if (wanted.Count == 0 && drivers.Count == 0 && config.ExtraModules.Count == 0)
         {
             return [];
