@@ -1,5 +1,3 @@
-using System.ComponentModel;
-using System.Diagnostics;
 using Nkdump.Formats.IO;
 using Nkdump.Formats.Limits;
 
@@ -54,30 +52,7 @@ internal sealed class LvmActivation(CaptureRoot root, CaptureLog log, ProgramRun
         ["vgmknodes", "--config", NoUdevConfig, group],
     ];
 
-    /// <summary>The real runner: starts the program and waits; 127 when it cannot start, as a shell says.</summary>
-    public static ProgramRunner Processes(CaptureRoot root, CaptureLog log) => (program, arguments) =>
-    {
-        var start = new ProcessStartInfo(root.Resolve(program)) { UseShellExecute = false };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        try
-        {
-            using var process = Process.Start(start);
-            if (process is null)
-            {
-                return 127;
-            }
-
-            process.WaitForExit();
-            return process.ExitCode;
-        }
-        catch (Win32Exception e)
-        {
-            log.Error($"cannot run {program}: {e.Message}");
-            return 127;
-        }
-    };
+    /// <summary>The real runner: starts the program (a path under the capture root) and waits.</summary>
+    public static ProgramRunner Processes(CaptureRoot root, CaptureLog log) =>
+        (program, arguments) => ChildProcess.Run(root.Resolve(program), program, arguments, log);
 }
