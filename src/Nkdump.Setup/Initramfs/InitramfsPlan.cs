@@ -197,31 +197,46 @@ public sealed class InitramfsPlanner(HostRoot root)
     }
 
     /// <summary>The file-system module a target needs, by kernel module name.</summary>
-    public static IReadOnlyList<string> TargetModules(DumpTarget target) => target.FileSystemType switch
+    public static IReadOnlyList<string> TargetModules(DumpTarget target) => FileSystemModules(target.FileSystemType);
+
+    /// <summary>The modules that serve a file-system type, by kernel module name.</summary>
+    public static IReadOnlyList<string> FileSystemModules(string? type) => type switch
     {
         null => [],
-        "ext2" or "ext3" => [target.FileSystemType, "ext4"],
         "nfs" => ["nfs", "nfsv3", "nfsv4"],
+        "ext2" or "ext3" => [type, "ext4"],
         { } fs => [fs],
     };
 
-    /// <summary>The LVM stack under a local target, or under the root file system (root= of the running kernel) for path targets.</summary>
-    private LvmStack? FindLvm(KdumpConfig config) => config.Target.Kind switch
-    {
-        DumpTargetKind.Raw or DumpTargetKind.FileSystem => LvmStack.Find(root, config.Target.Value),
-        DumpTargetKind.RootFileSystem when HostRootDevice() is { } device => LvmStack.Find(root, device),
-        _ => null,
-    };
+    /// <summary>The capture mounts the root file system for path targets and for failure_action dump_to_rootfs.</summary>
+    private static bool NeedsRootFileSystem(KdumpConfig config) =>
+        config.Target.Kind == DumpTargetKind.RootFileSystem || config.FailureAction == FailureAction.DumpToRootfs;
 
-    /// <summary>root= on the running kernel's command line (the capture kernel gets the same one), or null.</summary>
-    private string? HostRootDevice() =>
+    /// <summary>The LVM stack under a local target, else under the root file system (root= of the running kernel) when the capture mounts it.</summary>
+    private LvmStack? FindLvm(KdumpConfig config) =>
+        (config.Target.Kind is DumpTargetKind.Raw or DumpTargetKind.FileSystem ? LvmStack.Find(root, config.Target.Value) : null)
+        ?? (NeedsRootFileSystem(config) && HostKernelParameter("root") is { } device ? LvmStack.Find(root, device) : null);
+
+    /// <summary>A parameter of the running kernel's command line (the capture kernel gets root= and rootfstype= from it), or null.</summary>
+    private string? HostKernelParameter(string name) =>
         root.TryReadText("/proc/cmdline")?.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Where(p => p.StartsWith("root=", StringComparison.Ordinal)).Select(p => p[5..]).LastOrDefault();
+            .Where(p => p.StartsWith(name + "=", StringComparison.Ordinal)).Select(p => p[(name.Length + 1)..]).LastOrDefault();
+
+    /// <summary>The root file system's type: rootfstype=, else the type / is mounted with in /proc/mounts; null when unknown.</summary>
+    private string? HostRootFileSystemType() =>
+        HostKernelParameter("rootfstype")
+        ?? root.TryReadText("/proc/mounts")?.Split('\n').Select(l => l.Split(' ')).Where(f => f.Length > 2 && f[1] == "/" && f[2] != "rootfs").Select(f => f[2]).LastOrDefault();
 
     private List<string> PlanModules(InitramfsInputs inputs, Dictionary<string, InitramfsEntry> entries, List<string> notes, LvmStack? lvm)
     {
         var config = inputs.Config;
         var wanted = TargetModules(config.Target).ToList();
+        if (NeedsRootFileSystem(config) && HostRootFileSystemType() is { } rootType)
+        {
+            // Debian builds ext4 as a module: without it the capture cannot mount the root file system.
+            wanted.AddRange(FileSystemModules(rootType).Where(m => !wanted.Contains(m)));
+        }
+
         IReadOnlyList<string> drivers = config.Target.Kind switch
         {
             DumpTargetKind.Raw or DumpTargetKind.FileSystem => BlockDeviceModules.Find(root, config.Target.Value),
