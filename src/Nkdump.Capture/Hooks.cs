@@ -1,5 +1,3 @@
-using System.ComponentModel;
-using System.Diagnostics;
 using System.Globalization;
 
 namespace Nkdump.Capture;
@@ -59,28 +57,7 @@ internal sealed class Hooks(CaptureRoot root, CaptureLog log)
     {
         var path = root.Resolve(program);
         log.Info($"running {program}{(arguments.Count > 0 ? " " + string.Join(' ', arguments) : "")}");
-        var start = new ProcessStartInfo(path) { UseShellExecute = false };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        try
-        {
-            using var process = Process.Start(start);
-            if (process is null)
-            {
-                return 127;
-            }
-
-            process.WaitForExit();
-            return process.ExitCode;
-        }
-        catch (Win32Exception e)
-        {
-            log.Error($"cannot run {program}: {e.Message}");
-            return 127;
-        }
+        return ChildProcess.Run(path, program, arguments, log);
     }
 
     private IEnumerable<string> Scripts(string directory)

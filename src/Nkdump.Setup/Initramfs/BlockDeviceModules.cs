@@ -7,7 +7,7 @@ namespace Nkdump.Setup.Initramfs;
 /// the device node's name (after following /dev/disk/by-* links) leads to /sys/class/block/NAME,
 /// a link into /sys/devices; every ancestor there with a driver/module link names a module
 /// (e.g. sd_mod, ahci, nvme, virtio_blk). Built-in drivers have no module link and need nothing.
-/// Device-mapper stacks (LVM, LUKS) are not followed yet.
+/// LVM logical volumes are followed by <see cref="LvmStack"/>; LUKS and md RAID are not yet.
 /// </summary>
 internal static class BlockDeviceModules
 {

@@ -136,7 +136,18 @@ public sealed class InitramfsPlanner(HostRoot root)
             AddSshFiles(Add, notes);
         }
 
-        var loadOrder = PlanModules(inputs, entries, notes);
+        var lvm = FindLvm(config);
+        if (lvm is not null)
+        {
+            // The capture kernel has no udev and no initramfs-tools hook: nkdump runs the host's lvm itself.
+            var lvmBinary = root.FirstExisting("/usr/sbin/lvm", "/sbin/lvm")
+                ?? throw new NkdumpException($"the dump target or root file system is on the LVM volume group {lvm.VolumeGroup} but lvm is not installed under {root}");
+            AddProgram(lvmBinary, "/usr/sbin/lvm");
+            Add(InitramfsEntry.FromText(LvmStack.VolumeGroupsPath, lvm.VolumeGroup + "\n"));
+            notes.Add($"LVM: volume group {lvm.VolumeGroup} is activated in the capture kernel (dm_mod, lvm)");
+        }
+
+        var loadOrder = PlanModules(inputs, entries, notes, lvm);
         Add(InitramfsEntry.FromText(ModulesLoadPath, string.Concat(loadOrder.Select(m => m + "\n"))));
 
         // Every parent directory, explicitly, so the kernel creates them with known modes.
@@ -186,24 +197,57 @@ public sealed class InitramfsPlanner(HostRoot root)
     }
 
     /// <summary>The file-system module a target needs, by kernel module name.</summary>
-    public static IReadOnlyList<string> TargetModules(DumpTarget target) => target.FileSystemType switch
+    public static IReadOnlyList<string> TargetModules(DumpTarget target) => FileSystemModules(target.FileSystemType);
+
+    /// <summary>The modules that serve a file-system type, by kernel module name.</summary>
+    public static IReadOnlyList<string> FileSystemModules(string? type) => type switch
     {
         null => [],
-        "ext2" or "ext3" => [target.FileSystemType, "ext4"],
         "nfs" => ["nfs", "nfsv3", "nfsv4"],
+        "ext2" or "ext3" => [type, "ext4"],
         { } fs => [fs],
     };
 
-    private List<string> PlanModules(InitramfsInputs inputs, Dictionary<string, InitramfsEntry> entries, List<string> notes)
+    /// <summary>The capture mounts the root file system for path targets and for failure_action dump_to_rootfs.</summary>
+    private static bool NeedsRootFileSystem(KdumpConfig config) =>
+        config.Target.Kind == DumpTargetKind.RootFileSystem || config.FailureAction == FailureAction.DumpToRootfs;
+
+    /// <summary>The LVM stack under a local target, else under the root file system (root= of the running kernel) when the capture mounts it.</summary>
+    private LvmStack? FindLvm(KdumpConfig config) =>
+        (config.Target.Kind is DumpTargetKind.Raw or DumpTargetKind.FileSystem ? LvmStack.Find(root, config.Target.Value) : null)
+        ?? (NeedsRootFileSystem(config) && HostKernelParameter("root") is { } device ? LvmStack.Find(root, device) : null);
+
+    /// <summary>A parameter of the running kernel's command line (the capture kernel gets root= and rootfstype= from it), or null.</summary>
+    private string? HostKernelParameter(string name) =>
+        root.TryReadText("/proc/cmdline")?.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(p => p.StartsWith(name + "=", StringComparison.Ordinal)).Select(p => p[(name.Length + 1)..]).LastOrDefault();
+
+    /// <summary>The root file system's type: rootfstype=, else the type / is mounted with in /proc/mounts; null when unknown.</summary>
+    private string? HostRootFileSystemType() =>
+        HostKernelParameter("rootfstype")
+        ?? root.TryReadText("/proc/mounts")?.Split('\n').Select(l => l.Split(' ')).Where(f => f.Length > 2 && f[1] == "/" && f[2] != "rootfs").Select(f => f[2]).LastOrDefault();
+
+    private List<string> PlanModules(InitramfsInputs inputs, Dictionary<string, InitramfsEntry> entries, List<string> notes, LvmStack? lvm)
     {
         var config = inputs.Config;
         var wanted = TargetModules(config.Target).ToList();
-        var drivers = config.Target.Kind switch
+        if (NeedsRootFileSystem(config) && HostRootFileSystemType() is { } rootType)
+        {
+            // Debian builds ext4 as a module: without it the capture cannot mount the root file system.
+            wanted.AddRange(FileSystemModules(rootType).Where(m => !wanted.Contains(m)));
+        }
+
+        IReadOnlyList<string> drivers = config.Target.Kind switch
         {
             DumpTargetKind.Raw or DumpTargetKind.FileSystem => BlockDeviceModules.Find(root, config.Target.Value),
             DumpTargetKind.Ssh or DumpTargetKind.Nfs => NetworkDeviceModules.Find(root),
             _ => [],
         };
+        if (lvm is not null)
+        {
+            drivers = [.. drivers, .. lvm.PhysicalVolumeModules, "dm_mod"];
+        }
+
         if (wanted.Count == 0 && drivers.Count == 0 && config.ExtraModules.Count == 0)
         {
             return [];
