@@ -43,10 +43,11 @@ public class ConfigImportTests
         Assert.Equal(17, config.EffectiveDumpLevel);
         Assert.Equal(FailureAction.Reboot, config.FailureAction);
         Assert.Equal(["nousb"], config.CommandLineAppend);
+        Assert.Equal(3, config.KeepDumps);
         Assert.Contains("# from /etc/default/kdump-tools:10 MAKEDUMP_ARGS (-F added: the ssh target receives a stream)\ncore_collector makedumpfile -F -c -d 17\n", result.Text);
 
         var left = string.Join('\n', result.NotCarried);
-        foreach (var name in new[] { "KDUMP_KERNEL", "KDUMP_INITRD", "KDUMP_DUMP_DMESG", "KDUMP_NUM_DUMPS", "HOSTTAG", "FTP", "KDUMP_SURPRISE" })
+        foreach (var name in new[] { "KDUMP_KERNEL", "KDUMP_INITRD", "KDUMP_DUMP_DMESG", "HOSTTAG", "FTP", "KDUMP_SURPRISE" })
         {
             Assert.Contains($" {name}: ", left);
         }
@@ -54,6 +55,7 @@ public class ConfigImportTests
         Assert.Contains("/etc/default/kdump-tools:16 KDUMP_SURPRISE: not a kdump-tools setting nkdump knows", left);
         Assert.DoesNotContain("USE_KDUMP", left);
         Assert.DoesNotContain("MAKEDUMP_ARGS", left);
+        Assert.DoesNotContain("KDUMP_NUM_DUMPS", left);
     }
 
     [Fact]

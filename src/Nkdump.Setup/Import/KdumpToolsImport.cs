@@ -85,7 +85,15 @@ internal static class KdumpToolsImport
 
                     break;
                 case "KDUMP_NUM_DUMPS" when a.Value is not ("" or "0"):
-                    b.NotCarried(From(a), "nkdump does not delete old dumps at capture time; remove them with a timer of your own");
+                    if (int.TryParse(a.Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var keep) && keep >= 1)
+                    {
+                        b.Directive("keep_dumps", a.Value, From(a)); // the same rule: the newest N stay, the capture removes older ones
+                    }
+                    else
+                    {
+                        b.NotCarried(From(a), "not a number of dumps");
+                    }
+
                     break;
                 case "KDUMP_COMPRESSION" when a.Value.Length > 0:
                     b.NotCarried(From(a), "nkdump does not compress the whole file afterwards; its collector compresses pages (-c, -l, -p, -z in core_collector)");
