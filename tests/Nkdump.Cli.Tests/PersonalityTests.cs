@@ -158,12 +158,13 @@ public sealed class PersonalityTests : IDisposable
     [Fact]
     public void ConfigImportDryRunPrintsAndWritesNothing()
     {
-        Write("/etc/default/kdump-tools", "KDUMP_COREDIR=/srv/crash\nKDUMP_NUM_DUMPS=2\n");
+        Write("/etc/default/kdump-tools", "KDUMP_COREDIR=/srv/crash\nKDUMP_NUM_DUMPS=2\nKDUMP_KEXEC_ARGS=-d\n");
         var (code, output, error) = CliRunner.Run("config", "import", "--dry-run", "--root", _root);
         Assert.Equal(0, code);
         Assert.Contains("dump_layout debian\n", output);
         Assert.Contains("path /srv/crash\n", output);
-        Assert.Contains("nkdump config import: not carried over: /etc/default/kdump-tools:2 KDUMP_NUM_DUMPS: ", error);
+        Assert.Contains("keep_dumps 2\n", output);
+        Assert.Contains("nkdump config import: not carried over: /etc/default/kdump-tools:3 KDUMP_KEXEC_ARGS: ", error);
         Assert.Equal("path /var/crash\n", File.ReadAllText(_root + "/etc/kdump.conf"));
 
         var (written, writtenOut, _) = CliRunner.Run("config", "import", "--from", "kdump-tools", "--root", _root);
