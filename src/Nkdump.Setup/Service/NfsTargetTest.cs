@@ -60,21 +60,10 @@ internal static class NfsTargetTest
 
     private static void Execute(CommandRunner runner, IReadOnlyList<string> argv, string failure)
     {
-        var output = new StringWriter();
-        int status;
-        try
+        var outcome = CommandOutcome.Run(runner, argv, $"{failure}: cannot run {argv[0]}");
+        if (outcome.Status != 0)
         {
-            status = runner(argv, output);
-        }
-        catch (Exception e) when (e is IOException or System.ComponentModel.Win32Exception)
-        {
-            throw new NkdumpException($"{failure}: cannot run {argv[0]}: {e.Message}", e);
-        }
-
-        if (status != 0)
-        {
-            var said = output.ToString().Trim();
-            throw new NkdumpException($"{failure} ({argv[0]} exit status {status}{(said.Length > 0 ? ": " + said : "")}); a dump after a crash would fail the same way");
+            throw new NkdumpException($"{failure} ({outcome.Describe(argv[0])}); a dump after a crash would fail the same way");
         }
     }
 

@@ -153,19 +153,8 @@ public sealed class SshKeyPropagation(HostRoot root, KdumpConfig config, Command
 
     private string Execute(string what, IReadOnlyList<string> argv)
     {
-        var output = new StringWriter();
-        int status;
-        try
-        {
-            status = runner(argv, output);
-        }
-        catch (Exception e) when (e is IOException or System.ComponentModel.Win32Exception)
-        {
-            throw new NkdumpException($"propagate: cannot run {argv[0]} to {what}: {e.Message}", e);
-        }
-
-        var said = output.ToString().Trim();
-        return status == 0 ? said : throw new NkdumpException($"propagate: could not {what} ({argv[0]} exit status {status}{(said.Length > 0 ? ": " + said : "")})");
+        var outcome = CommandOutcome.Run(runner, argv, $"propagate: cannot run {argv[0]} to {what}");
+        return outcome.Status == 0 ? outcome.Output : throw new NkdumpException($"propagate: could not {what} ({outcome.Describe(argv[0])})");
     }
 
     private string HostName()

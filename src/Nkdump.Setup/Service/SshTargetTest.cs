@@ -38,18 +38,7 @@ internal static class SshTargetTest
     public static void Run(HostRoot root, KdumpConfig config, CommandRunner runner, TextWriter log, long neededBytes = 0)
     {
         var argv = Command(root, config);
-        var output = new StringWriter();
-        int status;
-        try
-        {
-            status = runner(argv, output);
-        }
-        catch (Exception e) when (e is IOException or System.ComponentModel.Win32Exception)
-        {
-            throw new NkdumpException($"cannot run {argv[0]} to test the ssh target {config.Target.Value}: {e.Message}", e);
-        }
-
-        var said = output.ToString().Trim();
+        var (status, said) = CommandOutcome.Run(runner, argv, $"cannot run {argv[0]} to test the ssh target {config.Target.Value}");
         if (status is NotCreatable or NotWritable)
         {
             throw new NkdumpException(
@@ -66,9 +55,10 @@ internal static class SshTargetTest
                 + $"that {InitramfsPlanner.KnownHostsFile} has the server's host key, and that {config.Path} can be created there");
         }
 
+        var free = AvailableBytes(said);
         log.WriteLine($"ssh target {config.Target.Value} accepts the capture's connection; {config.Path} exists there and is writable"
-            + (AvailableBytes(said) is { } free ? $", {free >> 20} MiB free" : ""));
-        if (AvailableBytes(said) is { } available && available < neededBytes)
+            + (free is { } bytes ? $", {bytes >> 20} MiB free" : ""));
+        if (free is { } available && available < neededBytes)
         {
             log.WriteLine($"warning: {config.Target.Value}:{config.Path} has {available >> 20} MiB free, less than the {neededBytes >> 20} MiB of memory in use "
                 + "here; a filtered dump is usually much smaller, but this one may not fit");
