@@ -37,6 +37,11 @@ public sealed class SaveRunner(SaveSettings settings, ICaptureMachine machine, C
     {
         // The collector compresses on one thread per CPU the capture kernel has (capture_cpus: nr_cpus=).
         log.Info($"saving the crash dump ({settings.VmcorePath}) on {Environment.ProcessorCount} CPU(s)");
+        if (CaptureMemory.Describe(_root) is { } memory)
+        {
+            log.Info(memory);
+        }
+
         KdumpConfig config;
         try
         {
@@ -79,7 +84,9 @@ public sealed class SaveRunner(SaveSettings settings, ICaptureMachine machine, C
             return 1;
         }
 
+        var started = settings.Clock.GetTimestamp();
         var saved = DumpTo(config, config.Target);
+        LogCost(started);
         OptionalPart.Run(log, "running the post hooks", () => hooks.RunPost(config.KdumpPost, saved ? 0 : 1));
         if (!saved)
         {
@@ -88,6 +95,17 @@ public sealed class SaveRunner(SaveSettings settings, ICaptureMachine machine, C
 
         FinalAction(config);
         return 0;
+    }
+
+    /// <summary>How long the target took and nkdump's peak memory: what capture_cpus and crashkernel= are sized from.</summary>
+    private void LogCost(long started)
+    {
+        var seconds = settings.Clock.GetElapsedTime(started).TotalSeconds;
+        log.Info($"the target took {seconds.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)} s");
+        if (CaptureMemory.DescribePeak(_root) is { } peak)
+        {
+            log.Info(peak);
+        }
     }
 
     private bool DumpTo(KdumpConfig config, DumpTarget target)
