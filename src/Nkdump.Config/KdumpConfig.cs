@@ -93,6 +93,13 @@ public sealed record KdumpConfig
     /// </summary>
     public int CaptureCpus { get; init; } = 1;
 
+    /// <summary>
+    /// <c>capture_cpus auto</c>: <c>nkdump start</c> chooses the count from the reservation, the memory
+    /// the capture needs with one CPU and what each extra CPU costs, and the machine's CPU count
+    /// (<see cref="CaptureCpus"/> is then 1, the floor).
+    /// </summary>
+    public bool CaptureCpusAuto { get; init; }
+
     /// <summary>The most <c>capture_cpus</c> takes: beyond a few CPUs the disk, not compression, limits a capture.</summary>
     public const int MaxCaptureCpus = 16;
 
@@ -167,7 +174,11 @@ public sealed record KdumpConfig
         yield return $"force_rebuild {(ForceRebuild ? 1 : 0)}";
         yield return $"force_no_rebuild {(ForceNoRebuild ? 1 : 0)}";
         yield return $"auto_reset_crashkernel {(AutoResetCrashkernel ? "yes" : "no")}";
-        if (CaptureCpus != 1)
+        if (CaptureCpusAuto)
+        {
+            yield return "capture_cpus auto";
+        }
+        else if (CaptureCpus != 1)
         {
             yield return $"capture_cpus {CaptureCpus}";
         }

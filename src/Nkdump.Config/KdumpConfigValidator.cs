@@ -32,6 +32,7 @@ internal static class KdumpConfigValidator
         var encryptDmesg = true;
         ConfigLine? sizeLimit = null, timeLimit = null;
         var captureCpus = 1;
+        var captureCpusAuto = false;
 
         foreach (var l in lines)
         {
@@ -205,10 +206,13 @@ internal static class KdumpConfigValidator
                 case CaptureBudgetSettings.TimeDirective:
                     timeLimit = l;
                     break;
+                case "capture_cpus" when l.Value == "auto":
+                    (captureCpus, captureCpusAuto) = (1, true);
+                    break;
                 case "capture_cpus":
                     captureCpus = int.TryParse(l.Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var cpus) && cpus is >= 1 and <= KdumpConfig.MaxCaptureCpus
                         ? cpus
-                        : throw Error($"'{l.Value}' is not a number of CPUs from 1 to {KdumpConfig.MaxCaptureCpus}");
+                        : throw Error($"'{l.Value}' is neither 'auto' nor a number of CPUs from 1 to {KdumpConfig.MaxCaptureCpus}");
                     break;
             }
         }
@@ -265,6 +269,7 @@ internal static class KdumpConfigValidator
             Encrypt = encrypt,
             EncryptDmesg = encryptDmesg,
             CaptureCpus = captureCpus,
+            CaptureCpusAuto = captureCpusAuto,
             Warnings = warnings.OrderBy(w => w.Line).ToList(),
             Lines = lines.GroupBy(l => l.Directive).ToDictionary(g => g.Key, g => g.First().Line),
         };

@@ -25,6 +25,9 @@ public sealed class HostFacts(HostRoot root)
     /// <summary>/sys/kernel/kexec_crash_size: bytes reserved for the capture kernel (0 = none); null when the file is absent.</summary>
     public ulong? CrashSize => ReadNumber("/sys/kernel/kexec_crash_size");
 
+    /// <summary>How many CPUs are online (/sys/devices/system/cpu/online, e.g. "0-3,6"); null when unreadable.</summary>
+    public int? OnlineCpus => CpuList.Count(Root.TryReadText("/sys/devices/system/cpu/online"));
+
     /// <summary>/sys/kernel/kexec_crash_loaded: 1 when a capture kernel is loaded.</summary>
     public bool CrashLoaded => ReadNumber("/sys/kernel/kexec_crash_loaded") == 1;
 

@@ -170,9 +170,35 @@ public class HostCrashkernelCommandTests : IDisposable
     [Fact]
     public void GetDefaultIsKdumpUtilsX86Default()
     {
-        var (code, output, _) = CliRunner.Run("crashkernel", "get-default");
+        var (code, output, _) = CliRunner.Run("crashkernel", "get-default", "--root", _root);
         Assert.Equal(0, code);
         Assert.Equal("2G-64G:256M,64G-:512M\n", output);
+    }
+
+    [Theory]
+    [InlineData("capture_cpus 2\n", "2G-64G:280M,64G-:536M\n")]
+    [InlineData("capture_cpus auto\n", "2G-64G:256M,64G-:512M\n")]
+    public void GetDefaultMakesRoomForTheExtraCaptureCpus(string config, string expected)
+    {
+        Directory.CreateDirectory(Path.Combine(_root, "etc"));
+        File.WriteAllText(Path.Combine(_root, "etc", "kdump.conf"), config);
+
+        var (code, output, _) = CliRunner.Run("crashkernel", "get-default", "--root", _root);
+        Assert.Equal(0, code);
+        Assert.Equal(expected, output);
+    }
+
+    [Fact]
+    public void GetDefaultWithABrokenConfigWarnsAndGivesTheOneCpuDefault()
+    {
+        Directory.CreateDirectory(Path.Combine(_root, "etc"));
+        File.WriteAllText(Path.Combine(_root, "etc", "kdump.conf"), "capture_cpus 2\nfrobnicate 1\n");
+
+        var (code, output, error) = CliRunner.Run("crashkernel", "get-default", "--root", _root);
+        Assert.Equal(0, code);
+        Assert.Equal("2G-64G:256M,64G-:512M\n", output);
+        Assert.Contains("kdump.conf:2", error, StringComparison.Ordinal);
+        Assert.Contains("ignoring kdump.conf here", error, StringComparison.Ordinal);
     }
 
     [Fact]

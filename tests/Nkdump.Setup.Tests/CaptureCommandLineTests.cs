@@ -35,7 +35,7 @@ public class CaptureCommandLineTests
         Assert.Equal($"init root=/dev/sda1 {Additions.Replace("nr_cpus=1", "nr_cpus=2", StringComparison.Ordinal)}", line);
         Assert.Contains("capture_cpus 2", KdumpConfigParser.Parse("capture_cpus 2\n").EffectiveLines());
         Assert.DoesNotContain(KdumpConfigParser.Parse("").EffectiveLines(), l => l.StartsWith("capture_cpus", StringComparison.Ordinal));
-        foreach (var bad in new[] { "0", "17", "auto", "two" })
+        foreach (var bad in new[] { "0", "17", "Auto", "two", "auto 2" })
         {
             var e = Assert.Throws<ConfigException>(() => KdumpConfigParser.Parse($"capture_cpus {bad}\n"));
             Assert.Equal("capture_cpus", e.Directive);

@@ -74,6 +74,22 @@ public class KdumpServiceTests
         }
     }
 
+    [Theory]
+    [InlineData("1073741824", 4)] // 1 GiB: room for every online CPU
+    [InlineData("134217728", 1)]  // 128 MiB: below the one-CPU estimate
+    public void CaptureCpusAutoChoosesNrCpusFromTheReservation(string reserved, int expected)
+    {
+        var (t, loader, service, log) = Setup(reserved, config: "path /var/crash\ncapture_cpus auto\n");
+        using (t)
+        {
+            t.Write("/sys/devices/system/cpu/online", "0-3\n");
+            Assert.True(service.Start(), log.ToString());
+            Assert.Contains($" nr_cpus={expected} ", Assert.Single(loader.Loads).CommandLine, StringComparison.Ordinal);
+            Assert.Contains($"capture CPUs: {expected} (capture_cpus auto: ", log.ToString(), StringComparison.Ordinal);
+            Assert.Contains("4 CPU(s) online", log.ToString(), StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public void NoReservationIsAClearErrorAndNotOperational()
     {

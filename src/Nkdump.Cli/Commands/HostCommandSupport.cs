@@ -40,6 +40,30 @@ internal static class HostCommandSupport
         return config;
     }
 
+    /// <summary>
+    /// kdump.conf for verbs that only take hints from it (crashkernel get-default, estimate): null
+    /// when it does not exist; when it is broken, a warning on stderr and null, so that sizing
+    /// crashkernel= never depends on a config that `start` would refuse anyway.
+    /// </summary>
+    public static KdumpConfig? TryLoadConfig(CommandContext ctx, ParsedArguments parsed, string verb)
+    {
+        var path = ConfigPath(parsed);
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        try
+        {
+            return KdumpConfigParser.Load(path);
+        }
+        catch (ConfigException e)
+        {
+            ctx.Error.WriteLine($"nkdump {verb}: warning: {e.Message}; ignoring kdump.conf here");
+            return null;
+        }
+    }
+
     /// <summary>The sub-verb (first positional), checked against the known ones.</summary>
     public static string SubVerb(ParsedArguments parsed, params string[] known)
     {

@@ -1,8 +1,10 @@
 using System.Globalization;
+using Nkdump.Config;
 using Nkdump.Config.Crashkernel;
 using Nkdump.Setup;
 using Nkdump.Setup.Boot;
 using Nkdump.Setup.Estimate;
+using Nkdump.Setup.Kexec;
 
 namespace Nkdump.Cli.Commands;
 
@@ -15,8 +17,10 @@ internal static class HostCrashkernelCommands
         "crashkernel show EXPR [--ram SIZE] [--json] | get-default | estimate | reset [--size EXPR] [--dry-run] [--root DIR]",
         "Sub-commands:\n"
         + "  show EXPR         bytes EXPR reserves (first line; 0 when nothing), e.g. show '2G-64G:256M,64G-:512M' --ram 8G\n"
-        + "  get-default       the recommended crashkernel= value for x86_64 (kdump-utils' default)\n"
-        + "  estimate          the memory the capture kernel needs here: kernel, capture initramfs, collector\n"
+        + "  get-default       the recommended crashkernel= value for x86_64 (kdump-utils' default, plus what\n"
+        + "                    the extra CPUs of kdump.conf's capture_cpus N need)\n"
+        + "  estimate          the memory the capture kernel needs here: kernel, capture initramfs, collector,\n"
+        + "                    extra capture CPUs (and the count capture_cpus auto would choose)\n"
         + "  reset             put crashkernel= into the boot configuration: /etc/default/grub (then update-grub,\n"
         + "                    grub2-mkconfig or grubby), grubby's entries, or /etc/kernel/cmdline and the\n"
         + "                    systemd-boot entries; each changed file is kept as FILE.nkdump-bak\n"
@@ -28,13 +32,14 @@ internal static class HostCrashkernelCommands
         + "  --no-regenerate   'reset': edit the file but do not run update-grub/grub2-mkconfig/grubby\n"
         + "  --kernel FILE     'estimate': the kernel image (default /boot/vmlinuz-RELEASE)\n"
         + "  --initramfs FILE  'estimate': the capture initramfs (default the one 'rebuild' writes)\n"
+        + "  --config FILE     kdump.conf, read for capture_cpus (default ROOT/etc/kdump.conf)\n"
         + HostCommandSupport.RootHelp,
         Run);
 
     private static int Run(CommandContext ctx, string[] args)
     {
         var parsed = new OptionParser()
-            .Value("--ram", "--size", "--root", "--kernel", "--initramfs")
+            .Value("--ram", "--size", "--root", "--kernel", "--initramfs", "--config")
             .Flag("--dry-run", "--no-regenerate", "--json")
             .Parse(args);
         var sub = HostCommandSupport.SubVerb(parsed, "show", "get-default", "estimate", "reset");
@@ -43,9 +48,9 @@ internal static class HostCrashkernelCommands
         return HostCommandSupport.Guard(ctx, "crashkernel", () => sub switch
         {
             "show" => Show(ctx, parsed.Positionals[1], parsed.Get("--ram"), root, parsed.Has("--json")),
-            "get-default" => GetDefault(ctx),
-            "estimate" => EstimateCommand(ctx, root, parsed.Get("--kernel"), parsed.Get("--initramfs")),
-            _ => Reset(ctx, root, parsed.Get("--size") ?? CrashkernelEstimator.DefaultX86_64, parsed.Has("--dry-run"), parsed.Has("--no-regenerate")),
+            "get-default" => GetDefault(ctx, parsed),
+            "estimate" => EstimateCommand(ctx, root, parsed.Get("--kernel"), parsed.Get("--initramfs"), HostCommandSupport.TryLoadConfig(ctx, parsed, "crashkernel")),
+            _ => Reset(ctx, root, parsed.Get("--size") ?? DefaultValue(ctx, parsed), parsed.Has("--dry-run"), parsed.Has("--no-regenerate")),
         });
     }
 
@@ -72,13 +77,17 @@ internal static class HostCrashkernelCommands
         return ExitCodes.Success;
     }
 
-    private static int GetDefault(CommandContext ctx)
+    private static int GetDefault(CommandContext ctx, ParsedArguments parsed)
     {
-        ctx.Out.WriteLine(CrashkernelEstimator.DefaultX86_64);
+        ctx.Out.WriteLine(DefaultValue(ctx, parsed));
         return ExitCodes.Success;
     }
 
-    internal static int EstimateCommand(CommandContext ctx, HostRoot root, string? kernel, string? initramfs)
+    /// <summary>kdump-utils' default, grown by what the extra CPUs of an explicit capture_cpus N cost (auto fits itself to the reservation).</summary>
+    private static string DefaultValue(CommandContext ctx, ParsedArguments parsed) =>
+        CrashkernelForCpus.Grow(CrashkernelEstimator.DefaultX86_64, HostCommandSupport.TryLoadConfig(ctx, parsed, "crashkernel") is { CaptureCpusAuto: false } config ? config.CaptureCpus : 1);
+
+    internal static int EstimateCommand(CommandContext ctx, HostRoot root, string? kernel, string? initramfs, KdumpConfig? config)
     {
         var facts = new HostFacts(root);
         var release = kernel is null || initramfs is null ? facts.KernelRelease : "";
@@ -90,14 +99,20 @@ internal static class HostCrashkernelCommands
         var initramfsSize = File.Exists(initramfsPath) ? (ulong)new FileInfo(initramfsPath).Length : 0;
         var ram = facts.SystemRam;
         var modules = release.Length > 0 ? ModuleMemory.LoadedSize(root, release) : 0;
-        var estimate = CrashkernelEstimator.Estimate(image.MemoryNeed, initramfsSize, modules, ram);
         var reserved = facts.CrashSize ?? 0;
+        var cpus = config is null ? null : CaptureCpuChoice.For(config, reserved, CrashkernelEstimator.Estimate(image.MemoryNeed, initramfsSize, modules, ram).Estimated, facts.OnlineCpus);
+        var estimate = CrashkernelEstimator.Estimate(image.MemoryNeed, initramfsSize, modules, ram, config?.CaptureCpusAuto == false ? cpus!.Count : 1);
         ctx.Out.WriteLine($"Reserved crashkernel:    {reserved >> 20}M");
         ctx.Out.WriteLine($"Recommended crashkernel: {estimate.Recommended >> 20}M (estimate {estimate.Estimated >> 20}M, default for {MemorySize.Human(ram)} RAM {estimate.DefaultForRam >> 20}M)");
         ctx.Out.WriteLine();
         foreach (var part in estimate.Parts)
         {
             ctx.Out.WriteLine($"  {part.Name,-26} {part.Bytes >> 20,6}M");
+        }
+
+        if (cpus is not null && (config!.CaptureCpusAuto || cpus.Count > 1))
+        {
+            ctx.Out.WriteLine($"capture CPUs: {cpus.Count} ({cpus.Reason})");
         }
 
         if (initramfsSize == 0)

@@ -157,10 +157,11 @@ internal static class HostServiceCommands
 
     private static int Estimate(CommandContext ctx, string[] args)
     {
-        var parsed = new OptionParser().Value("--root", "--kernel", "--initramfs").Parse(args);
+        var parsed = new OptionParser().Value("--root", "--kernel", "--initramfs", "--config").Parse(args);
         parsed.ExpectPositionals(0, 0, "no arguments");
         return HostCommandSupport.Guard(ctx, "estimate", () =>
-            HostCrashkernelCommands.EstimateCommand(ctx, new HostRoot(HostCommandSupport.Root(parsed)), parsed.Get("--kernel"), parsed.Get("--initramfs")));
+            HostCrashkernelCommands.EstimateCommand(ctx, new HostRoot(HostCommandSupport.Root(parsed)), parsed.Get("--kernel"), parsed.Get("--initramfs"),
+                HostCommandSupport.TryLoadConfig(ctx, parsed, "estimate")));
     }
 
     private static int Test(CommandContext ctx, string[] args)

@@ -29,7 +29,14 @@ public static class CrashkernelEstimator
     /// </summary>
     public const ulong CollectorNeed = 64UL << 20;
 
-    public static CrashkernelEstimate Estimate(ulong kernelNeed, ulong initramfsBytes, ulong moduleBytes, ulong systemRam)
+    /// <summary>
+    /// What each capture CPU beyond the first costs (capture_cpus): the kernel's per-CPU areas and
+    /// idle/kthread stacks, plus the collector's worker buffers. MEASURED_NOTE
+    /// </summary>
+    public const ulong ExtraCpuNeed = 24UL << 20;
+
+    /// <param name="captureCpus">CPUs the capture kernel boots with; each beyond one adds <see cref="ExtraCpuNeed"/>.</param>
+    public static CrashkernelEstimate Estimate(ulong kernelNeed, ulong initramfsBytes, ulong moduleBytes, ulong systemRam, int captureCpus = 1)
     {
         var parts = new List<EstimatePart>
         {
@@ -39,6 +46,11 @@ public static class CrashkernelEstimator
             new("kernel run time", KernelRuntime),
             new("collector", CollectorNeed),
         };
+        if (captureCpus > 1)
+        {
+            parts.Add(new($"{captureCpus - 1} extra capture CPU(s)", (ulong)(captureCpus - 1) * ExtraCpuNeed));
+        }
+
         var estimated = parts.Aggregate(0UL, (sum, p) => sum + p.Bytes);
         var defaultSize = CrashkernelReservation.Evaluate(CrashkernelParser.ParseAll(DefaultX86_64), systemRam).Total;
         return new CrashkernelEstimate(parts, estimated, defaultSize, Math.Max(estimated, defaultSize));

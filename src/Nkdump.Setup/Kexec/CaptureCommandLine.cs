@@ -35,7 +35,8 @@ internal static class CaptureCommandLine
 
     /// <param name="running">/proc/cmdline of the running kernel.</param>
     /// <param name="bootCpuApicId">The boot CPU's initial APIC id, when known (kdump-utils adds disable_cpu_apicid=).</param>
-    public static string Build(string running, KdumpConfig config, int? bootCpuApicId)
+    /// <param name="captureCpus">nr_cpus= (<see cref="CaptureCpuChoice"/>); null: capture_cpus as written.</param>
+    public static string Build(string running, KdumpConfig config, int? bootCpuApicId, int? captureCpus = null)
     {
         var words = Split(config.CommandLine ?? running);
 
@@ -47,7 +48,7 @@ internal static class CaptureCommandLine
         }
 
         // nr_cpus=1 as kdump-utils has it, unless capture_cpus asks for more.
-        var added = Added.Select(w => w == "nr_cpus=1" ? $"nr_cpus={config.CaptureCpus.ToString(CultureInfo.InvariantCulture)}" : w)
+        var added = Added.Select(w => w == "nr_cpus=1" ? $"nr_cpus={(captureCpus ?? config.CaptureCpus).ToString(CultureInfo.InvariantCulture)}" : w)
             .Concat(config.CommandLineAppend).ToList();
         var remove = new HashSet<string>(Removed.Concat(config.CommandLineRemove), StringComparer.Ordinal);
 

@@ -1,6 +1,7 @@
 using Nkdump.Config;
 using Nkdump.Formats;
 using Nkdump.Setup.Boot;
+using Nkdump.Setup.Estimate;
 using Nkdump.Setup.Initramfs;
 using Nkdump.Setup.Kexec;
 
@@ -254,9 +255,27 @@ public sealed class KdumpService(HostRoot root, IKexecLoader loader, string conf
         }
 
         log.WriteLine(built.Rebuilt ? $"capture initramfs built ({built.Reason}): {built.ImagePath} ({Describe(built.Compression!)})" : $"capture initramfs up to date: {built.ImagePath}");
-        var commandLine = CaptureCommandLine.Build(_facts.CommandLine, config, CaptureCommandLine.BootCpuApicId(root.TryReadText("/proc/cpuinfo")));
+        var cpus = CaptureCpus(config, size, root.Resolve(kernel), built.ImagePath, release);
+        var commandLine = CaptureCommandLine.Build(_facts.CommandLine, config, CaptureCommandLine.BootCpuApicId(root.TryReadText("/proc/cpuinfo")), cpus.Count);
         loader.LoadCrash(root.Resolve(kernel), built.ImagePath, commandLine);
         log.WriteLine($"capture kernel {kernel} loaded into {size >> 20} MiB");
+        if (config.CaptureCpusAuto || cpus.Count > 1)
+        {
+            log.WriteLine($"capture CPUs: {cpus.Count} ({cpus.Reason})");
+        }
+    }
+
+    /// <summary>nr_cpus= of the capture kernel; under capture_cpus auto from the one-CPU estimate of this kernel and image.</summary>
+    private CaptureCpuChoice CaptureCpus(KdumpConfig config, ulong reserved, string kernelPath, string imagePath, string release)
+    {
+        if (!config.CaptureCpusAuto)
+        {
+            return CaptureCpuChoice.For(config, reserved, 0, null);
+        }
+
+        var need = CrashkernelEstimator.Estimate(KernelImage.Read(kernelPath).MemoryNeed, (ulong)new FileInfo(imagePath).Length,
+            ModuleMemory.LoadedSize(root, release), _facts.SystemRam).Estimated;
+        return CaptureCpuChoice.For(config, reserved, need, _facts.OnlineCpus);
     }
 
     /// <summary>MemTotal - MemAvailable from /proc/meminfo: more than a filtered dump needs, the bound kdumpctl warns by too; 0 when unknown.</summary>
