@@ -176,7 +176,7 @@ public class HostCrashkernelCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("capture_cpus 2\n", "2G-64G:280M,64G-:536M\n")]
+    [InlineData("capture_cpus 2\n", "2G-64G:273M,64G-:529M\n")]
     [InlineData("capture_cpus auto\n", "2G-64G:256M,64G-:512M\n")]
     public void GetDefaultMakesRoomForTheExtraCaptureCpus(string config, string expected)
     {

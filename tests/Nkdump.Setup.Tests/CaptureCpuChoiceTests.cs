@@ -35,14 +35,15 @@ public class CaptureCpuChoiceTests
     }
 
     [Theory]
-    [InlineData(256, 150, 8, 1 + (106 / 24))] // room for four more CPUs
-    [InlineData(256, 150, 2, 2)]              // no more than the machine has
-    [InlineData(160, 150, 8, 1)]              // room for none
-    [InlineData(128, 150, 8, 1)]              // below the estimate: still one
+    [InlineData(256, 150, 16, 11)]  // 106 MiB of room: 8 + 9 × 10 = 98 fits, 107 does not
+    [InlineData(256, 150, 2, 2)]   // no more than the machine has
+    [InlineData(167, 150, 8, 2)]   // 17 MiB: exactly one more
+    [InlineData(166, 150, 8, 1)]   // one MiB short of it
+    [InlineData(128, 150, 8, 1)]   // below the estimate: still one
     [InlineData(4096, 100, 64, KdumpConfig.MaxCaptureCpus)]
     public void AutoFitsTheReservationAndTheMachine(ulong reservedMiB, ulong needMiB, int online, int expected)
     {
-        Assert.Equal(24 * MiB, CrashkernelEstimator.ExtraCpuNeed); // the arithmetic of the cases above
+        Assert.Equal((8 * MiB, 9 * MiB), (CrashkernelEstimator.ThreadedCollectorNeed, CrashkernelEstimator.ExtraCpuNeed)); // the arithmetic of the cases above
         var choice = CaptureCpuChoice.For(KdumpConfigParser.Parse("capture_cpus auto\n"), reservedMiB * MiB, needMiB * MiB, online);
         Assert.Equal(expected, choice.Count);
         Assert.StartsWith("capture_cpus auto: ", choice.Reason, StringComparison.Ordinal);
@@ -66,10 +67,10 @@ public class CaptureCpuChoiceTests
 
     [Theory]
     [InlineData("2G-64G:256M,64G-:512M", 1, "2G-64G:256M,64G-:512M")]
-    [InlineData("2G-64G:256M,64G-:512M", 2, "2G-64G:280M,64G-:536M")]
-    [InlineData("1G-2G:0,2G-:256M", 3, "1G-2G:0,2G-:304M")]
-    [InlineData("128M@16M", 2, "152M@16M")]
-    [InlineData("512M,high 128M,low", 2, "536M,high 128M,low")]
+    [InlineData("2G-64G:256M,64G-:512M", 2, "2G-64G:273M,64G-:529M")]
+    [InlineData("1G-2G:0,2G-:256M", 3, "1G-2G:0,2G-:282M")]
+    [InlineData("128M@16M", 2, "145M@16M")]
+    [InlineData("512M,high 128M,low", 2, "529M,high 128M,low")]
     public void CrashkernelGrowsByTheExtraCpus(string expression, int cpus, string grown) =>
         Assert.Equal(grown, CrashkernelForCpus.Grow(expression, cpus));
 
@@ -78,7 +79,7 @@ public class CaptureCpuChoiceTests
     {
         var one = CrashkernelEstimator.Estimate(40 * MiB, 5 * MiB, 3 * MiB, 4096 * MiB);
         var three = CrashkernelEstimator.Estimate(40 * MiB, 5 * MiB, 3 * MiB, 4096 * MiB, captureCpus: 3);
-        Assert.Equal(one.Estimated + (2 * CrashkernelEstimator.ExtraCpuNeed), three.Estimated);
+        Assert.Equal(one.Estimated + (26 * MiB), three.Estimated);
         Assert.Contains(three.Parts, p => p.Name == "2 extra capture CPU(s)");
         Assert.DoesNotContain(one.Parts, p => p.Name.Contains("CPU", StringComparison.Ordinal));
     }

@@ -55,10 +55,20 @@ PRINTERS = {"dump_stack", "dump_stack_lvl", "show_stack", "vpanic", "panic"}
 REPLAY = "** replaying previous printk message **"
 
 
+class ConsoleLine(str):
+    """A console line without its timestamp; .kernel says whether it had one (printk's) or came
+    from user space (guest-init.sh, `nkdump test`) writing to the same serial port."""
+
+    def __new__(cls, text, kernel):
+        line = super().__new__(cls, text)
+        line.kernel = kernel
+        return line
+
+
 def lines_of(path):
     with open(path, "rb") as f:
         text = f.read().decode("utf-8", "replace").replace("\r", "")
-    lines = [TS.sub("", line) for line in text.split("\n")]
+    lines = [ConsoleLine(TS.sub("", line), TS.match(line) is not None) for line in text.split("\n")]
     # When another CPU's printk interrupts a console line, the kernel prints that line's start,
     # then "** replaying previous printk message **" and the whole line again: the cut line and
     # the marker go.
@@ -93,9 +103,10 @@ def parse_trace(lines, start):
             continue
         if MARK.match(line) or REGS.match(line) or line.strip() == "":
             continue
-        # guest-init.sh's own "E2E: ..." lines share the serial port: one printed just before the
-        # crash can land inside the trace (seen on 6.12: "E2E: crashing: sysrq" before its last frame).
-        if line.startswith("E2E: "):
+        # guest-init.sh's own "E2E: ..." lines and `nkdump test`'s share the serial port: one
+        # printed just before the crash can land inside the trace (seen on 6.12: "E2E: crashing:
+        # sysrq" before its last frame; on 6.1 under load, nkdump test's two lines after "Call Trace:").
+        if line.startswith("E2E: ") or not getattr(line, "kernel", True):
             continue
         if re.match(r"^\s+\? ", line) or re.match(r"^\s+0x[0-9a-f]+$", line):
             continue

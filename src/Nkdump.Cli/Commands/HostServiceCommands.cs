@@ -195,6 +195,7 @@ internal static class HostServiceCommands
         ctx.Out.WriteLine($"recorded the test in {StoreState.TestFile}; 'nkdump status' shows its outcome after the reboot");
         ctx.Out.WriteLine("triggering a crash");
         ctx.Out.Flush();
+        TerminalDrain.StandardOutput();
         File.WriteAllText(root.Resolve("/proc/sysrq-trigger"), "c");
         return ExitCodes.Success;
     }

@@ -30,12 +30,27 @@ public static class CrashkernelEstimator
     public const ulong CollectorNeed = 64UL << 20;
 
     /// <summary>
-    /// What each capture CPU beyond the first costs (capture_cpus): the kernel's per-CPU areas and
-    /// idle/kthread stacks, plus the collector's worker buffers. MEASURED_NOTE
+    /// The collector's pipeline once it runs threads (more than one capture CPU): worker hand-off
+    /// instead of the one inline 64-page chunk, whose 0.5 MiB the one-CPU collector need covers.
     /// </summary>
-    public const ulong ExtraCpuNeed = 24UL << 20;
+    public const ulong ThreadedCollectorNeed = 8UL << 20;
 
-    /// <param name="captureCpus">CPUs the capture kernel boots with; each beyond one adds <see cref="ExtraCpuNeed"/>.</param>
+    /// <summary>
+    /// Each capture CPU beyond the first: one collector worker's chunks (256 pages × 4 in flight ×
+    /// input and output = 8 MiB when a large dump fills them all), and the kernel's per-CPU share
+    /// (percpu area, idle and per-CPU kthreads, page lists: 0.25–0.35 MiB less "Memory: available"
+    /// at boot per CPU on Debian 6.1 and 7.3, measured with nr_cpus=1 and 2) with the worker
+    /// thread's stack, rounded up to 1 MiB. Measured in the e2e capture (issue 18): nkdump's VmHWM
+    /// 12.9 MiB with one CPU, 18.3–18.8 MiB with two on a 512 MiB guest, whose small dump does not
+    /// fill every chunk; these constants are the bound for a dump that does.
+    /// </summary>
+    public const ulong ExtraCpuNeed = 9UL << 20;
+
+    /// <summary>What <paramref name="captureCpus"/> CPUs cost beyond the one-CPU estimate.</summary>
+    public static ulong ExtraCpusNeed(int captureCpus) =>
+        captureCpus <= 1 ? 0 : ThreadedCollectorNeed + ((ulong)(captureCpus - 1) * ExtraCpuNeed);
+
+    /// <param name="captureCpus">CPUs the capture kernel boots with (<see cref="ExtraCpusNeed"/>).</param>
     public static CrashkernelEstimate Estimate(ulong kernelNeed, ulong initramfsBytes, ulong moduleBytes, ulong systemRam, int captureCpus = 1)
     {
         var parts = new List<EstimatePart>
@@ -48,7 +63,7 @@ public static class CrashkernelEstimator
         };
         if (captureCpus > 1)
         {
-            parts.Add(new($"{captureCpus - 1} extra capture CPU(s)", (ulong)(captureCpus - 1) * ExtraCpuNeed));
+            parts.Add(new($"{captureCpus - 1} extra capture CPU(s)", ExtraCpusNeed(captureCpus)));
         }
 
         var estimated = parts.Aggregate(0UL, (sum, p) => sum + p.Bytes);

@@ -4,7 +4,7 @@ namespace Nkdump.Setup.Estimate;
 
 /// <summary>
 /// A crashkernel= value grown for <c>capture_cpus N</c>: every size that reserves memory for the
-/// capture kernel gets (N − 1) × <see cref="CrashkernelEstimator.ExtraCpuNeed"/> more, so that
+/// capture kernel gets <see cref="CrashkernelEstimator.ExtraCpusNeed"/>(N) more, so that
 /// `crashkernel get-default` and `reset` account for the extra CPUs (issue 18). The ,low part (DMA
 /// memory below 4 GiB) and ,cma are left as they are.
 /// </summary>
@@ -18,7 +18,7 @@ public static class CrashkernelForCpus
             return expression;
         }
 
-        var extra = (ulong)(captureCpus - 1) * CrashkernelEstimator.ExtraCpuNeed;
+        var extra = CrashkernelEstimator.ExtraCpusNeed(captureCpus);
         return string.Join(' ', CrashkernelParser.ParseAll(expression).Select(p => Format(p, extra)));
     }
 

@@ -8,8 +8,8 @@ namespace Nkdump.Setup.Kexec;
 public sealed record CaptureCpuChoice(int Count, string Reason)
 {
     /// <summary>
-    /// capture_cpus N as written, or for <c>capture_cpus auto</c>: one CPU, plus one for each
-    /// <see cref="CrashkernelEstimator.ExtraCpuNeed"/> the reservation holds beyond the capture's
+    /// capture_cpus N as written, or for <c>capture_cpus auto</c>: the most CPUs whose
+    /// <see cref="CrashkernelEstimator.ExtraCpusNeed"/> the reservation holds beyond the capture's
     /// one-CPU estimate, at most the CPUs online and <see cref="KdumpConfig.MaxCaptureCpus"/>. A
     /// reservation below the estimate gets one CPU, as kdump-utils always gives.
     /// </summary>
@@ -23,11 +23,16 @@ public sealed record CaptureCpuChoice(int Count, string Reason)
             return new CaptureCpuChoice(config.CaptureCpus, config.CaptureCpus == 1 ? "the default, as kdump-utils" : "capture_cpus");
         }
 
-        var room = reserved > oneCpuNeed ? (reserved - oneCpuNeed) / CrashkernelEstimator.ExtraCpuNeed : 0;
-        var limit = Math.Min(onlineCpus ?? 1, KdumpConfig.MaxCaptureCpus);
-        var count = (int)Math.Clamp(1 + room, 1, (ulong)Math.Max(limit, 1));
+        var room = reserved > oneCpuNeed ? reserved - oneCpuNeed : 0;
+        var limit = Math.Max(Math.Min(onlineCpus ?? 1, KdumpConfig.MaxCaptureCpus), 1);
+        var count = 1;
+        while (count < limit && CrashkernelEstimator.ExtraCpusNeed(count + 1) <= room)
+        {
+            count++;
+        }
+
         var why = $"capture_cpus auto: {MemorySize.Human(reserved)} reserved, {MemorySize.Human(oneCpuNeed)} needed with one CPU, "
-            + $"{MemorySize.Human(CrashkernelEstimator.ExtraCpuNeed)} per extra CPU, {(onlineCpus is { } n ? n.ToString(System.Globalization.CultureInfo.InvariantCulture) : "an unknown number of")} CPU(s) online";
+            + $"{MemorySize.Human(CrashkernelEstimator.ThreadedCollectorNeed)} for threads and {MemorySize.Human(CrashkernelEstimator.ExtraCpuNeed)} per extra CPU, {(onlineCpus is { } n ? n.ToString(System.Globalization.CultureInfo.InvariantCulture) : "an unknown number of")} CPU(s) online";
         return new CaptureCpuChoice(count, why);
     }
 }
