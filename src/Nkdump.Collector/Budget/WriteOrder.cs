@@ -5,11 +5,12 @@ namespace Nkdump.Collector.Budget;
 
 /// <summary>
 /// The order pages go into a dump that may be cut short (by a capture budget or a full disk): passes
-/// over the kept frames, each in PFN order, most important first. The log and the registers are in
-/// the file's head already (the ELF notes, VMCOREINFO) and vmcore-dmesg.txt is saved before the dump.
-/// Then: kernel memory (what dump level 31 keeps: kernel text and data, page tables, slab, stacks),
-/// then page cache and user data (what level 16 adds), then free pages. A pass holds only frames no
-/// earlier pass had. At level 31 there is one pass, in PFN order, as makedumpfile writes.
+/// over the kept frames, each in PFN order, most important first. The registers are in the file's
+/// head already (the ELF notes, VMCOREINFO) and vmcore-dmesg.txt is saved before the dump. Then: the
+/// pages the kernel log is read from (<see cref="LogPages"/>), so that `dmesg` works on what was
+/// written; kernel memory (what dump level 31 keeps: kernel text and data, page tables, slab,
+/// stacks), then page cache and user data (what level 16 adds), then free pages. A pass holds only
+/// frames no earlier pass had. Without a budget or a capture, one pass in PFN order, as makedumpfile writes.
 /// </summary>
 internal sealed class WriteOrder
 {
@@ -40,6 +41,11 @@ internal sealed class WriteOrder
         }
 
         var passes = new List<PfnBitmap>();
+        if (LogPages.Find(dump, vmcoreInfo) is { } log)
+        {
+            passes.Add(log);
+        }
+
         var kernelOnly = level | KernelOnly;
         var withUserData = level | DumpLevel.Free;
         if (kernelOnly != level)

@@ -1,12 +1,13 @@
 # tests/e2e/cases/full.sh - the dump target is a small ext4 disk that holds vmcore-dmesg.txt (written
 # first) but not the whole vmcore. vmcore-incomplete must stay, marked incomplete and readable up to
 # its last page, and the capture log must say so before failure_action.
-# The collector writes pages in physical order. The first kernel boots with nokaslr, so its image
-# (text, data, the printk buffers) sits at 16 MiB and is written before nearly everything else; the
-# disk is sized to hold the image's pages but not the rest (measured on this suite's dumps: at -d 31
-# and LZO, 6.1's image is about 17.5 of 24 MB, 6.12's about 22 of 30; a 22 MiB disk has about
-# 19.5 MB free, a 28 MiB one about 25.7). So nkdump dmesg must read the
-# panic out of the incomplete dump, every run: the reader is tested, not luck.
+# The capture writes the pages the kernel log is read from first (the collector's LogPages), then
+# the rest in physical order. The disk is sized to hold a good part of the dump but not all of it
+# (at -d 31 and LZO: 6.1 about 24 MB, 6.12 about 30, 7.3 more; a 22 MiB disk has about 19.5 MB
+# free, a 28 MiB one about 25.7), so nkdump dmesg must read the panic out of the incomplete dump on
+# every kernel. Before the log went first this held only where the kernel image (with the printk
+# buffers) came early in physical order: nokaslr put it at 16 MiB on 6.1 and 6.12, but 7.3's `prb`
+# lies past the 17 % of its dump that fitted, and its dmesg check failed.
 CASE_TITLE="target full: vmcore-incomplete kept and readable"
 
 case_setup() {
