@@ -36,6 +36,13 @@ public sealed class CollectRunner(CollectArguments arguments, TextWriter message
     /// <summary>Since the collection was asked for: a time limit counts from here.</summary>
     private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
 
+    /// <summary>
+    /// Opens the stream DUMPFILE stands for; null (the default) makes the new file (<see cref="DumpFile"/>).
+    /// A raw target that encrypts gives a flattened stream on its device here (see RawDump in the capture):
+    /// the dump is then written as into a file, and its age file is what the device's records reassemble to.
+    /// </summary>
+    public Func<string, Stream>? OpenDumpFile { get; init; }
+
     /// <summary>Opens VMCORE (the first file) and collects it.</summary>
     public CollectOutcome Run()
     {
@@ -125,10 +132,18 @@ public sealed class CollectRunner(CollectArguments arguments, TextWriter message
         else
         {
             var path = arguments.Files[1];
-            using var output = CreateDumpFile(path);
+            using var output = OpenDumpFile?.Invoke(path) ?? CreateDumpFile(path);
             copied = Encrypted(output, Copy);
             Step("Copying data", step);
-            output.FlushToDisk();
+            if (output is EarlyWritebackStream file)
+            {
+                file.FlushToDisk();
+            }
+            else
+            {
+                output.Flush();
+            }
+
             Step("Syncing the dump file", step);
             Report($"The dumpfile is saved to {path}.");
         }

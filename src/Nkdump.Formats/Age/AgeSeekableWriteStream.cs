@@ -115,7 +115,11 @@ public sealed class AgeSeekableWriteStream : Stream
 
         var lastLength = (int)(_length - (last * AgePayload.ChunkSize));
         WriteSealed(last, lastPlain.AsSpan(0, lastLength), isLast: true);
-        _inner.SetLength(ChunkOffset(last) + lastLength + AgeCrypto.TagSize);
+        if (_inner.Length > ChunkOffset(last) + lastLength + AgeCrypto.TagSize)
+        {
+            _inner.SetLength(ChunkOffset(last) + lastLength + AgeCrypto.TagSize); // a file written over an older, longer one
+        }
+
         _inner.Flush();
         _finished = true;
     }
@@ -144,9 +148,9 @@ public sealed class AgeSeekableWriteStream : Stream
         }
 
         byte[] plain;
-        if (_open.Count >= OpenChunks && _open.Last is { } evicted)
+        if (_open.Count >= OpenChunks && Victim() is { } evicted)
         {
-            _open.RemoveLast();
+            _open.Remove(evicted);
             SealFull(evicted.Value.Index, evicted.Value.Plain);
             plain = evicted.Value.Plain;
             Array.Clear(plain);
@@ -163,6 +167,19 @@ public sealed class AgeSeekableWriteStream : Stream
 
         _open.AddFirst((index, plain));
         return plain;
+    }
+
+    /// <summary>
+    /// The least recently used chunk, passing over the one that holds the end of the plaintext: that one
+    /// is sealed only by <see cref="Finish"/> (as the last chunk, at its length), or once later writes
+    /// go past it. So no sealed chunk ever reaches past the end, and an inner stream that cannot be cut
+    /// (a flattened stream) ends where the age file does.
+    /// </summary>
+    private LinkedListNode<(long Index, byte[] Plain)>? Victim()
+    {
+        var tail = _length == 0 ? -1 : (_length - 1) / AgePayload.ChunkSize;
+        var node = _open.Last;
+        return node is not null && node.Value.Index == tail ? node.Previous : node;
     }
 
     private void SealFull(long index, byte[] plain)
