@@ -62,6 +62,7 @@ public sealed class RawAndSaveCoreTests : IDisposable
         var directory = _t["/var/crash/127.0.0.1-2026-11-26-09:05:07"];
         var vmcore = Path.Combine(directory, "vmcore.age");
         DumpAssert.OwnerOnlyMode(vmcore);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(directory));
         Assert.Equal(["vmcore.age"], Directory.GetFiles(directory).Select(Path.GetFileName).Where(n => n!.StartsWith("vmcore", StringComparison.Ordinal)));
         Assert.Contains("age-encrypted", log.ToString());
         Assert.False(SaveCoreRunner.HasFlattenedHeader(device));
