@@ -17,6 +17,7 @@ namespace Nkdump.Capture;
 /// created with O_EXCL), write vmcore-dmesg.txt from it (an optional part), and zero the device's
 /// 4096-byte flattened header so that the next boot finds nothing to save (kdumpctl zeroes the first
 /// 512 bytes; the whole header is cleared here so that no trace of the signature remains).
+/// An encrypted raw capture reassembles to an age file: it is saved as vmcore.age, without a log.
 /// Exit status: 0 saved, or nothing to do (no raw target, no dump on the device); 1 failed.
 /// A stream cut short (no end marker: the capture did not finish) is kept as vmcore-incomplete
 /// and the device is cleared all the same, so that a broken dump is not re-read at every boot.
@@ -138,11 +139,22 @@ public sealed class SaveCoreRunner(CaptureRoot root, string configFile, TimeProv
             return 1;
         }
 
-        var vmcore = Path.Combine(directory, names.Vmcore);
+        // An encrypted capture (kdump.conf's encrypt) put an age file inside the framing: it is saved as
+        // it is, under the encrypted name; its log needs the identity, which this machine need not hold.
+        var encrypted = DumpOpener.IsEncrypted(incomplete);
+        var vmcore = Path.Combine(directory, encrypted ? names.Vmcore + DumpEncryption.Suffix : names.Vmcore);
         File.Move(incomplete, vmcore);
         NativeCalls.SyncDirectory(directory);
         log.Info($"saving vmcore complete: {vmcore}");
-        OptionalPart.Run(log, $"saving {names.Dmesg}", () => WriteDmesg(directory, names.Dmesg, vmcore));
+        if (encrypted)
+        {
+            log.Info($"the dump is age-encrypted: no {names.Dmesg} (read it with 'nkdump dmesg --identity FILE {vmcore}')");
+        }
+        else
+        {
+            OptionalPart.Run(log, $"saving {names.Dmesg}", () => WriteDmesg(directory, names.Dmesg, vmcore));
+        }
+
         Consume(device);
         return 0;
     }

@@ -36,6 +36,13 @@ public sealed class CollectRunner(CollectArguments arguments, TextWriter message
     /// <summary>Since the collection was asked for: a time limit counts from here.</summary>
     private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
 
+    /// <summary>
+    /// Opens the stream DUMPFILE stands for; null (the default) makes the new file (<see cref="DumpFile"/>).
+    /// A raw target that encrypts gives a flattened stream on its device here (see RawDump in the capture):
+    /// the dump is then written as into a file, and its age file is what the device's records reassemble to.
+    /// </summary>
+    public Func<string, Stream>? OpenDumpFile { get; init; }
+
     /// <summary>Opens VMCORE (the first file) and collects it.</summary>
     public CollectOutcome Run()
     {
@@ -125,10 +132,18 @@ public sealed class CollectRunner(CollectArguments arguments, TextWriter message
         else
         {
             var path = arguments.Files[1];
-            using var output = CreateDumpFile(path);
+            using var output = OpenDumpFile?.Invoke(path) ?? CreateDumpFile(path);
             copied = Encrypted(output, Copy);
             Step("Copying data", step);
-            output.FlushToDisk();
+            if (output is EarlyWritebackStream file)
+            {
+                file.FlushToDisk();
+            }
+            else
+            {
+                output.Flush();
+            }
+
             Step("Syncing the dump file", step);
             Report($"The dumpfile is saved to {path}.");
         }
@@ -143,11 +158,12 @@ public sealed class CollectRunner(CollectArguments arguments, TextWriter message
     }
 
     /// <summary>
-    /// Runs <paramref name="copy"/> on <paramref name="output"/>, or, with --encrypt, on an age stream
-    /// into it (<see cref="AgeWriteStream"/>: every target's bytes pass here, so every target gets the
-    /// same encryption). age's stream cannot seek back, so a kdump-compressed dump goes into it in the
-    /// flattened format (makedumpfile -F's, which `nkdump reassemble` or makedumpfile -R turn into the
-    /// file a plain collect writes); an ELF dump is written as it is.
+    /// Runs <paramref name="copy"/> on <paramref name="output"/>, or, with --encrypt, on an age file
+    /// written into it (every target's bytes pass here, so every target gets the same encryption). A
+    /// file gets <see cref="AgeSeekableWriteStream"/>: the writer seeks in the plaintext as in a plain
+    /// file, so `age -d` gives the bytes an unencrypted collect writes. Standard output (-F) gets
+    /// <see cref="AgeWriteStream"/> around the flattened stream <paramref name="copy"/> writes there, as
+    /// unencrypted -F writes it.
     /// </summary>
     private PagesCopied Encrypted(Stream output, Func<Stream, PagesCopied> copy)
     {
@@ -156,19 +172,17 @@ public sealed class CollectRunner(CollectArguments arguments, TextWriter message
             return copy(output);
         }
 
-        using var age = new AgeWriteStream(output, [.. arguments.Encrypt.Select(AgeRecipient.Parse)], leaveOpen: true);
-        PagesCopied copied;
-        if (arguments.Elf || arguments.Flatten)
+        var recipients = arguments.Encrypt.Select(AgeRecipient.Parse).ToArray();
+        if (arguments.Flatten)
         {
-            copied = copy(age);
-        }
-        else
-        {
-            using var flat = new FlattenedWriteStream(age, leaveOpen: true);
-            copied = copy(flat);
-            flat.Finish();
+            using var stream = new AgeWriteStream(output, recipients, leaveOpen: true);
+            var streamed = copy(stream);
+            stream.Finish();
+            return streamed;
         }
 
+        using var age = new AgeSeekableWriteStream(output, recipients);
+        var copied = copy(age);
         age.Finish();
         return copied;
     }

@@ -228,11 +228,6 @@ internal static class KdumpConfigValidator
         if (encrypt.Count > 0)
         {
             var line = lines.First(l => l.Directive == "encrypt");
-            if (target.Kind == DumpTargetKind.Raw)
-            {
-                throw new ConfigException("a raw target cannot take an encrypted dump yet: savecore could not find the end of the age stream on the device without the key", file, line.Line, line.Directive);
-            }
-
             effective = effective.Options is null
                 ? throw new ConfigException($"'{effective.Program}' is not makedumpfile-style: only nkdump's own collector encrypts", file, line.Line, line.Directive)
                 : effective.Encrypting(encrypt);

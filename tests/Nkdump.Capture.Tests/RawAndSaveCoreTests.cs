@@ -45,6 +45,40 @@ public sealed class RawAndSaveCoreTests : IDisposable
     }
 
     [Fact]
+    public void EncryptedRawDumpIsSavedAsAnAgeFileThatDecryptsToTheKdumpFile()
+    {
+        var keyFile = _reference.File("key.txt");
+        Assert.Equal(0, ExternalTool.Run("age-keygen", ["-o", keyFile]).ExitCode);
+        var recipient = ExternalTool.Run("age-keygen", ["-y", keyFile]).StandardOutput.Trim();
+        var device = _t.Device("vdc");
+        File.WriteAllBytes(device, new byte[1 << 20]);
+        _t.Config($"raw /dev/vdc\npath /var/crash\ncore_collector {Collector}\nencrypt {recipient}\n");
+
+        Assert.True(_t.Save() == 0, _t.ToString());
+        Assert.True(SaveCoreRunner.HasFlattenedHeader(device)); // the framing is in the clear
+
+        var log = new StringWriter();
+        Assert.True(new SaveCoreRunner(_t.Root, _t["/etc/kdump.conf"], new FixedClock(CaptureTestRoot.Time), new CaptureLog(log)).Run() == 0, log.ToString());
+        var directory = _t["/var/crash/127.0.0.1-2026-11-26-09:05:07"];
+        var vmcore = Path.Combine(directory, "vmcore.age");
+        DumpAssert.OwnerOnlyMode(vmcore);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(directory));
+        Assert.Equal(["vmcore.age"], Directory.GetFiles(directory).Select(Path.GetFileName).Where(n => n!.StartsWith("vmcore", StringComparison.Ordinal)));
+        Assert.Contains("age-encrypted", log.ToString());
+        Assert.False(SaveCoreRunner.HasFlattenedHeader(device));
+
+        // Debian's age gives the very file an unencrypted collect to a file writes, and nkdump reads it with the key.
+        var decrypted = _reference.File("decrypted");
+        var age = ExternalTool.Run("age", ["-d", "-i", keyFile, "-o", decrypted, vmcore]);
+        Assert.True(age.ExitCode == 0, age.ToString());
+        var direct = _reference.File("direct");
+        CoreCollectorRun.ToFile(CoreCollector.Parse(Collector, 1), Fixtures.ElfVmcore(CaptureTestRoot.Fixture), direct, TextWriter.Null);
+        Assert.True(File.ReadAllBytes(direct).AsSpan().SequenceEqual(File.ReadAllBytes(decrypted)), "age -d of the saved vmcore.age differs from the plain collect");
+        using var dump = Formats.DumpOpener.Open(vmcore, Formats.Age.AgeIdentity.Load(keyFile));
+        Assert.Equal(Formats.DumpFormat.KdumpCompressed, dump.Format);
+    }
+
+    [Fact]
     public void SavecoreOnAnEmptyDeviceSaysSoAndSucceeds()
     {
         File.WriteAllBytes(_t.Device("vdc"), new byte[8192]);

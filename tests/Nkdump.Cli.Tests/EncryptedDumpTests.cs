@@ -4,8 +4,7 @@ namespace Nkdump.Cli.Tests;
 
 /// <summary>
 /// Encrypted dumps against Debian's age tool, both ways: age decrypts what collect --encrypt writes to
-/// the bytes of an unencrypted collect (-F: a kdump-compressed dump is flattened inside the age file;
-/// reassembled, it is the -l file), and nkdump --identity reads age -r / age -R output of a normal
+/// the bytes of an unencrypted collect (-l, -c, -p, -z, -E to a file; -F to standard output), and nkdump --identity reads age -r / age -R output of a normal
 /// dump, with age X25519, ssh-ed25519 and ssh-rsa keys. A changed or cut file exits 1 with the reason.
 /// </summary>
 public sealed class EncryptedDumpTests : IDisposable
@@ -40,25 +39,29 @@ public sealed class EncryptedDumpTests : IDisposable
     {
         var (age, ed, rsa) = Keys();
         var vmcore = Fixtures.ElfVmcore(Fixture);
-        Ok(CliRunner.Run("collect", "-l", "-d", "31", "--message-level", "0", vmcore, P("plain")));
-        Ok(CliRunner.Run("collect", "-l", "-d", "31", "--message-level", "0", "--encrypt", age, "--encrypt", ed, "--encrypt", rsa, vmcore, P("vmcore.age")));
-        Ok(CliRunner.Run("collect", "-E", "-d", "31", "--message-level", "0", vmcore, P("plain.elf")));
-        Ok(CliRunner.Run("collect", "-E", "-d", "31", "--message-level", "0", "--encrypt", ed, vmcore, P("elf.age")));
 
-        foreach (var identity in new[] { "key.txt", "ed", "rsa" })
+        // Every kdump-compressed codec, and ELF: the age file decrypts to the very file a plain collect writes.
+        foreach (var format in new[] { "-l", "-c", "-p", "-z", "-E" })
         {
-            Tool("age", "-d", "-i", P(identity), "-o", P($"flat.{identity}"), P("vmcore.age"));
-            Ok(CliRunner.Run("reassemble", P($"flat.{identity}"), P($"kdump.{identity}")));
-            Assert.Equal(File.ReadAllBytes(P("plain")), File.ReadAllBytes(P($"kdump.{identity}")));
+            Ok(CliRunner.Run("collect", format, "-d", "31", "--message-level", "0", vmcore, P("plain" + format)));
+            Ok(CliRunner.Run("collect", format, "-d", "31", "--message-level", "0", "--encrypt", ed, vmcore, P("age" + format)));
+            Tool("age", "-d", "-i", P("ed"), "-o", P("dec" + format), P("age" + format));
+            Assert.True(File.ReadAllBytes(P("plain" + format)).AsSpan().SequenceEqual(File.ReadAllBytes(P("dec" + format))), $"collect {format}: age -d differs from the plain collect");
         }
 
-        Tool("age", "-d", "-i", P("ed"), "-o", P("elf.dec"), P("elf.age"));
-        Assert.Equal(File.ReadAllBytes(P("plain.elf")), File.ReadAllBytes(P("elf.dec")));
-        var plainDmesg = CliRunner.Run("dmesg", P("plain"));
+        // Every recipient type opens the same file.
+        Ok(CliRunner.Run("collect", "-l", "-d", "31", "--message-level", "0", "--encrypt", age, "--encrypt", ed, "--encrypt", rsa, vmcore, P("vmcore.age")));
+        foreach (var identity in new[] { "key.txt", "ed", "rsa" })
+        {
+            Tool("age", "-d", "-i", P(identity), "-o", P($"kdump.{identity}"), P("vmcore.age"));
+            Assert.Equal(File.ReadAllBytes(P("plain-l")), File.ReadAllBytes(P($"kdump.{identity}")));
+        }
+
+        var plainDmesg = CliRunner.Run("dmesg", P("plain-l"));
         Assert.Equal(plainDmesg.Out, CliRunner.Run("dmesg", "--identity", P("rsa"), P("vmcore.age")).Out);
         Assert.NotEmpty(plainDmesg.Out);
-        Assert.Equal(plainDmesg.Out, CliRunner.Run("dmesg", "--identity", P("ed"), P("elf.age")).Out);
-        Assert.Equal(1, CliRunner.Run("dmesg", "--identity", P("key.txt"), P("elf.age")).ExitCode); // encrypted to ed only
+        Assert.Equal(plainDmesg.Out, CliRunner.Run("dmesg", "--identity", P("ed"), P("age-E")).Out);
+        Assert.Equal(1, CliRunner.Run("dmesg", "--identity", P("key.txt"), P("age-E")).ExitCode); // encrypted to ed only
     }
 
     [Fact]

@@ -1,5 +1,7 @@
+using Nkdump.Collector;
 using Nkdump.Config;
 using Nkdump.Formats;
+using Nkdump.Formats.Flattened;
 
 namespace Nkdump.Capture.Targets;
 
@@ -7,6 +9,13 @@ namespace Nkdump.Capture.Targets;
 /// Writes the flattened dump straight onto a raw block device, as kdump-utils' dump_raw pipes
 /// makedumpfile -F into dd. No log file: a raw device holds one stream. `nkdump savecore` turns it
 /// into a vmcore on the next boot.
+/// <para>
+/// With <c>encrypt</c> the device gets the flattened framing around an age file (not an age stream
+/// around a flattened dump): the framing's end marker is in the clear, so savecore (or makedumpfile -R)
+/// finds the end without the key and saves vmcore.age, which age decrypts to the very kdump file an
+/// unencrypted raw dump reassembles to. The kdump writer seeks in the age file's plaintext; the age
+/// writer re-opens a chunk it sealed by reading it back from the device (<see cref="FlattenedWriteStream"/>).
+/// </para>
 /// </summary>
 internal sealed class RawDump(CaptureLog log)
 {
@@ -15,7 +24,14 @@ internal sealed class RawDump(CaptureLog log)
         log.Info($"saving vmcore (flattened) to raw device {device}");
         try
         {
-            CoreCollectorRun.ToStream(collector, vmcore, vmcoreInfo: null, () => new FileStream(device, FileMode.Open, FileAccess.Write, FileShare.None, 1 << 20), log.Console);
+            if (collector.Options is { Encrypt.Count: > 0 })
+            {
+                WriteEncrypted(device, vmcore, collector);
+            }
+            else
+            {
+                CoreCollectorRun.ToStream(collector, vmcore, vmcoreInfo: null, () => new FileStream(device, FileMode.Open, FileAccess.Write, FileShare.None, 1 << 20), log.Console);
+            }
 
             // The collector closed its descriptor; fsync on a new one flushes the device's cache all the same.
             using var sync = new FileStream(device, FileMode.Open, FileAccess.Write, FileShare.None, 1);
@@ -29,5 +45,15 @@ internal sealed class RawDump(CaptureLog log)
 
         log.Info($"saving vmcore complete: {device} (run 'nkdump savecore' on the next boot)");
         return true;
+    }
+
+    private void WriteEncrypted(string device, IKernelDump vmcore, CoreCollector collector)
+    {
+        using var raw = new FileStream(device, FileMode.Open, FileAccess.ReadWrite, FileShare.None, 1 << 20);
+        var request = CoreCollectorRun.Request(collector, vmcore.Path, device);
+        new CollectRunner(request, log.Console, () => throw new InvalidOperationException("no standard output for a raw dump"))
+        {
+            OpenDumpFile = _ => new FlattenedWriteStream(raw, leaveOpen: true, readBack: true),
+        }.Collect(vmcore);
     }
 }

@@ -11,7 +11,7 @@ namespace Nkdump.Formats.Age;
 /// every chunk authenticates: a damaged or tampered file fails to open, naming the chunk and its
 /// offset, before any of its plaintext is used.
 /// </summary>
-public sealed class AgeFile : IRandomAccessFile
+public sealed class AgeFile : ISpanFile
 {
     private const int CachedChunks = 16;
 
@@ -154,6 +154,25 @@ public sealed class AgeFile : IRandomAccessFile
             destination = destination[count..];
             offset += count;
         }
+    }
+
+    /// <summary>
+    /// The plaintext [offset, offset+length) in place: a range inside one chunk is a slice of that
+    /// chunk's decrypted buffer (never written again once decrypted, so the span stays valid after the
+    /// chunk leaves the cache); a range across chunks is copied into a new buffer.
+    /// </summary>
+    public ReadOnlySpan<byte> Unsafe(long offset, int length)
+    {
+        var index = offset / AgePayload.ChunkSize;
+        var within = (int)(offset % AgePayload.ChunkSize);
+        if (within + length <= AgePayload.ChunkSize)
+        {
+            return Chunk(index).AsSpan(within, length);
+        }
+
+        var copy = new byte[length];
+        Read(offset, copy);
+        return copy;
     }
 
     public void Dispose() => _file.Dispose();

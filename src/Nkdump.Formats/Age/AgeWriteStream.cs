@@ -6,6 +6,7 @@ namespace Nkdump.Formats.Age;
 /// <see cref="Finish"/> knows which chunk is the last). Memory: one chunk. Write-only and not
 /// seekable, like a pipe: a writer that wants to seek back writes the flattened format into it. A
 /// stream disposed without <see cref="Finish"/> lacks its last chunk, and readers refuse it as truncated.
+/// A file, which can seek, takes <see cref="AgeSeekableWriteStream"/> instead.
 /// </summary>
 public sealed class AgeWriteStream : Stream
 {
@@ -20,19 +21,9 @@ public sealed class AgeWriteStream : Stream
 
     public AgeWriteStream(Stream inner, IReadOnlyList<AgeRecipient> recipients, bool leaveOpen = false)
     {
-        if (recipients.Count == 0)
-        {
-            throw new ArgumentException("no recipient", nameof(recipients));
-        }
-
         _inner = inner;
         _leaveOpen = leaveOpen;
-        var fileKey = AgeCrypto.Random(AgeCrypto.FileKeySize);
-        var header = AgeHeader.Encode(recipients.Select(r => r.Wrap(fileKey)).ToList(), fileKey);
-        var nonce = AgeCrypto.Random(AgePayload.NonceSize);
-        _key = AgePayload.Key(fileKey, nonce);
-        inner.Write(header);
-        inner.Write(nonce);
+        _key = AgePayload.Start(inner, recipients).Key;
     }
 
     public override bool CanRead => false;

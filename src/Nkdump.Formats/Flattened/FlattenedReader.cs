@@ -48,16 +48,9 @@ public static class FlattenedReader
                     throw new DumpFormatException(name, position + got, "stream ends without the end marker (a truncated flattened dump)");
                 }
 
-                var offset = BinaryPrimitives.ReadInt64BigEndian(record);
-                var size = BinaryPrimitives.ReadInt64BigEndian(record[8..]);
-                if (offset == FlattenedLayout.EndFlag && size == FlattenedLayout.EndFlag)
+                if (!TryDecodeRecord(record, name, position, out var offset, out var size))
                 {
                     break;
-                }
-
-                if (offset < 0 || size < 0 || size > InputLimits.Dump.FlattenedRecordBytes || offset > InputLimits.Dump.FlattenedOffset)
-                {
-                    throw new DumpFormatException(name, position, $"bad flattened record: offset {offset}, size {size}");
                 }
 
                 position += record.Length;
@@ -209,7 +202,28 @@ public static class FlattenedReader
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
-    private static void CheckHeader(ReadOnlySpan<byte> header, string name)
+    /// <summary>
+    /// Decodes the record header <paramref name="record"/> found at <paramref name="position"/>: false for
+    /// the end marker, a <see cref="DumpFormatException"/> for an offset or size out of bounds.
+    /// </summary>
+    internal static bool TryDecodeRecord(ReadOnlySpan<byte> record, string name, long position, out long offset, out long size)
+    {
+        offset = BinaryPrimitives.ReadInt64BigEndian(record);
+        size = BinaryPrimitives.ReadInt64BigEndian(record[8..]);
+        if (offset == FlattenedLayout.EndFlag && size == FlattenedLayout.EndFlag)
+        {
+            return false;
+        }
+
+        if (offset < 0 || size < 0 || size > InputLimits.Dump.FlattenedRecordBytes || offset > InputLimits.Dump.FlattenedOffset)
+        {
+            throw new DumpFormatException(name, position, $"bad flattened record: offset {offset}, size {size}");
+        }
+
+        return true;
+    }
+
+    internal static void CheckHeader(ReadOnlySpan<byte> header, string name)
     {
         if (!header[..FlattenedLayout.Signature.Length].SequenceEqual(FlattenedLayout.Signature)
             || header[FlattenedLayout.Signature.Length..FlattenedLayout.SignatureLength].IndexOfAnyExcept((byte)0) >= 0)

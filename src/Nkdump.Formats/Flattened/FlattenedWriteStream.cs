@@ -7,6 +7,13 @@ namespace Nkdump.Formats.Flattened;
 /// (a pipe, ssh): each write becomes a record "(offset, size) bytes", consecutive writes are merged
 /// into records of up to 1 MiB, and <see cref="Finish"/> (or disposing) writes the end marker.
 /// Any writer that seeks (the kdump writer) can thus stream; `nkdump reassemble` undoes it.
+/// <para>
+/// With <c>readBack</c>, on an inner stream that can seek and read (a raw block device), what was
+/// written can be read back as the reassembled file holds it (an index of the records written,
+/// <see cref="FlattenedIndex"/>, 24 bytes a record): the seekable age writer re-opens a chunk it sealed
+/// earlier this way, so an encrypted dump goes onto a raw device inside flattened framing whose end
+/// marker stays in the clear.
+/// </para>
 /// </summary>
 public sealed class FlattenedWriteStream : Stream
 {
@@ -21,10 +28,27 @@ public sealed class FlattenedWriteStream : Stream
     private long _length;
     private bool _finished;
 
-    public FlattenedWriteStream(Stream inner, bool leaveOpen = false)
+    /// <summary>The records written so far, when they can be read back; null otherwise.</summary>
+    private readonly FlattenedIndex? _written;
+
+    /// <summary>Where the next record goes in <see cref="_inner"/> (with read-back only).</summary>
+    private long _innerPosition;
+
+    public FlattenedWriteStream(Stream inner, bool leaveOpen = false, bool readBack = false)
     {
         _inner = inner;
         _leaveOpen = leaveOpen;
+        if (readBack)
+        {
+            if (!inner.CanRead || !inner.CanSeek)
+            {
+                throw new ArgumentException("reading back needs an inner stream that can seek and read", nameof(inner));
+            }
+
+            _written = new FlattenedIndex();
+            _innerPosition = inner.Position + FlattenedLayout.HeaderSize;
+        }
+
         var header = new byte[FlattenedLayout.HeaderSize];
         FlattenedLayout.Signature.CopyTo(header);
         BinaryPrimitives.WriteInt64BigEndian(header.AsSpan(FlattenedLayout.Type), FlattenedLayout.TypeFlatHeader);
@@ -32,7 +56,7 @@ public sealed class FlattenedWriteStream : Stream
         _inner.Write(header);
     }
 
-    public override bool CanRead => false;
+    public override bool CanRead => _written is not null && !_finished;
 
     public override bool CanSeek => true;
 
@@ -112,6 +136,13 @@ public sealed class FlattenedWriteStream : Stream
         BinaryPrimitives.WriteInt64BigEndian(record[8..], _pendingLength);
         _inner.Write(record);
         _inner.Write(_pending, 0, _pendingLength);
+        if (_written is not null)
+        {
+            _innerPosition += record.Length;
+            _written.Place(new FlattenedIndex.Segment(_pendingOffset, _pendingOffset + _pendingLength, _innerPosition));
+            _innerPosition += _pendingLength;
+        }
+
         _pendingLength = 0;
     }
 
@@ -128,7 +159,30 @@ public sealed class FlattenedWriteStream : Stream
 
     public override void SetLength(long value) => _length = Math.Max(_length, value);
 
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    /// <summary>Reads back (see the class comment) from <see cref="Position"/>: what the reassembled file will hold there now.</summary>
+    public override int Read(Span<byte> buffer)
+    {
+        if (_written is null)
+        {
+            throw new NotSupportedException("this flattened stream was not opened for reading back");
+        }
+
+        ObjectDisposedException.ThrowIf(_finished, this);
+        FlushPending();
+        var count = (int)Math.Clamp(_length - _position, 0, buffer.Length);
+        _written.Read(_position, buffer[..count], _length, ReadInner);
+        _inner.Position = _innerPosition;
+        _position += count;
+        return count;
+    }
+
+    private void ReadInner(long offset, Span<byte> destination)
+    {
+        _inner.Position = offset;
+        _inner.ReadExactly(destination);
+    }
 
     protected override void Dispose(bool disposing)
     {

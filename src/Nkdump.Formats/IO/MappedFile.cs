@@ -8,7 +8,7 @@ namespace Nkdump.Formats.IO;
 /// no copies and no per-read allocation, and safe from several threads at once.
 /// An empty file has no mapping and every non-empty read fails.
 /// </summary>
-internal sealed unsafe partial class MappedFile : IRandomAccessFile
+internal sealed unsafe partial class MappedFile : ISpanFile
 {
     /// <summary>
     /// After this many bytes have been handed out, the mapping's pages are dropped from the process

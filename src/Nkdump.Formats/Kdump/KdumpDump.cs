@@ -1,3 +1,4 @@
+using Nkdump.Formats.IO;
 using Nkdump.Formats.Notes;
 
 namespace Nkdump.Formats.Kdump;
@@ -86,6 +87,13 @@ public sealed class KdumpDump : IKernelDump
             throw;
         }
     }
+
+    /// <summary>
+    /// Opens one kdump-compressed file read through <paramref name="file"/> (the decrypted plaintext of
+    /// an age file, a flattened file's records) rather than mapped; takes ownership of it when it succeeds.
+    /// </summary>
+    internal static KdumpDump Open(ISpanFile file, DumpFormat format) =>
+        new([Ownership.Take(file, KdumpFile.Open)], format);
 
     public void Dispose()
     {

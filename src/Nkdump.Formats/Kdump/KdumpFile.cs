@@ -18,13 +18,13 @@ public sealed class KdumpFile : IDisposable
     /// <summary>new_utsname's machine, the fifth of its six fields.</summary>
     private const int MachineField = 4;
 
-    private KdumpFile(MappedFile file, KdumpHeader header)
+    private KdumpFile(ISpanFile file, KdumpHeader header)
     {
         File = file;
         Header = header;
     }
 
-    internal MappedFile File { get; }
+    internal ISpanFile File { get; }
 
     public string Path => File.Path;
 
@@ -60,7 +60,7 @@ public sealed class KdumpFile : IDisposable
 
     public static KdumpFile Open(string path, string? displayPath = null) => Ownership.Take(MappedFile.Open(path, displayPath), Open);
 
-    internal static KdumpFile Open(MappedFile file)
+    internal static KdumpFile Open(ISpanFile file)
     {
         var path = file.Path;
         if (file.Length < KdumpLayout.HeaderSize)

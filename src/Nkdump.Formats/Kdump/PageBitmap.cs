@@ -16,14 +16,14 @@ internal sealed class PageBitmap
     private const int BlockBits = 1 << BlockShift;
     private const int BlockBytes = BlockBits / 8;
 
-    private readonly MappedFile _file;
+    private readonly ISpanFile _file;
     private readonly long _offset;
 
     public long Offset => _offset;
     private readonly long[] _rank;
 
     /// <param name="bits">How many bits are meaningful (max_mapnr); the bitmap holds at least this many.</param>
-    public PageBitmap(MappedFile file, long offset, ulong bits)
+    public PageBitmap(ISpanFile file, long offset, ulong bits)
     {
         _file = file;
         _offset = offset;

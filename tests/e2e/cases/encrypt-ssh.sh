@@ -12,4 +12,4 @@ CASE_PACKAGES="openssh-client openssh-server age"
 case_setup() { ssh_case_setup; encrypt_keys; }
 case_config() { ssh_case_config; encrypt_line; }
 case_collect() { ssh_case_collect; cp -a "$run/keys" "$OUT/keys"; }
-case_check() { encrypt_check "$1"; }
+case_check() { encrypt_check "$1" flattened; }
