@@ -23,7 +23,9 @@ internal static class CaptureCommands
             (root= of the kernel command line) on /sysroot when no target is given, NFS on /kdumproot,
             ssh (a flattened vmcore.flat), or a raw device (flattened; see savecore) — into
             PATH/HOST-YYYY-MM-DD-HH:MM:SS/ with vmcore-dmesg.txt first, then vmcore-incomplete renamed
-            vmcore once synced; kdump_post with the dump's status; failure_action or final_action.
+            vmcore once synced, then nkdump-triage.json (the crash's triage report, which the boot report,
+            list and show read for a dump on an ssh or NFS target); kdump_post with the dump's status;
+            failure_action or final_action.
             The directory is made fresh (0700; HOST-DATE-2, -3 ... when the name exists) and its files
             0600, never through a symbolic link. A part that could not be saved (the kernel log of a
             damaged ring, a hook) is named in nkdump-errors.txt beside the dump; the vmcore is still saved.
@@ -65,6 +67,7 @@ internal static class CaptureCommands
             Root = root,
             ConfigFile = parsed.Get("--config"),
             Vmcore = parsed.Get("--vmcore"),
+            Triage = TriageJsonOf,
         };
         if (root.IsSystem && !File.Exists(settings.VmcorePath))
         {
@@ -74,6 +77,14 @@ internal static class CaptureCommands
 
         ICaptureMachine machine = root.IsSystem ? new LinuxCaptureMachine(log) : new PrintingMachine(ctx.Out);
         return new SaveRunner(settings, machine, log).Run();
+    }
+
+    /// <summary>The crash's triage report as JSON (nkdump-triage.json beside the dump), from the capture's open vmcore.</summary>
+    private static string TriageJsonOf(Nkdump.Formats.IKernelDump vmcore)
+    {
+        using var session = Nkdump.Kernel.KernelSession.For(vmcore);
+        return System.Text.Json.JsonSerializer.Serialize(Nkdump.Analysis.Triage.TriageReport.Build(session),
+            Nkdump.Analysis.Commands.AnalysisJsonContext.CreateReadable().TriageJson) + "\n";
     }
 
     private static int SaveCore(CommandContext ctx, string[] args)
