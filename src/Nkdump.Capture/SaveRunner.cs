@@ -215,7 +215,7 @@ public sealed class SaveRunner(SaveSettings settings, ICaptureMachine machine, C
     /// </summary>
     private void WriteTriage(string? directory, DumpEncryption? encryption)
     {
-        if (directory is null || _writeNote is null || _vmcore is null || settings.Triage is null)
+        if (directory is null || _writeNote is null || settings.Triage is null)
         {
             return;
         }
@@ -223,7 +223,7 @@ public sealed class SaveRunner(SaveSettings settings, ICaptureMachine machine, C
         var name = DumpEncryption.DmesgName(encryption, Store.DumpSmallFiles.Triage);
         OptionalPart.Run(log, $"saving {name}", () =>
         {
-            _triage ??= settings.Triage(_vmcore);
+            _triage ??= settings.Triage(settings.VmcorePath);
             _writeNote(name, DumpEncryption.DmesgBytes(encryption, System.Text.Encoding.UTF8.GetBytes(_triage)));
             log.Info($"saved the crash's triage report as {name}");
         });

@@ -67,7 +67,7 @@ internal static class CaptureCommands
             Root = root,
             ConfigFile = parsed.Get("--config"),
             Vmcore = parsed.Get("--vmcore"),
-            Triage = TriageJsonOf,
+            Triage = root.IsSystem ? TriageInChild : TriageJsonOf,
         };
         if (root.IsSystem && !File.Exists(settings.VmcorePath))
         {
@@ -79,12 +79,48 @@ internal static class CaptureCommands
         return new SaveRunner(settings, machine, log).Run();
     }
 
-    /// <summary>The crash's triage report as JSON (nkdump-triage.json beside the dump), from the capture's open vmcore.</summary>
-    private static string TriageJsonOf(Nkdump.Formats.IKernelDump vmcore)
+    /// <summary>The most the triage child's heap may grow: beyond it the child fails (OutOfMemoryException) instead of the kernel's OOM killer acting.</summary>
+    private const string TriageHeapLimit = "0x4000000";
+
+    private static readonly TimeSpan TriageTimeout = TimeSpan.FromMinutes(3);
+
+    /// <summary>The crash's triage report as JSON (nkdump-triage.json beside the dump), computed here (tests: --root).</summary>
+    private static string TriageJsonOf(string vmcore)
     {
-        using var session = Nkdump.Kernel.KernelSession.For(vmcore);
+        using var session = Nkdump.Kernel.KernelSession.Open(vmcore);
         return System.Text.Json.JsonSerializer.Serialize(Nkdump.Analysis.Triage.TriageReport.Build(session),
             Nkdump.Analysis.Commands.AnalysisJsonContext.CreateReadable().TriageJson) + "\n";
+    }
+
+    /// <summary>
+    /// The triage JSON from `nkdump triage --json VMCORE` run as a child process, in the capture kernel:
+    /// save runs as init there, and the kernel panics when init runs out of memory (it cannot be
+    /// killed), which the e2e ssh case met with the collector's heap still around. A child with a
+    /// heap limit and a time limit can only fail itself; the dump is already saved.
+    /// </summary>
+    private static string TriageInChild(string vmcore)
+    {
+        GC.Collect(); // the collector's buffers: the child's pages come from the same little memory
+        var program = Environment.ProcessPath ?? throw new InvalidOperationException("cannot tell where the nkdump binary is");
+        var start = new System.Diagnostics.ProcessStartInfo(program, ["triage", "--json", vmcore])
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["DOTNET_GCHeapHardLimit"] = TriageHeapLimit;
+        using var child = System.Diagnostics.Process.Start(start) ?? throw new InvalidOperationException($"cannot start {program}");
+        var said = child.StandardError.ReadToEndAsync();
+        var output = child.StandardOutput.ReadToEndAsync();
+        if (!child.WaitForExit(TriageTimeout))
+        {
+            child.Kill(entireProcessTree: true);
+            throw new TimeoutException($"nkdump triage did not finish within {TriageTimeout.TotalSeconds:0} s");
+        }
+
+        // Exit 1 with a report: triage missed a part (listed in the report's "missing"), the rest stands.
+        return child.ExitCode is 0 or 1 && output.Result.TrimStart().StartsWith('{') ? output.Result
+            : throw new InvalidOperationException($"nkdump triage exited with status {child.ExitCode}: {said.Result.Trim()}");
     }
 
     private static int SaveCore(CommandContext ctx, string[] args)
