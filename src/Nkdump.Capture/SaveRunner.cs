@@ -82,6 +82,7 @@ public sealed class SaveRunner(SaveSettings settings, ICaptureMachine machine, C
             return 1;
         }
 
+        ComputeTriage(config);
         var saved = DumpTo(config, config.Target);
         OptionalPart.Run(log, "running the post hooks", () => hooks.RunPost(config.KdumpPost, saved ? 0 : 1));
         if (!saved)
@@ -210,12 +211,27 @@ public sealed class SaveRunner(SaveSettings settings, ICaptureMachine machine, C
     }
 
     /// <summary>
+    /// The crash's triage report, before the dump: the capture kernel's memory is smallest then (the
+    /// collector's buffers are not there yet), and the CLI computes it in a child process that only
+    /// fails itself when memory runs out. Not for a raw target, which has no directory to put it in.
+    /// </summary>
+    private void ComputeTriage(KdumpConfig config)
+    {
+        if (settings.Triage is null || config.Target.Kind == DumpTargetKind.Raw)
+        {
+            return;
+        }
+
+        OptionalPart.Run(log, $"computing {Store.DumpSmallFiles.Triage}", () => _triage = settings.Triage(settings.VmcorePath));
+    }
+
+    /// <summary>
     /// The triage JSON beside the dump (sealed like the log when kdump.conf encrypts it): what the
     /// host's boot report, list and show read of a dump on an ssh or NFS target instead of the dump.
     /// </summary>
     private void WriteTriage(string? directory, DumpEncryption? encryption)
     {
-        if (directory is null || _writeNote is null || settings.Triage is null)
+        if (directory is null || _writeNote is null || _triage is null)
         {
             return;
         }
@@ -223,7 +239,6 @@ public sealed class SaveRunner(SaveSettings settings, ICaptureMachine machine, C
         var name = DumpEncryption.DmesgName(encryption, Store.DumpSmallFiles.Triage);
         OptionalPart.Run(log, $"saving {name}", () =>
         {
-            _triage ??= settings.Triage(settings.VmcorePath);
             _writeNote(name, DumpEncryption.DmesgBytes(encryption, System.Text.Encoding.UTF8.GetBytes(_triage)));
             log.Info($"saved the crash's triage report as {name}");
         });

@@ -13,7 +13,9 @@ namespace Nkdump.Cli.Commands;
 internal static class DumpStoreCommands
 {
     private const string Where =
-        "  --dir DIR         the dump directory (default: kdump.conf's path on its target, where it is mounted here)\n"
+        "  --dir DIR         the dump directory (default: kdump.conf's path on its target: where it is mounted\n"
+        + "                    here; an NFS export not mounted is mounted read-only meanwhile (list, show, report);\n"
+        + "                    on an ssh target the server is read over the capture's connection (list, show, report))\n"
         + "  --config FILE     kdump.conf (default ROOT/etc/kdump.conf; kdump-utils' defaults when there is none)\n"
         + HostCommandSupport.RootHelp;
 
