@@ -26,11 +26,14 @@ public sealed class SaveRunner(SaveSettings settings, ICaptureMachine machine, C
     private readonly DateTime _started = settings.Clock.GetLocalNow().DateTime;
     private DumpFacts? _facts;
 
+    /// <summary>The triage JSON written beside the dump (computed once, with the facts); null when there is none.</summary>
+    private string? _triage;
+
     /// <summary>/proc/vmcore, opened once for the log, the size bounds and the collector (which may run twice: the target, then dump_to_rootfs).</summary>
     private IKernelDump? _vmcore;
 
     /// <summary>Writes a note beside the last dump attempt's directory; null while there is none.</summary>
-    private Action<string, string>? _writeNote;
+    private Action<string, byte[]>? _writeNote;
     private bool _incidentsWritten;
 
     public int Run()
@@ -84,6 +87,7 @@ public sealed class SaveRunner(SaveSettings settings, ICaptureMachine machine, C
             return 1;
         }
 
+        ComputeTriage(config);
         var started = settings.Clock.GetTimestamp();
         var saved = DumpTo(config, config.Target);
         LogCost(started);
@@ -134,6 +138,7 @@ public sealed class SaveRunner(SaveSettings settings, ICaptureMachine machine, C
                     var names = DumpNames.For(config.DumpLayout, host, _started, network: target.Kind == DumpTargetKind.Nfs);
                     var saved = dump.Write(mountPoint, config.Path, names, vmcore, facts, collector);
                     _writeNote = dump.Directory is null ? _writeNote : dump.WriteNote;
+                    WriteTriage(dump.Directory, DumpEncryption.For(config));
                     return saved;
             }
         }
@@ -176,6 +181,7 @@ public sealed class SaveRunner(SaveSettings settings, ICaptureMachine machine, C
         var ssh = new SshDump(log, machine, settings.SshPath, _root.Resolve(config.SshKey), _root.Resolve(SaveSettings.KnownHostsFile), File.Exists(sshConfig) ? sshConfig : null, DumpEncryption.For(config));
         var saved = ssh.Write(target.Value, config.Path, DumpDirectoryName.For(OwnAddress(server), _started), vmcore, facts, config.CoreCollector);
         _writeNote = ssh.Directory is null ? _writeNote : ssh.WriteNote;
+        WriteTriage(ssh.Directory, DumpEncryption.For(config));
         return saved;
     }
 
@@ -222,6 +228,40 @@ public sealed class SaveRunner(SaveSettings settings, ICaptureMachine machine, C
         }
     }
 
+    /// <summary>
+    /// The crash's triage report, before the dump: the capture kernel's memory is smallest then (the
+    /// collector's buffers are not there yet), and the CLI computes it in a child process that only
+    /// fails itself when memory runs out. Not for a raw target, which has no directory to put it in.
+    /// </summary>
+    private void ComputeTriage(KdumpConfig config)
+    {
+        if (settings.Triage is null || config.Target.Kind == DumpTargetKind.Raw)
+        {
+            return;
+        }
+
+        OptionalPart.Run(log, $"computing {Store.DumpSmallFiles.Triage}", () => _triage = settings.Triage(settings.VmcorePath));
+    }
+
+    /// <summary>
+    /// The triage JSON beside the dump (sealed like the log when kdump.conf encrypts it): what the
+    /// host's boot report, list and show read of a dump on an ssh or NFS target instead of the dump.
+    /// </summary>
+    private void WriteTriage(string? directory, DumpEncryption? encryption)
+    {
+        if (directory is null || _writeNote is null || _triage is null)
+        {
+            return;
+        }
+
+        var name = DumpEncryption.DmesgName(encryption, Store.DumpSmallFiles.Triage);
+        OptionalPart.Run(log, $"saving {name}", () =>
+        {
+            _writeNote(name, DumpEncryption.DmesgBytes(encryption, System.Text.Encoding.UTF8.GetBytes(_triage)));
+            log.Info($"saved the crash's triage report as {name}");
+        });
+    }
+
     /// <summary>nkdump-errors.txt beside the dump, once, before the machine goes down or the shell opens.</summary>
     private void WriteIncidents()
     {
@@ -232,7 +272,7 @@ public sealed class SaveRunner(SaveSettings settings, ICaptureMachine machine, C
 
         _incidentsWritten = true;
         var text = log.IncidentsText();
-        if (OptionalPart.Run(log, $"writing {CaptureLog.IncidentsFile}", () => _writeNote(CaptureLog.IncidentsFile, text)))
+        if (OptionalPart.Run(log, $"writing {CaptureLog.IncidentsFile}", () => _writeNote(CaptureLog.IncidentsFile, System.Text.Encoding.UTF8.GetBytes(text))))
         {
             log.Info($"what went wrong is listed in {CaptureLog.IncidentsFile} beside the dump");
         }

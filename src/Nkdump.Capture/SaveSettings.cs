@@ -25,6 +25,14 @@ public sealed record SaveSettings
     /// <summary>Reads the log and size bounds of the vmcore (tests make it fail); null: <see cref="DumpFacts.Read"/>.</summary>
     internal Func<IKernelDump, DumpFacts>? FactsReader { get; init; }
 
+    /// <summary>
+    /// The crash's triage report as JSON (what `nkdump triage --json` prints) of the vmcore at the
+    /// path given, written beside every dump as <see cref="Store.DumpSmallFiles.Triage"/> so that the
+    /// host's boot report reads the crash's signature from the target without fetching the dump (ssh,
+    /// NFS); null: not written (the capture project does not know the analysis; the CLI supplies it).
+    /// </summary>
+    public Func<string, string>? Triage { get; init; }
+
     public string ConfigPath => ConfigFile ?? Root.Resolve(Config.KdumpConfig.DefaultFile);
 
     public string VmcorePath => Vmcore ?? Root.Resolve(DefaultVmcore);

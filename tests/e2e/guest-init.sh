@@ -4,7 +4,7 @@
 # are in /etc/e2e.env (see lib.sh's e2e_guest); e2e_mode=savecore on the kernel command line (the
 # kernel hands unknown name=value words to init's environment) makes this boot the one after a
 # raw-target capture instead: it runs `nkdump savecore` and powers off; e2e_mode=report makes it the
-# boot after a capture to the path target: it mounts the state and dump disks, runs `nkdump report`
+# boot after a capture to the path or ssh target: it mounts the state and dump disks, runs `nkdump report`
 # (as nkdump-report.service would), `status` and `list`, and powers off.
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 /bin/busybox --install -s /bin
@@ -50,16 +50,17 @@ if [ "${e2e_mode:-}" = savecore ]; then
 fi
 
 if [ "${e2e_mode:-}" = report ]; then
-  for dev in "$state_disk" "$dump_disk"; do
+  # No dump_disk: the dumps are on a server (ssh), which the report reaches over the network.
+  for dev in "$state_disk" $dump_disk; do
     i=0; while [ ! -b "$dev" ] && [ $i -lt 50 ]; do sleep 0.2; i=$((i+1)); done
   done
   mkdir -p /mnt/dump
-  if mount -t ext4 "$state_disk" /var/lib/nkdump && mount -t ext4 "$dump_disk" /mnt/dump; then
+  if mount -t ext4 "$state_disk" /var/lib/nkdump && { [ -z "$dump_disk" ] || mount -t ext4 "$dump_disk" /mnt/dump; }; then
     nkdump report; echo "E2E: report rc=$?"
     nkdump report; echo "E2E: second report rc=$?"
     nkdump status; echo "E2E: status rc=$?"
     nkdump list; echo "E2E: list rc=$?"
-    umount /mnt/dump; umount /var/lib/nkdump
+    [ -z "$dump_disk" ] || umount /mnt/dump; umount /var/lib/nkdump
   else
     echo "E2E: ERROR cannot mount $state_disk and $dump_disk"
   fi

@@ -30,48 +30,76 @@ public sealed class BootReport(CaptureRoot root, KdumpConfig config, TextWriter 
     /// <summary>The dump directory to report on instead of the configured target's (tests, `report DIR`).</summary>
     public string? Directory { get; init; }
 
+    /// <summary>How a network target's dumps are reached (ssh client, mount runner, this machine's names).</summary>
+    public TargetAccess Access { get; init; } = new();
+
     public int Run()
     {
-        var (directory, problem) = Directory is not null ? (Directory, null) : DumpLocation.Find(root, config);
+        var (source, problem) = Directory is not null ? (new LocalDumpSource(Directory), null) : TargetDumps.Open(root, config, Access);
+        using (source)
+        {
+            return Run(source, problem);
+        }
+    }
+
+    private int Run(IDumpSource? source, string? problem)
+    {
         IReadOnlyList<SavedDump> dumps = [];
         var status = 0;
-        if (directory is null)
+        if (source is null)
         {
             output.WriteLine($"{Info}nkdump: {problem}");
-        }
-        else if (!System.IO.Directory.Exists(directory))
-        {
-            output.WriteLine($"{Info}nkdump: no dump saved yet ({directory} does not exist)");
         }
         else
         {
             try
             {
-                dumps = new DumpStore(directory).List();
+                dumps = source.List();
+                if (!source.Exists)
+                {
+                    output.WriteLine($"{Info}nkdump: no dump saved yet ({source.Where} does not exist)");
+                }
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or Formats.NkdumpException)
             {
-                output.WriteLine($"{Error}nkdump: cannot list the dumps: {e.Message}");
+                problem = $"cannot list the dumps: {e.Message}";
+                output.WriteLine($"{Error}nkdump: {problem}");
                 status = 1;
             }
         }
 
         var state = ReadState(ref status);
         var known = state.Dumps.Select(d => d.Path).ToHashSet(StringComparer.Ordinal);
-        var fresh = dumps.Where(d => !d.BeingWritten && !known.Contains(d.Path)).Reverse().ToList();
+
+        // On a network target only this machine's dumps: other machines sharing the server report theirs.
+        var fresh = dumps.Where(d => !d.BeingWritten && !known.Contains(d.Location) && source!.IsOurs(d)).Reverse().ToList();
+        if (fresh.Count > 0)
+        {
+            try
+            {
+                fresh = [.. source!.WithSmallFiles(fresh, logsToo: true)];
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or Formats.NkdumpException)
+            {
+                // Reported all the same, without their crash facts; the next boot does not fetch them again.
+                output.WriteLine($"{Error}nkdump: {e.Message}");
+                status = 1;
+            }
+        }
+
         var summaries = new Dictionary<string, DumpSummary>(StringComparer.Ordinal);
         var reported = state.Dumps.ToList();
         foreach (var dump in fresh)
         {
-            var summary = summaries[dump.Path] = summarize(dump);
+            var summary = summaries[dump.Location] = summarize(dump);
             output.WriteLine(Line(dump, summary));
             RunHook(dump, summary);
-            reported.Add(new ReportedDump(dump.Path, dump.Id, summary.Signature, clock.GetUtcNow()));
+            reported.Add(new ReportedDump(dump.Location, dump.Id, summary.Signature, clock.GetUtcNow()));
         }
 
-        if (fresh.Count == 0 && directory is not null)
+        if (fresh.Count == 0 && source is { Exists: true } && problem is null)
         {
-            output.WriteLine($"{Info}nkdump: no new crash dump in {directory} ({dumps.Count} saved before)");
+            output.WriteLine($"{Info}nkdump: no new crash dump in {source.Where} ({dumps.Count} saved before)");
         }
 
         try
@@ -105,11 +133,11 @@ public sealed class BootReport(CaptureRoot root, KdumpConfig config, TextWriter 
         var state = dump.Complete ? "" : $" [{dump.State}]";
         var problem = summary.Problem is null ? "" : $" ({summary.Problem})";
         return $"{priority}nkdump: kernel crash at {summary.CrashTime ?? dump.Saved.ToString("u", System.Globalization.CultureInfo.InvariantCulture)}: {what}, "
-            + $"signature {summary.Signature ?? "unknown"}, release {summary.Release ?? "unknown"}, saved in {dump.Path}{state}{problem}";
+            + $"signature {summary.Signature ?? "unknown"}, release {summary.Release ?? "unknown"}, saved in {dump.Location}{state}{problem}";
     }
 
     private static DateTimeOffset CrashTimeOf(SavedDump dump, Dictionary<string, DumpSummary> summaries) =>
-        summaries.TryGetValue(dump.Path, out var s) && s.CrashInstant is { } t ? t : dump.Saved;
+        summaries.TryGetValue(dump.Location, out var s) && s.CrashInstant is { } t ? t : dump.Saved;
 
     private ReportedDumps ReadState(ref int status)
     {
@@ -134,7 +162,7 @@ public sealed class BootReport(CaptureRoot root, KdumpConfig config, TextWriter 
         }
 
         var start = new ProcessStartInfo(root.Resolve(hook)) { UseShellExecute = false, RedirectStandardInput = true };
-        start.Environment["NKDUMP_DUMP"] = dump.Path;
+        start.Environment["NKDUMP_DUMP"] = dump.Location;
         start.Environment["NKDUMP_SIGNATURE"] = summary.Signature ?? "";
         try
         {
@@ -152,11 +180,11 @@ public sealed class BootReport(CaptureRoot root, KdumpConfig config, TextWriter 
             if (!process.WaitForExit(HookTimeout))
             {
                 process.Kill(entireProcessTree: true);
-                output.WriteLine($"{Error}nkdump: report_hook {hook} did not finish within {HookTimeout.TotalSeconds:0} s for {dump.Path}: killed");
+                output.WriteLine($"{Error}nkdump: report_hook {hook} did not finish within {HookTimeout.TotalSeconds:0} s for {dump.Location}: killed");
             }
             else if (process.ExitCode != 0)
             {
-                output.WriteLine($"{Error}nkdump: report_hook {hook} exited with status {process.ExitCode} for {dump.Path}");
+                output.WriteLine($"{Error}nkdump: report_hook {hook} exited with status {process.ExitCode} for {dump.Location}");
             }
         }
         catch (Win32Exception e)

@@ -46,6 +46,19 @@ public static partial class DumpDirectoryReader
             };
         }
 
+        return FromFiles(id, directory, files, SafeTime(info), name => ProbeLocal(Path.Combine(directory, name)), () => IsLocked(directory));
+    }
+
+    /// <summary>
+    /// What the dump directory <paramref name="directory"/> holding <paramref name="files"/> is, or
+    /// null when nothing in it belongs to a dump. <paramref name="probe"/> tells a dump file's format
+    /// (or that it is encrypted) or adds why it is not a dump; <paramref name="locked"/> whether its
+    /// writer still holds it (null when that cannot be told). Also used for directories on a server,
+    /// where the probe goes by the file's name.
+    /// </summary>
+    public static SavedDump? FromFiles(string id, string directory, List<DumpFileEntry> files, DateTimeOffset modified,
+        Func<string, (DumpFormat? Format, bool Encrypted, string? Problem)> probe, Func<(bool Held, string? Problem)> locked)
+    {
         var names = files.Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
         var final = FinalNames.FirstOrDefault(names.Contains) ?? names.Where(IsDebianDump).Order(StringComparer.Ordinal).FirstOrDefault();
         var incomplete = names.Contains(DirectoryDump.VmcoreIncomplete) ? DirectoryDump.VmcoreIncomplete
@@ -62,23 +75,29 @@ public static partial class DumpDirectoryReader
         var dumpName = final ?? incomplete;
         DumpFormat? format = null;
         var encrypted = false;
+        var readable = false;
         if (dumpName is null)
         {
             problems.Add("no dump file: only the log was saved (the capture failed before the vmcore; see nkdump-errors.txt)");
         }
-        else if (DumpOpener.IsEncrypted(Path.Combine(directory, dumpName)))
-        {
-            encrypted = true; // its format is inside the encryption: only the identity's holder can tell
-        }
         else
         {
-            format = ProbeFormat(Path.Combine(directory, dumpName), problems);
+            (format, encrypted, var problem) = probe(dumpName);
+            readable = problem is null; // a format, encrypted, or (on a server) not checked
+            if (problem is not null)
+            {
+                problems.Add(problem);
+            }
         }
 
         var beingWritten = false;
         if (incomplete is not null)
         {
-            beingWritten = IsLocked(directory, problems);
+            (beingWritten, var lockProblem) = locked();
+            if (lockProblem is not null)
+            {
+                problems.Add(lockProblem);
+            }
             if (!beingWritten)
             {
                 problems.Add(final is null
@@ -104,11 +123,12 @@ public static partial class DumpDirectoryReader
             DumpFile = dumpName is null ? null : Path.Combine(directory, dumpName),
             Format = format,
             DmesgFile = dmesg is null ? null : Path.Combine(directory, dmesg),
-            Complete = final is not null && incomplete is null && (format is not null || encrypted),
+            Complete = final is not null && incomplete is null && readable,
             Encrypted = encrypted,
             BeingWritten = beingWritten,
-            Modified = SafeTime(info),
-            Saved = TimeFromName(id) ?? SafeTime(info),
+            TriageFile = names.Contains(DumpSmallFiles.Triage) ? Path.Combine(directory, DumpSmallFiles.Triage) : null,
+            Modified = modified,
+            Saved = TimeFromName(id) ?? modified,
             Files = files,
             Problems = problems,
         };
@@ -117,37 +137,35 @@ public static partial class DumpDirectoryReader
     /// <summary>Debian's dump.YYYYMMDDHHMM (not the dmesg beside it).</summary>
     private static bool IsDebianDump(string name) => name.StartsWith(DebianDumpPrefix, StringComparison.Ordinal) && name.Length > DebianDumpPrefix.Length;
 
-    private static DumpFormat? ProbeFormat(string file, List<string> problems)
+    /// <summary>A local dump file's format from its first bytes (its format is inside the encryption when it is encrypted: only the identity's holder can tell).</summary>
+    private static (DumpFormat? Format, bool Encrypted, string? Problem) ProbeLocal(string file)
     {
         try
         {
             var status = UnixFileStatus.Lstat(file);
             if (status is null || status.Kind != UnixFileKind.Regular)
             {
-                problems.Add($"{Path.GetFileName(file)} is {status?.KindName ?? "gone"}, not a regular file");
-                return null;
+                return (null, false, $"{Path.GetFileName(file)} is {status?.KindName ?? "gone"}, not a regular file");
             }
 
-            return DumpOpener.Probe(file);
+            return DumpOpener.IsEncrypted(file) ? (null, true, null) : (DumpOpener.Probe(file), false, null);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NkdumpException)
         {
             var message = e.Message.StartsWith(file, StringComparison.Ordinal) ? e.Message[file.Length..].TrimStart(':', ' ') : e.Message;
-            problems.Add($"{Path.GetFileName(file)} is not a crash dump: {message}");
-            return null;
+            return (null, false, $"{Path.GetFileName(file)} is not a crash dump: {message}");
         }
     }
 
-    private static bool IsLocked(string directory, List<string> problems)
+    private static (bool Held, string? Problem) IsLocked(string directory)
     {
         try
         {
-            return DumpLock.IsHeld(directory);
+            return (DumpLock.IsHeld(directory), null);
         }
         catch (IOException e)
         {
-            problems.Add($"cannot tell whether it is being written: {e.Message}");
-            return true; // unknown: treated as being written, so nothing removes it
+            return (true, $"cannot tell whether it is being written: {e.Message}"); // unknown: treated as being written, so nothing removes it
         }
     }
 

@@ -57,7 +57,12 @@ public sealed class DumpStore(string directory)
                 : throw new NkdumpException($"{id}: not a dump directory (no vmcore, vmcore-incomplete, dump.* or log in it)");
         }
 
-        var dumps = List();
+        return Match(List(), id, Directory);
+    }
+
+    /// <summary>The dump of <paramref name="dumps"/> (those of <paramref name="where"/>) that <paramref name="id"/> names: its exact name, or a prefix of exactly one.</summary>
+    public static SavedDump Match(IReadOnlyList<SavedDump> dumps, string id, string where)
+    {
         if (dumps.FirstOrDefault(d => d.Id == id) is { } exact)
         {
             return exact;
@@ -67,8 +72,8 @@ public sealed class DumpStore(string directory)
         return matches.Count switch
         {
             1 => matches[0],
-            0 => throw new NkdumpException($"no dump '{id}' in {Directory}"),
-            _ => throw new NkdumpException($"'{id}' is ambiguous in {Directory}: it starts {string.Join(", ", matches.Select(m => m.Id))}"),
+            0 => throw new NkdumpException($"no dump '{id}' in {where}"),
+            _ => throw new NkdumpException($"'{id}' is ambiguous in {where}: it starts {string.Join(", ", matches.Select(m => m.Id))}"),
         };
     }
 

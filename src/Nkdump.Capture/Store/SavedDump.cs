@@ -15,8 +15,17 @@ public sealed record SavedDump
 {
     public required string Id { get; init; }
 
-    /// <summary>The directory's full path.</summary>
+    /// <summary>The directory's full path (on an ssh target: the path on the server).</summary>
     public required string Path { get; init; }
+
+    /// <summary>Where the dump is, as told to people and remembered by the boot report: the path, or user@host:PATH on an ssh target, server:/export/PATH on NFS.</summary>
+    public string Location { get => field ?? Path; init; }
+
+    /// <summary>The directory is on a server (ssh target): its files cannot be opened here, only its small files fetched (<see cref="TriageFile"/>).</summary>
+    public bool Remote { get; init; }
+
+    /// <summary>The triage JSON the capture wrote beside the dump (<see cref="DumpSmallFiles.Triage"/>), readable here (fetched for a remote dump), or null.</summary>
+    public string? TriageFile { get; init; }
 
     /// <summary>The dump file (vmcore, vmcore-incomplete, vmcore.flat, dump.*), or null when there is none.</summary>
     public string? DumpFile { get; init; }
@@ -52,7 +61,7 @@ public sealed record SavedDump
     public IReadOnlyList<string> Problems { get; init; } = [];
 
     /// <summary>"complete", "incomplete", "being written" or "damaged" (no readable dump file).</summary>
-    public string State => BeingWritten ? "being written" : DumpFile is null || (Format is null && !Encrypted) ? "damaged" : Complete ? "complete" : "incomplete";
+    public string State => BeingWritten ? "being written" : DumpFile is null || (Format is null && !Encrypted && !Remote) ? "damaged" : Complete ? "complete" : "incomplete";
 
     /// <summary>A dump retention and prune may remove: not being written, and recognized as a dump.</summary>
     public bool Removable => !BeingWritten && Files.Count > 0;

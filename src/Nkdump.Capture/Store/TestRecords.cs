@@ -28,7 +28,7 @@ public static class TestRecords
     /// Completes a pending record of an earlier boot: success with the first dump crashed after the
     /// test started (<paramref name="crashTime"/>: the dump's own CRASHTIME, else when it was saved),
     /// failed when that dump is incomplete, or when none is there (<paramref name="noDumpReason"/>
-    /// says why none could be seen, e.g. an ssh target). Returns the new record, or null when there
+    /// says why none could be seen, e.g. an ssh server that could not be reached). Returns the new record, or null when there
     /// was nothing to complete.
     /// </summary>
     public static TestRecord? Complete(CaptureRoot root, IReadOnlyList<SavedDump> dumps, Func<SavedDump, DateTimeOffset> crashTime, DateTimeOffset now, string? noDumpReason = null)
@@ -47,8 +47,8 @@ public static class TestRecords
                 Outcome = TestRecord.Failed,
                 Reason = noDumpReason ?? $"no dump was saved after the test's crash at {record.Started:u} (the capture kernel did not run or could not save: see its console, or kexec-dmesg.log of a partial dump)",
             },
-            { Complete: true } => record with { Outcome = TestRecord.Success, Dump = dump.Path, Reason = dump.Problems.Count > 0 ? string.Join("; ", dump.Problems) : null },
-            _ => record with { Outcome = TestRecord.Failed, Dump = dump.Path, Reason = $"the dump is {dump.State}: {string.Join("; ", dump.Problems)}" },
+            { Complete: true } => record with { Outcome = TestRecord.Success, Dump = dump.Location, Reason = dump.Problems.Count > 0 ? string.Join("; ", dump.Problems) : null },
+            _ => record with { Outcome = TestRecord.Failed, Dump = dump.Location, Reason = $"the dump is {dump.State}: {string.Join("; ", dump.Problems)}" },
         };
         completed = completed with { Completed = now };
         StoreState.Write(root, StoreState.TestFile, completed, StoreJsonContext.Default.TestRecord);

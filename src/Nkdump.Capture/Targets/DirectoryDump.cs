@@ -75,9 +75,9 @@ internal sealed class DirectoryDump(CaptureLog log, ICaptureMachine machine, Dum
         }
     }
 
-    /// <summary>Writes <paramref name="text"/> as a new file <paramref name="name"/> beside the dump.</summary>
-    public void WriteNote(string name, string text) =>
-        WriteNew(Path.Combine(Directory ?? throw new InvalidOperationException("no dump directory"), name), Encoding.UTF8.GetBytes(text));
+    /// <summary>Writes <paramref name="bytes"/> as a new file <paramref name="name"/> beside the dump.</summary>
+    public void WriteNote(string name, byte[] bytes) =>
+        WriteNew(Path.Combine(Directory ?? throw new InvalidOperationException("no dump directory"), name), bytes);
 
     private void SaveCaptureKernelLog(string directory)
     {

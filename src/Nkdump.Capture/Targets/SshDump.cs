@@ -23,7 +23,10 @@ public sealed class SshDump(CaptureLog log, Machine.ICaptureMachine machine, str
 
     private string? _destination;
 
-    public IReadOnlyList<string> Options =>
+    public IReadOnlyList<string> Options => OptionsFor(keyFile, knownHostsFile, configFile);
+
+    /// <summary>The client's options for the capture's connection (the host's boot report connects the same way).</summary>
+    public static IReadOnlyList<string> OptionsFor(string keyFile, string knownHostsFile, string? configFile) =>
         [.. configFile is null ? [] : new[] { "-F", configFile }, "-i", keyFile, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o", $"UserKnownHostsFile={knownHostsFile}",
             "-o", "ConnectTimeout=60", "-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=8"];
 
@@ -63,10 +66,10 @@ public sealed class SshDump(CaptureLog log, Machine.ICaptureMachine machine, str
     /// <summary>The remote dump directory the last <see cref="Write"/> created; null when it could not create one.</summary>
     public string? Directory { get; private set; }
 
-    /// <summary>Writes <paramref name="text"/> as the file <paramref name="name"/> beside the dump on the server.</summary>
-    public void WriteNote(string name, string text)
+    /// <summary>Writes <paramref name="bytes"/> as the file <paramref name="name"/> beside the dump on the server.</summary>
+    public void WriteNote(string name, byte[] bytes)
     {
-        if (Directory is null || _destination is null || WriteRemoteFile(_destination, $"{Directory}/{name}", text) != 0)
+        if (Directory is null || _destination is null || WriteRemoteFile(_destination, $"{Directory}/{name}", bytes) != 0)
         {
             throw new CaptureFailedException($"cannot write {name} on the server");
         }

@@ -5,6 +5,7 @@ using Nkdump.Capture.Store;
 using Nkdump.Config;
 using Nkdump.Config.Crashkernel;
 using Nkdump.Formats;
+using Nkdump.Setup;
 
 namespace Nkdump.Cli.Commands;
 
@@ -12,7 +13,9 @@ namespace Nkdump.Cli.Commands;
 internal static class DumpStoreCommands
 {
     private const string Where =
-        "  --dir DIR         the dump directory (default: kdump.conf's path on its target, where it is mounted here)\n"
+        "  --dir DIR         the dump directory (default: kdump.conf's path on its target: where it is mounted\n"
+        + "                    here; an NFS export not mounted is mounted read-only meanwhile (list, show, report);\n"
+        + "                    on an ssh target the server is read over the capture's connection (list, show, report))\n"
         + "  --config FILE     kdump.conf (default ROOT/etc/kdump.conf; kdump-utils' defaults when there is none)\n"
         + HostCommandSupport.RootHelp;
 
@@ -48,7 +51,10 @@ internal static class DumpStoreCommands
             + "the journal): crash time, panic reason, signature, release, path. kdump.conf's report_hook runs\n"
             + "once per new dump with the triage JSON on its stdin (NKDUMP_DUMP and NKDUMP_SIGNATURE set).\n"
             + "Reported dumps are remembered in /var/lib/nkdump/reported.json; a pending 'nkdump test' is\n"
-            + "marked success or failed. Dumps on an ssh target are not seen here (the report says so).\n",
+            + "marked success or failed. On an ssh or NFS target, which machines share, only this machine's dumps\n"
+            + "(their directory named after its address toward the server, or its host name) are reported, from the\n"
+            + "small files the capture wrote beside each (nkdump-triage.json, the logs), fetched over the capture's ssh\n"
+            + "connection into /var/lib/nkdump/remote/ID, or read from the export mounted read-only meanwhile.\n",
             Report),
     ];
 
@@ -60,24 +66,30 @@ internal static class DumpStoreCommands
         parsed.ExpectPositionals(0, 1, "at most one dump directory");
         return HostCommandSupport.Guard(ctx, "list", () =>
         {
-            var store = Store(ctx, parsed, parsed.Positionals.Count == 1 ? parsed.Positionals[0] : null);
-            var dumps = store.List();
+            using var source = Source(ctx, parsed, parsed.Positionals.Count == 1 ? parsed.Positionals[0] : null);
+            var dumps = source.List();
+            if (!source.Exists)
+            {
+                throw new NkdumpException($"{source.Where}: no such directory (no dump was saved there yet, or the target is not mounted)");
+            }
+
+            dumps = source.WithSmallFiles(dumps, logsToo: false);
             // Newest crash first: the dump's own crash time where it can be read, else when it was saved.
             var rows = dumps.Select(d => (Dump: d, Summary: DumpSummaries.Read(d)))
                 .OrderByDescending(r => r.Summary.CrashInstant ?? r.Dump.Saved).ToList();
             if (parsed.Has("--json"))
             {
-                HostJsonContext.Write(ctx.Out, new DumpListJson(store.Directory, rows.Select(r => ToJson(r.Dump, r.Summary)).ToList()), HostJsonContext.Default.DumpListJson);
+                HostJsonContext.Write(ctx.Out, new DumpListJson(source.Where, rows.Select(r => ToJson(r.Dump, r.Summary)).ToList()), HostJsonContext.Default.DumpListJson);
                 return ExitCodes.Success;
             }
 
             if (rows.Count == 0)
             {
-                ctx.Out.WriteLine($"no dumps in {store.Directory}");
+                ctx.Out.WriteLine($"no dumps in {source.Where}");
                 return ExitCodes.Success;
             }
 
-            ctx.Out.WriteLine($"{rows.Count} dump(s) in {store.Directory}, newest first:");
+            ctx.Out.WriteLine($"{rows.Count} dump(s) in {source.Where}, newest first:");
             var width = Math.Max(2, rows.Max(r => r.Dump.Id.Length));
             ctx.Out.WriteLine($"{"ID".PadRight(width)}  {"CRASH TIME",-20}  {"RELEASE",-24}  {"SIGNATURE",-16}  {"SIZE",7}  {"STATE",-13}  PANIC");
             foreach (var (dump, summary) in rows)
@@ -100,7 +112,10 @@ internal static class DumpStoreCommands
         parsed.ExpectPositionals(1, 1, "one dump ID");
         return HostCommandSupport.Guard(ctx, "show", () =>
         {
-            var dump = Store(ctx, parsed, null).Find(parsed.Positionals[0]);
+            var id = parsed.Positionals[0];
+            using var source = Source(ctx, parsed, null, allowMissing: id.Contains('/'));
+            var dump = id.Contains('/') ? new DumpStore(source.Where).Find(id) : DumpStore.Match(source.List(), id, source.Where);
+            dump = source.WithSmallFiles([dump], logsToo: true)[0];
             var (report, _, problem) = DumpSummaries.Triage(dump);
             if (parsed.Has("--json"))
             {
@@ -110,7 +125,7 @@ internal static class DumpStoreCommands
             }
 
             ctx.Out.WriteLine($"dump:      {dump.Id} ({dump.State})");
-            ctx.Out.WriteLine($"path:      {dump.Path}");
+            ctx.Out.WriteLine($"path:      {dump.Location}");
             ctx.Out.Write(report is null ? $"triage:    not possible: {problem}\n" : TriageText.Format(report));
             ctx.Out.WriteLine("files:");
             foreach (var file in dump.Files)
@@ -232,7 +247,7 @@ internal static class DumpStoreCommands
         {
             var config = Config(ctx, parsed);
             var root = new CaptureRoot(HostCommandSupport.Root(parsed));
-            return new BootReport(root, config, ctx.Out, DumpSummaries.Read, TimeProvider.System) { Directory = parsed.Get("--dir") }.Run();
+            return new BootReport(root, config, ctx.Out, DumpSummaries.Read, TimeProvider.System) { Directory = parsed.Get("--dir"), Access = Access(root) }.Run();
         });
     }
 
@@ -255,11 +270,28 @@ internal static class DumpStoreCommands
         return found is null ? throw new NkdumpException(problem!) : new DumpStore(found);
     }
 
+    /// <summary>The dumps to list or show: DIR given, --dir, else kdump.conf's target (mounted here, an NFS export mounted read-only meanwhile, or an ssh server).</summary>
+    private static IDumpSource Source(CommandContext ctx, ParsedArguments parsed, string? given, bool allowMissing = false)
+    {
+        if ((given ?? parsed.Get("--dir")) is { } directory)
+        {
+            return new LocalDumpSource(Path.GetFullPath(directory));
+        }
+
+        var root = new CaptureRoot(HostCommandSupport.Root(parsed));
+        var (source, problem) = TargetDumps.Open(root, Config(ctx, parsed), Access(root));
+        return source ?? (allowMissing ? new LocalDumpSource("/") : throw new NkdumpException(problem!));
+    }
+
+    /// <summary>The system's ssh client and mount(8) (only on the real root: a test's --root mounts nothing).</summary>
+    private static TargetAccess Access(CaptureRoot root) =>
+        new() { Runner = root.IsSystem ? (argv, output) => ProcessRunner.Real(argv, output) : null };
+
     private static IEnumerable<string> Problems(SavedDump dump, DumpSummary summary) =>
         summary.Problem is null || dump.DumpFile is null || dump.Format is null ? dump.Problems : [.. dump.Problems, summary.Problem];
 
     private static DumpJson ToJson(SavedDump dump, DumpSummary summary) => new(
-        dump.Id, dump.Path, summary.CrashTime, summary.Release, summary.PanicReason, summary.Signature, dump.Size, dump.State,
+        dump.Id, dump.Location, summary.CrashTime, summary.Release, summary.PanicReason, summary.Signature, dump.Size, dump.State,
         dump.Complete, dump.Format?.ToString(), dump.Saved.ToString("u", CultureInfo.InvariantCulture),
         dump.Files.Select(f => new DumpFileJson(f.Name, f.Size)).ToList(), Problems(dump, summary).ToList());
 }

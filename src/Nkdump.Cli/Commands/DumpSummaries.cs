@@ -1,8 +1,10 @@
+using System.Globalization;
 using System.Text.Json;
 using Nkdump.Analysis.Commands;
 using Nkdump.Analysis.Triage;
 using Nkdump.Capture.Store;
 using Nkdump.Formats;
+using Nkdump.Formats.IO;
 using Nkdump.Kernel;
 
 namespace Nkdump.Cli.Commands;
@@ -24,27 +26,63 @@ internal static class DumpSummaries
                 report.Missing.Count > 0 ? "triage missed " + string.Join("; ", report.Missing) : null);
     }
 
-    /// <summary>The triage report of the dump's file, or null and why not.</summary>
+    /// <summary>The most a triage JSON beside a dump may hold.</summary>
+    private const long MaxTriageBytes = 4 << 20;
+
+    /// <summary>
+    /// The triage report of the dump's file; for a dump that cannot be read here (on an ssh server,
+    /// encrypted, damaged) the one the capture wrote beside it (nkdump-triage.json); else null and why not.
+    /// </summary>
     public static (TriageJson? Report, DateTimeOffset? CrashTime, string? Problem) Triage(SavedDump dump)
     {
-        if (dump.Encrypted)
+        string? problem = null;
+        if (dump.Remote)
         {
-            return (null, null, $"encrypted (age): read it with nkdump triage --identity FILE {dump.DumpFile}");
+            problem = $"on the server, with no {DumpSmallFiles.Triage} beside it (saved by another tool, or it could not be fetched)";
+        }
+        else if (dump.Encrypted)
+        {
+            problem = $"encrypted (age): read it with nkdump triage --identity FILE {dump.DumpFile}";
+        }
+        else if (dump.DumpFile is null || dump.Format is null)
+        {
+            problem = "no readable dump file";
+        }
+        else
+        {
+            try
+            {
+                using var session = KernelSession.Open(dump.DumpFile);
+                return (TriageReport.Build(session), session.CrashTime, null);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or NkdumpException)
+            {
+                problem = e.Message;
+            }
         }
 
-        if (dump.DumpFile is null || dump.Format is null)
-        {
-            return (null, null, "no readable dump file");
-        }
+        return dump.TriageFile is { } file && File.Exists(file) ? FromFile(file, problem) : (null, null, problem);
+    }
 
+    /// <summary>The triage JSON the capture wrote beside the dump; its crash time as triage printed it.</summary>
+    private static (TriageJson? Report, DateTimeOffset? CrashTime, string? Problem) FromFile(string file, string? unreadable)
+    {
         try
         {
-            using var session = KernelSession.Open(dump.DumpFile);
-            return (TriageReport.Build(session), session.CrashTime, null);
+            var report = JsonSerializer.Deserialize(InputFile.ReadAllText(file, MaxTriageBytes, file), AnalysisJsonContext.CreateReadable().TriageJson);
+            // Every list present: the file came from a crashed machine's capture and is checked like any input.
+            if (report is null || string.IsNullOrEmpty(report.Signature) || report.TaintFlags is null || report.CallTrace is null
+                || report.Frames is null || report.Modules is null || report.Missing is null)
+            {
+                return (null, null, $"{file}: not a triage report");
+            }
+
+            DateTimeOffset? crash = DateTimeOffset.TryParse(report.CrashTime, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t : null;
+            return (report, crash, null);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or NkdumpException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or NkdumpException)
         {
-            return (null, null, e.Message);
+            return (null, null, $"{unreadable ?? "the dump"}; {Path.GetFileName(file)} beside it cannot be read either: {e.Message}");
         }
     }
 }

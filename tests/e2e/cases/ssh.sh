@@ -4,6 +4,10 @@
 # user-mode network, where 10.0.2.2 is the host; the capture kernel gets 10.0.2.15/24 from ip= on
 # its command line. Key authentication; the host key is checked against the known_hosts file the
 # capture initramfs carries. The flattened vmcore.flat is reassembled on the host and checked.
+# The guest crashes through `nkdump test --force` (its record on a state disk); a second boot
+# (e2e_mode=report) runs `nkdump report` over the same ssh connection: its journal line must name the
+# dump on the server with the signature triage gives on the host (from nkdump-triage.json, fetched
+# without the dump), report_hook must get that JSON, and the test's record must say success.
 CASE_TITLE="ssh target (sshd on host loopback, QEMU user-mode network)"
 CASE_PACKAGES="openssh-client openssh-server"
 SSH_IP=ip=10.0.2.15::10.0.2.2:255.255.255.0::eth0:none
@@ -38,9 +42,20 @@ CONF
   echo "[10.0.2.2]:$port $(cat "$sshd/host_key.pub")" > "$stage/root/.ssh/known_hosts"
   printf 'Host 10.0.2.2\n  Port %s\n' "$port" > "$stage/root/.ssh/config"
   e2e_copy_program /usr/bin/ssh "$stage"
+  truncate -s 32M "$run/state.img"
+  mkfs.ext4 -q -F -L nkdump-state "$run/state.img"
+  e2e_disk "$run/state.img"   # vda
+  e2e_guest 'crash=test'
+  e2e_guest 'state_disk=/dev/vda'
+  cat > "$stage/root/report-hook" <<'HOOK'
+#!/bin/sh
+cat > /var/lib/nkdump/hook-input.json
+echo "E2E: report_hook NKDUMP_SIGNATURE=$NKDUMP_SIGNATURE NKDUMP_DUMP=$NKDUMP_DUMP"
+HOOK
+  chmod 0755 "$stage/root/report-hook"
   # The first kernel is on the network as the machine would be: `nkdump start` tests the target
   # over ssh (as kdumpctl does) and refuses to arm a capture that could not reach it.
-  e2e_guest 'modules="virtio_pci virtio_net"'
+  e2e_guest 'modules="virtio_pci virtio_net virtio_blk crc32c_generic ext4"'   # ext4: the state disk
   e2e_guest 'net="10.0.2.15/24 10.0.2.2"'
   QEMU_NIC=(-nic user,model=virtio-net-pci)
 }
@@ -51,15 +66,24 @@ ssh root@10.0.2.2
 sshkey /root/.ssh/kdump_id_ed25519
 path $run/remote/crash
 core_collector makedumpfile -F -l --message-level 7 -d 31
-extra_modules virtio_pci virtio_net
+extra_modules virtio_pci virtio_net virtio_blk ext4
 kdump_commandline_append $SSH_IP
 failure_action poweroff
 final_action poweroff
+report_hook /root/report-hook
 CONF
 }
 
 case_collect() {
   cp -a "$run/remote/crash" "$OUT/" 2>/dev/null || true
+  # The boot after the crash: the report fetches the dump's small files from the server (still running).
+  e2e_boot "$run/report-serial.log" "$CMDLINE e2e_mode=report"
+  cp "$run/report-serial.log" "$OUT/report-serial.log"
+  local f
+  for f in test-status.json hook-input.json; do
+    debugfs -R "dump /$f $OUT/$f" "$run/state.img" >/dev/null 2>&1 || true
+  done
+  debugfs -R "rdump /remote $OUT" "$run/state.img" >/dev/null 2>&1 || true
   cp "$run/sshd/sshd.log" "$OUT/sshd.log"
 }
 
@@ -80,4 +104,29 @@ case_check() {
   check "makedumpfile -R rebuilds the same bytes" sh -c "makedumpfile -R '$dir/vmcore.makedumpfile-R' < '$flat' && cmp '$dir/vmcore' '$dir/vmcore.makedumpfile-R'"
   rm -f "$dir/vmcore.makedumpfile-R"
   check_vmcore "$out"
+  check_report "$out" "$dir"
+}
+
+# check_report OUT DIR - the second boot's report of the dump in DIR (as the server holds it).
+check_report() {
+  local out=$1 dir=$2 sig id
+  id=$(basename "$dir")
+  mkdir -p "$out/checks"
+  "$NKDUMP" triage "$dir/vmcore" > "$out/checks/nkdump-triage.txt" 2>&1 || true
+  sig=$(awk '$1 == "signature:" {print $2; exit}' "$out/checks/nkdump-triage.txt")
+  check "triage on the host gives a signature" test -n "$sig"
+  sig=${sig:-none}
+  check "the capture wrote nkdump-triage.json beside the dump with that signature" grep -qE "\"signature\": ?\"$sig\"" "$dir/nkdump-triage.json"
+  check "nkdump test's record (test-status.json) was written before the crash and survived it" \
+    grep -qE '"started": "[0-9]{4}-' "$out/test-status.json"
+  check_serial "$out" "the second boot's report ran" "E2E: report rc=0" report-serial.log
+  check_serial "$out" "the report's journal line names the dump on the server with triage's signature" \
+    "<4>nkdump: kernel crash at .*\"sysrq triggered crash\", signature $sig, release .* saved in root@10\.0\.2\.2:/[^ ]*/crash/$id" report-serial.log
+  check_serial "$out" "report_hook ran with the signature" "E2E: report_hook NKDUMP_SIGNATURE=$sig NKDUMP_DUMP=root@10\.0\.2\.2:/[^ ]*/crash/$id" report-serial.log
+  check "report_hook's stdin was the triage JSON with that signature" grep -q "\"signature\":\"$sig\"" "$out/hook-input.json"
+  check "the report fetched the small files, never the dump" sh -c "test -s '$out/remote/$id/nkdump-triage.json' && test -s '$out/remote/$id/vmcore-dmesg.txt' && test ! -e '$out/remote/$id/vmcore.flat'"
+  check_serial "$out" "a second report finds nothing new" "no new crash dump in root@10\.0\.2\.2:/[^ ]*/crash \(1 saved before\)" report-serial.log
+  check_serial "$out" "nkdump status: the last test succeeded" "last test: .*: success, dump root@10\.0\.2\.2:/[^ ]*/crash/$id" report-serial.log
+  check "test-status.json says success" grep -q '"outcome": "success"' "$out/test-status.json"
+  check_serial "$out" "nkdump list shows the dump on the server with the signature" "^$id .* $sig .* complete " report-serial.log
 }
