@@ -136,6 +136,11 @@ public sealed class InitramfsPlanner(HostRoot root)
             AddSshFiles(Add, notes);
         }
 
+        if (FindStack(config, EncryptedVolume.Find) is { } encrypted)
+        {
+            throw new NkdumpException(encrypted.Refusal(inputs.Release, KernelBuildConfig.Load(root, inputs.Release)));
+        }
+
         var lvm = FindLvm(config);
         if (lvm is not null)
         {
