@@ -21,6 +21,7 @@ case_setup() {
   cat > "$stage/etc/e2e-storage.sh" <<'SH'
 # LUKS2 on vda, opened as /dev/mapper/nkluks, without udev (pbkdf2 with few iterations: a test key).
 export DM_DISABLE_UDEV=1
+mkdir -p /run/cryptsetup   # its locking folder (systemd-tmpfiles makes it on a real system)
 i=0; while [ ! -b /dev/vda ] && [ $i -lt 50 ]; do sleep 0.2; i=$((i+1)); done
 printf 'e2e-test-passphrase' > /tmp/key
 cryptsetup luksFormat --batch-mode --type luks2 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 --key-file /tmp/key /dev/vda \
