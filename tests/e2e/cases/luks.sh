@@ -16,7 +16,7 @@ case_setup() {
   cp /etc/mke2fs.conf "$stage/etc/"
   truncate -s 256M "$run/luks.img"
   e2e_disk "$run/luks.img"
-  E2E_GUEST_MODULES="virtio_pci virtio_blk crc32c_generic ext4 dm_mod dm_crypt"
+  E2E_GUEST_MODULES="virtio_pci virtio_blk crc32c_generic ext4 dm_mod dm_crypt ecb xts"   # aes-xts-plain64, LUKS2's default
   e2e_guest "modules=\"$E2E_GUEST_MODULES\""
   cat > "$stage/etc/e2e-storage.sh" <<'SH'
 # LUKS2 on vda, opened as /dev/mapper/nkluks, without udev (pbkdf2 with few iterations: a test key).
