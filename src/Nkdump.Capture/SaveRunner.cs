@@ -122,7 +122,7 @@ public sealed class SaveRunner(SaveSettings settings, ICaptureMachine machine, C
             switch (target.Kind)
             {
                 case DumpTargetKind.Raw:
-                    new LvmActivation(_root, log, LvmActivation.Processes(_root, log)).ActivateIfPlanned();
+                    StorageStacks.Activate(_root, log);
                     var device = new BlockDevices(_root).Resolve(target.Value)
                         ?? throw new CaptureFailedException($"raw device {target.Value} not found");
                     return new RawDump(log).Write(device, vmcore, collector);

@@ -82,6 +82,31 @@ public class LvmStackTests
         Assert.Null(LvmStack.Find(t.Root, "LABEL=none"));
     }
 
+    [Fact]
+    public void AMapperNodeThatIsNoLinkIsFoundByItsDeviceMapperName()
+    {
+        // Without udev (the e2e guest, a rescue system) lvm makes /dev/mapper/VG-LV a device node
+        // itself, and /dev/VG/LV a link to it: the name is not in /sys/class/block, dm-N's dm/name is.
+        using var t = new TempRoot();
+        FakeLvmSysfs(t);
+        File.Delete(t.Real("/dev/mapper/nkvg-root"));
+        t.Write("/dev/mapper/nkvg-root", "");
+        File.Delete(t.Real("/dev/nkvg/root"));
+        File.CreateSymbolicLink(t.Real("/dev/nkvg/root"), "/dev/mapper/nkvg-root");
+        Directory.CreateDirectory(t.Real("/dev/disk/by-uuid"));
+        File.CreateSymbolicLink(t.Real("/dev/disk/by-uuid/6b1c7e52-5d0f-4c1e-9f4a-2f1d0a7c9e31"), "../../mapper/nkvg-root");
+        foreach (var device in new[] { "/dev/mapper/nkvg-root", "/dev/nkvg/root", "UUID=6b1c7e52-5d0f-4c1e-9f4a-2f1d0a7c9e31" })
+        {
+            var stack = LvmStack.Find(t.Root, device);
+            Assert.NotNull(stack);
+            Assert.Equal("nkvg", stack.VolumeGroup);
+            Assert.Equal(["virtio_blk", "virtio_pci"], stack.PhysicalVolumeModules);
+        }
+
+        t.Write("/dev/mapper/other", "");
+        Assert.Null(LvmStack.Find(t.Root, "/dev/mapper/other"));
+    }
+
     [Theory]
     [InlineData("nkvg-root", "nkvg")]
     [InlineData("my--vg-root", "my-vg")]

@@ -68,6 +68,14 @@ if [ "${e2e_mode:-}" = report ]; then
   poweroff -f
 fi
 
+# A case's storage stack (LVM, md RAID), which only a guest can build (the host has no
+# device-mapper or md): /etc/e2e-storage.sh, run before nkdump sees the system. e2e_conf=NAME on
+# the kernel command line makes /etc/kdump.conf.NAME the configuration of this boot.
+[ -z "${e2e_conf:-}" ] || cp "/etc/kdump.conf.$e2e_conf" /etc/kdump.conf
+if [ -f /etc/e2e-storage.sh ]; then
+  . /etc/e2e-storage.sh || echo "E2E: ERROR the storage setup failed"
+fi
+
 echo "E2E: first kernel up, crashkernel size $(cat /sys/kernel/kexec_crash_size)"
 echo "E2E: hello from the first kernel" > /dev/kmsg
 sleep 31337 &

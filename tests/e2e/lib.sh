@@ -94,8 +94,44 @@ e2e_copy_program() {
   local file=$1 stage=$2 as=${3:-$1}
   mkdir -p "$stage$(dirname "$as")"; cp -L "$file" "$stage$as"
   ldd "$file" | awk '/=> \//{print $3} /^[ \t]*\/lib/{print $1}' | while read -r lib; do
-    mkdir -p "$stage$(dirname "$lib")"; cp -L "$lib" "$stage$lib"
+    # A library of an unpacked package (e2e_debian_tools) goes where the package would install it.
+    local at=$lib
+    [ -z "${E2E_TOOLS:-}" ] || at=${lib#"$E2E_TOOLS"}
+    mkdir -p "$stage$(dirname "$at")"; cp -L "$lib" "$stage$at"
   done
+}
+
+# e2e_debian_tools PACKAGE... -> sets E2E_TOOLS: these packages of the host's own Debian suite
+# (its libc and base libraries serve them), downloaded with apt-get download from the suite's
+# private lists and unpacked into $E2E_WORK/tools/SUITE-KEY, never installed. The storage cases
+# (lvm, raid1) take Debian's lvm2 and mdadm from there into the guest: the host has no
+# device-mapper or md, so the stacks are built inside the guest.
+e2e_debian_tools() {
+  local suite key p version deb
+  suite=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
+  key=$(echo "$suite $*" | sha256sum | cut -c1-12)
+  E2E_TOOLS="$E2E_WORK/tools/$suite-$key"
+  [ -f "$E2E_TOOLS/.complete" ] && return 0
+  e2e_apt_update "$suite" || return 1
+  rm -rf "$E2E_TOOLS"; mkdir -p "$E2E_TOOLS"
+  for p in "$@"; do
+    version=$(e2e_apt "$suite" apt-cache show --no-all-versions "$p" 2>/dev/null | awk '/^Version:/{print $2; exit}')
+    [ -n "$version" ] || { log "$suite has no package $p"; return 1; }
+    deb=$(e2e_download "$suite" "$p" "$version") || return 1
+    dpkg-deb -x "$deb" "$E2E_TOOLS"
+  done
+  touch "$E2E_TOOLS/.complete"
+  log "unpacked $* ($suite) in $E2E_TOOLS"
+}
+
+# What the storage cases (lvm, raid1) unpack: one set, so that they share one download.
+E2E_STORAGE_PACKAGES="lvm2 libdevmapper1.02.1 libdevmapper-event1.02.1 libaio1 mdadm"
+
+# e2e_copy_tool PATH STAGE [AS] - a program of the unpacked packages (e2e_debian_tools), with its
+# libraries: the unpacked ones where the packages put them, the others from the host.
+e2e_copy_tool() {
+  LD_LIBRARY_PATH="$E2E_TOOLS/lib/x86_64-linux-gnu:$E2E_TOOLS/usr/lib/x86_64-linux-gnu" \
+    e2e_copy_program "$E2E_TOOLS$1" "$2" "${3:-$1}"
 }
 
 # e2e_stage_root STAGE - the guest's root: nkdump (at /usr/sbin/nkdump) and its libraries, the kernel,
@@ -139,6 +175,13 @@ e2e_build_initramfs() {
   # own copy of the inputs matches and `nkdump start` there finds the image up to date.
   local keep="$run/modules.keep"
   awk '$1 == "file" && $3 ~ /^\/lib\/modules\// {print "." $3}' "$stage/var/lib/nkdump/initramfs-$KREL.manifest" > "$keep"
+  # Modules the first kernel loads itself (E2E_GUEST_MODULES: a case's storage stack, which only the
+  # guest can build, so the capture initramfs built here cannot know it), with their dependencies.
+  local m
+  for m in ${E2E_GUEST_MODULES:-}; do
+    # A name a release does not have as a module (7.x builds crc32c in) keeps nothing.
+    { modprobe -d "$stage" -S "$KREL" --show-depends "$m" 2>/dev/null || true; } | awk '$1 == "insmod" {print $2}' | sed "s|^$stage|.|" >> "$keep"
+  done
   (cd "$stage" && find "./lib/modules/$KREL" -type f -name '*.ko*' | grep -vxFf "$keep" | xargs -r rm -f)
   ls -la "$stage/var/lib/nkdump" >&2
   install -m 0755 "$E2E_DIR/guest-init.sh" "$stage/init"

@@ -9,7 +9,7 @@
 #                          crash type on bookworm's 6.1 and the newest 7.x; pageset on 7.x
 #   E2E_MODE=full          every crash type, `path`, badlog, baddesc and pageset on every kernel; the
 #                          other targets on 6.1 and 6.12; badinfo and budget on 6.1 and 7.x, smp2 on
-#                          6.1; E2E_DBG=1 unless set
+#                          6.1; lvm, raid1 and luks on 6.1 and 7.x; E2E_DBG=1 unless set
 #                          (each kernel's -dbg vmlinux, for drgn)
 #   KERNEL_SPEC... / E2E_CASES="..."  exactly these kernels x these cases (either alone keeps the
 #                          other from the mode's plan, crossed: all cases of the mode on the given
@@ -46,6 +46,7 @@ else
         case "$k" in bookworm:6.1|trixie-backports:7) plan+=("$k badinfo" "$k budget") ;; esac
         case "$k" in bookworm:6.1) plan+=("$k smp2" "$k encrypt" "$k encrypt-ssh") ;; esac
         case "$k" in trixie-backports:7) plan+=("$k encrypt") ;; esac
+        case "$k" in bookworm:6.1|trixie-backports:7) plan+=("$k lvm" "$k raid1" "$k luks") ;; esac   # storage stacks (issue 20), 2 boots each
         for c in $FILTERS; do plan+=("$k $c"); done
       done ;;
     *) echo "E2E_MODE must be ci or full" >&2; exit 2 ;;

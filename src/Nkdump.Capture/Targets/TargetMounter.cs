@@ -22,7 +22,7 @@ internal sealed class TargetMounter(CaptureRoot root, ICaptureMachine machine, C
         var type = target.FileSystemType!;
         if (type != "virtiofs")
         {
-            ActivateLvm();
+            ActivateStorage();
         }
 
         var source = type == "virtiofs"
@@ -38,7 +38,7 @@ internal sealed class TargetMounter(CaptureRoot root, ICaptureMachine machine, C
         var commandLine = ReadCommandLine(root);
         var rootSpec = KernelParameter(commandLine, "root")
             ?? throw new CaptureFailedException("no root= on the kernel command line: cannot find the root file system for 'path'");
-        ActivateLvm();
+        ActivateStorage();
         var device = new BlockDevices(root).Resolve(rootSpec)
             ?? throw new CaptureFailedException($"the root file system root={rootSpec} not found: no such device");
         var type = KernelParameter(commandLine, "rootfstype") ?? Superblock.Probe(device)?.Type
@@ -51,8 +51,8 @@ internal sealed class TargetMounter(CaptureRoot root, ICaptureMachine machine, C
         return Mount(device, RootMountPoint, type, KernelParameter(commandLine, "rootflags"));
     }
 
-    /// <summary>Activates the LVM volume groups the initramfs names (none for most targets).</summary>
-    private void ActivateLvm() => new LvmActivation(root, log, LvmActivation.Processes(root, log)).ActivateIfPlanned();
+    /// <summary>Assembles the md arrays and activates the LVM volume groups the initramfs names (none for most targets).</summary>
+    private void ActivateStorage() => StorageStacks.Activate(root, log);
 
     /// <summary>Mounts an <c>nfs server:/export</c> target (see <see cref="NfsMount"/>); returns the mount point.</summary>
     public string MountNfs(DumpTarget target, string serverAddress)

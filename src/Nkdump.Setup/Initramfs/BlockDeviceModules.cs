@@ -7,27 +7,13 @@ namespace Nkdump.Setup.Initramfs;
 /// the device node's name (after following /dev/disk/by-* links) leads to /sys/class/block/NAME,
 /// a link into /sys/devices; every ancestor there with a driver/module link names a module
 /// (e.g. sd_mod, ahci, nvme, virtio_blk). Built-in drivers have no module link and need nothing.
-/// LVM logical volumes are followed by <see cref="LvmStack"/>; LUKS and md RAID are not yet.
+/// LVM logical volumes are followed by <see cref="LvmStack"/>, md RAID arrays by <see cref="MdStack"/>.
 /// </summary>
 internal static class BlockDeviceModules
 {
     /// <summary>Module names for a kdump.conf device value (path, UUID=, LABEL=…); empty when unknown.</summary>
-    public static IReadOnlyList<string> Find(HostRoot root, string deviceValue)
-    {
-        var device = KdumpService.DevicePath(deviceValue);
-        if (device is null || RootPaths.Resolve(root, device) is not { } node || !node.StartsWith("/dev/", StringComparison.Ordinal))
-        {
-            return [];
-        }
-
-        var sys = RootPaths.Resolve(root, "/sys/class/block/" + Path.GetFileName(node));
-        if (sys is null)
-        {
-            return [];
-        }
-
-        return DriverModules.Above(root, sys);
-    }
+    public static IReadOnlyList<string> Find(HostRoot root, string deviceValue) =>
+        BlockDeviceSysfs.Find(root, deviceValue) is { } name ? BlockDeviceSysfs.DriversOf(root, [name]) : [];
 }
 
 /// <summary>

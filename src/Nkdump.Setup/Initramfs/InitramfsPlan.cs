@@ -136,6 +136,11 @@ public sealed class InitramfsPlanner(HostRoot root)
             AddSshFiles(Add, notes);
         }
 
+        if (FindStack(config, EncryptedVolume.Find) is { } encrypted)
+        {
+            throw new NkdumpException(encrypted.Refusal(inputs.Release, KernelBuildConfig.Load(root, inputs.Release)));
+        }
+
         var lvm = FindLvm(config);
         if (lvm is not null)
         {
@@ -147,7 +152,20 @@ public sealed class InitramfsPlanner(HostRoot root)
             notes.Add($"LVM: volume group {lvm.VolumeGroup} is activated in the capture kernel (dm_mod, lvm)");
         }
 
-        var loadOrder = PlanModules(inputs, entries, notes, lvm);
+        var md = FindStack(config, MdStack.Find);
+        if (md is not null)
+        {
+            // The kernel's autodetection cannot assemble 1.x superblocks: the capture runs mdadm.
+            var mdadm = root.FirstExisting("/usr/sbin/mdadm", "/sbin/mdadm")
+                ?? throw new NkdumpException($"the dump target or root file system is on the md array {md.Array} but mdadm is not installed under {root}");
+            AddProgram(mdadm, "/usr/sbin/mdadm");
+            Add(InitramfsEntry.FromText(MdStack.ArraysPath, md.Array + "\n"));
+            Add(InitramfsEntry.FromText(MdStack.MdadmConfPath, MdStack.MdadmConf));
+            notes.Add($"md RAID: {md.Array} ({md.Level}) is assembled in the capture kernel by mdadm (md_mod and the RAID level's module)");
+        }
+
+        var stackModules = (lvm is null ? [] : lvm.PhysicalVolumeModules.Append("dm_mod")).Concat(md?.Modules ?? []).ToList();
+        var loadOrder = PlanModules(inputs, entries, notes, stackModules);
         Add(InitramfsEntry.FromText(ModulesLoadPath, string.Concat(loadOrder.Select(m => m + "\n"))));
 
         // Every parent directory, explicitly, so the kernel creates them with known modes.
@@ -213,9 +231,13 @@ public sealed class InitramfsPlanner(HostRoot root)
         config.Target.Kind == DumpTargetKind.RootFileSystem || config.FailureAction == FailureAction.DumpToRootfs;
 
     /// <summary>The LVM stack under a local target, else under the root file system (root= of the running kernel) when the capture mounts it.</summary>
-    private LvmStack? FindLvm(KdumpConfig config) =>
-        (config.Target.Kind is DumpTargetKind.Raw or DumpTargetKind.FileSystem ? LvmStack.Find(root, config.Target.Value) : null)
-        ?? (NeedsRootFileSystem(config) && HostKernelParameter("root") is { } device ? LvmStack.Find(root, device) : null);
+    private LvmStack? FindLvm(KdumpConfig config) => FindStack(config, LvmStack.Find);
+
+    /// <summary>A storage stack (<paramref name="find"/>) under a local target, else under the root file system when the capture mounts it.</summary>
+    private T? FindStack<T>(KdumpConfig config, Func<HostRoot, string, T?> find)
+        where T : class =>
+        (config.Target.Kind is DumpTargetKind.Raw or DumpTargetKind.FileSystem ? find(root, config.Target.Value) : null)
+        ?? (NeedsRootFileSystem(config) && HostKernelParameter("root") is { } device ? find(root, device) : null);
 
     /// <summary>A parameter of the running kernel's command line (the capture kernel gets root= and rootfstype= from it), or null.</summary>
     private string? HostKernelParameter(string name) =>
@@ -227,7 +249,7 @@ public sealed class InitramfsPlanner(HostRoot root)
         HostKernelParameter("rootfstype")
         ?? root.TryReadText("/proc/mounts")?.Split('\n').Select(l => l.Split(' ')).Where(f => f.Length > 2 && f[1] == "/" && f[2] != "rootfs").Select(f => f[2]).LastOrDefault();
 
-    private List<string> PlanModules(InitramfsInputs inputs, Dictionary<string, InitramfsEntry> entries, List<string> notes, LvmStack? lvm)
+    private List<string> PlanModules(InitramfsInputs inputs, Dictionary<string, InitramfsEntry> entries, List<string> notes, IReadOnlyList<string> stackModules)
     {
         var config = inputs.Config;
         var wanted = TargetModules(config.Target).ToList();
@@ -243,10 +265,7 @@ public sealed class InitramfsPlanner(HostRoot root)
             DumpTargetKind.Ssh or DumpTargetKind.Nfs => NetworkDeviceModules.Find(root),
             _ => [],
         };
-        if (lvm is not null)
-        {
-            drivers = [.. drivers, .. lvm.PhysicalVolumeModules, "dm_mod"];
-        }
+        drivers = [.. drivers, .. stackModules];
 
         if (wanted.Count == 0 && drivers.Count == 0 && config.ExtraModules.Count == 0)
         {

@@ -1,5 +1,3 @@
-using Nkdump.Setup.Service;
-
 namespace Nkdump.Setup.Initramfs;
 
 /// <summary>
@@ -16,13 +14,11 @@ internal sealed record LvmStack(string VolumeGroup, IReadOnlyList<string> Physic
     /// <summary>The LVM stack under a kdump.conf device value (path, UUID=, LABEL=…), or null when it is not an LVM volume.</summary>
     public static LvmStack? Find(HostRoot root, string deviceValue)
     {
-        var device = KdumpService.DevicePath(deviceValue);
-        if (device is null || RootPaths.Resolve(root, device) is not { } node || !node.StartsWith("/dev/", StringComparison.Ordinal))
+        if (BlockDeviceSysfs.Find(root, deviceValue) is not { } name)
         {
             return null;
         }
 
-        var name = Path.GetFileName(node);
         var sys = $"/sys/class/block/{name}";
         if (!root.TryReadText(sys + "/dm/uuid")?.Trim().StartsWith("LVM-", StringComparison.Ordinal) ?? true)
         {
@@ -30,25 +26,7 @@ internal sealed record LvmStack(string VolumeGroup, IReadOnlyList<string> Physic
         }
 
         var volumeGroup = root.TryReadText(sys + "/dm/name") is { } dmName ? VolumeGroupOf(dmName.Trim()) : null;
-        if (volumeGroup is null)
-        {
-            return null;
-        }
-
-        var modules = new List<string>();
-        var slaves = root.Resolve(sys + "/slaves");
-        if (Directory.Exists(slaves))
-        {
-            foreach (var slave in Directory.EnumerateFileSystemEntries(slaves).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal))
-            {
-                if (RootPaths.Resolve(root, $"/sys/class/block/{slave}") is { } slaveSys)
-                {
-                    modules.AddRange(DriverModules.Above(root, slaveSys).Where(m => !modules.Contains(m)));
-                }
-            }
-        }
-
-        return new LvmStack(volumeGroup, modules);
+        return volumeGroup is null ? null : new LvmStack(volumeGroup, BlockDeviceSysfs.DriversOf(root, BlockDeviceSysfs.Slaves(root, name)));
     }
 
     /// <summary>The VG part of a device-mapper name "VG-LV" ('-' in VG or LV is written "--"); null when there is no single '-'.</summary>
