@@ -35,6 +35,9 @@ internal static class CaptureMemory
         return $"peak memory of nkdump: {Mebibytes(peak)} (VmHWM)" + (available is { } a ? $"; {Mebibytes(a)} available now" : "");
     }
 
+    /// <summary>MemAvailable of /proc/meminfo in KiB; null when it cannot be read.</summary>
+    public static long? AvailableKibibytes(CaptureRoot root) => Kibibytes(TryRead(root.Resolve("/proc/meminfo")), "MemAvailable:");
+
     /// <summary>The value of a "Name:   1234 kB" line; null when absent or not a number.</summary>
     internal static long? Kibibytes(string? text, string name)
     {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Nkdump.Capture.Store;
 using Nkdump.Config;
+using Nkdump.Testing;
 using Nkdump.Testing.Builders;
 
 namespace Nkdump.Capture.Tests;
@@ -158,22 +159,59 @@ public sealed class RemoteDumpSourceTests : IDisposable
         Assert.Null(DumpOwners.Owner("lost+found"));
     }
 
-    [Fact]
-    public void TheCaptureWritesTheTriageJsonBesideALocalDump()
+    /// <summary>An age recipient made by Debian's age-keygen (the host can read an encrypted local dump only with the identity).</summary>
+    private static string AgeRecipient()
+    {
+        using var keys = new TempDirectory();
+        var keyFile = keys.File("key.txt");
+        Assert.Equal(0, ExternalTool.Run("age-keygen", ["-o", keyFile]).ExitCode);
+        return ExternalTool.Run("age-keygen", ["-y", keyFile]).StandardOutput.Trim();
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void TheCaptureWritesTheTriageJsonBesideAnEncryptedLocalDumpOnly(bool encrypted)
     {
         _t.Device("vda1", "3f0e8c4a-1b2d-4e5f-8a9b-0c1d2e3f4a5b", "root");
         _t.Device("vda");
         _t.Write("/proc/cmdline", "root=UUID=3f0e8c4a-1b2d-4e5f-8a9b-0c1d2e3f4a5b ro\n");
-        _t.Config("path /var/crash\ncore_collector makedumpfile -l --message-level 1 -d 31\n");
+        _t.Config("path /var/crash\ncore_collector makedumpfile -l --message-level 1 -d 31\n" + (encrypted ? $"encrypt {AgeRecipient()}\nencrypt_dmesg 0\n" : ""));
         string? asked = null;
         var settings = _t.Settings() with { Triage = vmcore => { asked = vmcore; return "{\"signature\":\"cccccccccccccccc\"}\n"; } };
 
         Assert.True(new SaveRunner(settings, _t.Machine, new CaptureLog(_t.Log)).Run() == 0, _t.ToString());
 
-        var directory = _t["/sysroot/var/crash/127.0.0.1-2026-11-26-09:05:07"];
+        var file = Path.Combine(_t["/sysroot/var/crash/127.0.0.1-2026-11-26-09:05:07"], DumpSmallFiles.Triage);
+        if (!encrypted)
+        {
+            // The host triages a plain local dump itself: no child, no file, no memory spent on it.
+            Assert.Null(asked);
+            Assert.False(File.Exists(file));
+            return;
+        }
+
         Assert.Equal(settings.VmcorePath, asked);
-        Assert.Equal("{\"signature\":\"cccccccccccccccc\"}\n", File.ReadAllText(Path.Combine(directory, DumpSmallFiles.Triage)));
-        DumpAssert.OwnerOnlyMode(Path.Combine(directory, DumpSmallFiles.Triage));
+        Assert.Equal("{\"signature\":\"cccccccccccccccc\"}\n", File.ReadAllText(file));
+        DumpAssert.OwnerOnlyMode(file);
         Assert.Contains("nkdump: saved the crash's triage report as nkdump-triage.json", _t.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TriageIsSkippedWhenTheCaptureKernelLacksTheMemory()
+    {
+        _t.Device("vda1", "3f0e8c4a-1b2d-4e5f-8a9b-0c1d2e3f4a5b", "root");
+        _t.Device("vda");
+        _t.Write("/proc/cmdline", "root=UUID=3f0e8c4a-1b2d-4e5f-8a9b-0c1d2e3f4a5b ro\n");
+        _t.Write("/proc/meminfo", "MemTotal: 100000 kB\nMemAvailable: 60000 kB\n");
+        _t.Config($"path /var/crash\ncore_collector makedumpfile -l --message-level 1 -d 31\nencrypt {AgeRecipient()}\n");
+        var asked = false;
+        var settings = _t.Settings() with { Triage = _ => { asked = true; return "{}\n"; } };
+
+        Assert.True(new SaveRunner(settings, _t.Machine, new CaptureLog(_t.Log)).Run() == 0, _t.ToString());
+
+        Assert.False(asked);
+        Assert.Contains("nkdump: warning: not computing nkdump-triage.json: 58 MiB available, triage needs about 96 MiB", _t.ToString(), StringComparison.Ordinal);
+        Assert.True(File.Exists(_t["/sysroot/var/crash/127.0.0.1-2026-11-26-09:05:07/vmcore.age"]), "the dump is saved all the same");
     }
 }
