@@ -25,6 +25,9 @@ public sealed record SaveSettings
     /// <summary>Reads the log and size bounds of the vmcore (tests make it fail); null: <see cref="DumpFacts.Read"/>.</summary>
     internal Func<IKernelDump, DumpFacts>? FactsReader { get; init; }
 
+    /// <summary>DHCP, IPv6 and waiting for the derived capture network (tests record them); null: the Linux calls.</summary>
+    internal Machine.ICaptureNetwork? Network { get; init; }
+
     public string ConfigPath => ConfigFile ?? Root.Resolve(Config.KdumpConfig.DefaultFile);
 
     public string VmcorePath => Vmcore ?? Root.Resolve(DefaultVmcore);
