@@ -7,7 +7,8 @@ namespace Nkdump.Capture.Targets;
 
 /// <summary>
 /// Brings up the network that `nkdump start` derived from the host (/etc/nkdump/network): the NIC
-/// found by MAC address (the capture kernel's names are not the host's), then DHCPv4, the static
+/// found by MAC address (the capture kernel's names are not the host's), or the VLAN, active-backup
+/// bond or bridge built over the NICs found so, then DHCPv4, the static
 /// IPv4 address, IPv6 SLAAC (the kernel's own, once the link is up) or the static IPv6 address. Each
 /// step is logged; a step that fails is a capture error that names it.
 /// </summary>
@@ -19,21 +20,15 @@ internal sealed class DerivedNetworkSetup(CaptureRoot root, ICaptureMachine mach
 
     public void Apply(CaptureNetwork plan)
     {
-        if (plan.Kind != LinkKind.Plain)
-        {
-            throw new CaptureFailedException($"the host reaches {plan.Server} through a {plan.Kind.ToString().ToLowerInvariant()} ({plan.Describe()}), which the capture kernel cannot build yet: write ip= for one of its NICs in kdump_commandline_append");
-        }
-
-        var device = FindByMac(plan.Mac);
-        log.Info($"capture network: {plan.Describe()}; the NIC {plan.Mac} is {device} here");
         try
         {
+            var device = BuildLink(plan);
             machine.BringUp("lo");
             switch (plan.Method)
             {
                 case AddressMethod.Dhcp4:
                     machine.BringUp(device);
-                    var lease = network.Dhcp4(IfIndex(device), MacBytes(plan.Mac), log.Info);
+                    var lease = network.Dhcp4(IfIndex(device), MacBytes(ReadSys($"/sys/class/net/{device}/address") ?? plan.Mac), log.Info);
                     log.Info($"configuring {device} by DHCP: {lease.Address} netmask {lease.Netmask}{(lease.Router is null ? "" : $" gateway {lease.Router}")} from {lease.Server}, lease {lease.LeaseSeconds} s");
                     machine.ConfigureInterface(device, lease.Address, lease.Netmask, lease.Router);
                     break;
@@ -66,6 +61,57 @@ internal sealed class DerivedNetworkSetup(CaptureRoot root, ICaptureMachine mach
         {
             throw new CaptureFailedException($"cannot configure the network ({plan.Describe()}): {e.Message}", e);
         }
+    }
+
+    /// <summary>
+    /// The interface that carries the address: the NIC itself, or the VLAN, bond or bridge built over
+    /// the NICs found by MAC, named as the host names them (bond0, br0…) or PARENT.ID for a VLAN.
+    /// A bond's slaves join while down (the bonding driver refuses an up one), then come up with it.
+    /// </summary>
+    private string BuildLink(CaptureNetwork plan)
+    {
+        if (plan.Kind == LinkKind.Plain)
+        {
+            var nic = FindByMac(plan.Mac);
+            log.Info($"capture network: {plan.Describe()}; the NIC {plan.Mac} is {nic} here");
+            return nic;
+        }
+
+        var members = plan.MemberMacs.Select(FindByMac).ToList();
+        if (members.Count == 0)
+        {
+            throw new CaptureFailedException($"{CaptureNetwork.FilePath}: a {plan.Kind.ToString().ToLowerInvariant()} without member NICs");
+        }
+
+        log.Info($"capture network: {plan.Describe()}; its NICs are {string.Join(", ", members)} here");
+        string device;
+        switch (plan.Kind)
+        {
+            case LinkKind.Vlan:
+                device = $"{members[0]}.{plan.VlanId}";
+                machine.BringUp(members[0]);
+                network.AddLink(device, "vlan", IfIndex(members[0]), plan.VlanId ?? 0);
+                break;
+            default:
+                // The host's name (bond0, br-lan…) unless an interface here already has it.
+                var taken = plan.HostInterface.Length > 15 || Directory.Exists(root.Resolve($"/sys/class/net/{plan.HostInterface}"));
+                device = !taken ? plan.HostInterface : plan.Kind == LinkKind.Bond ? "nkbond0" : "nkbr0";
+                network.AddLink(device, plan.Kind == LinkKind.Bond ? "bond" : "bridge");
+                foreach (var member in members)
+                {
+                    network.SetMaster(IfIndex(member), IfIndex(device));
+                }
+
+                foreach (var member in members)
+                {
+                    machine.BringUp(member);
+                }
+
+                break;
+        }
+
+        log.Info($"created {device} ({plan.Kind.ToString().ToLowerInvariant()}) over {string.Join(", ", members)}");
+        return device;
     }
 
     /// <summary>The interface whose address is <paramref name="mac"/>, waiting for its driver to register it.</summary>
