@@ -109,6 +109,12 @@ public class DerivedNetworkTests
         Assert.Equal(["up lo", "up eth1"], s.Root.Machine.Calls);
         Assert.Equal(4, polls);
         Assert.Contains("eth1 has fec0::5054:ff:fe12:3456 and a default route", s.Root.Log.ToString());
+
+        // QEMU's default prefix is site-local: /proc/net/if_inet6 gives its scope as 40.
+        s.Root.Machine.Calls.Clear();
+        s.Root.Write("/proc/net/if_inet6", "fec0000000000000505400fffe123456 03 40 40 00     eth1\n");
+        Bring(s);
+        Assert.Contains("eth1 has fec0::5054:ff:fe12:3456 and a default route", s.Root.Log.ToString());
     }
 
     [Fact]

@@ -163,12 +163,16 @@ internal sealed class DerivedNetworkSetup(CaptureRoot root, ICaptureMachine mach
         }
     }
 
-    /// <summary>A line of /proc/net/if_inet6: address, ifindex, prefix, scope, flags, name (all hex but the name); scope 00 is global, flag 0x40 tentative.</summary>
+    /// <summary>
+    /// A line of /proc/net/if_inet6: address, ifindex, prefix, scope, flags, name (all hex but the
+    /// name); scope 00 is global, 40 site-local (fec0::/10, still what QEMU's user network advertises
+    /// by default); flag 0x40 is tentative.
+    /// </summary>
     private string? GlobalIpv6(string device)
     {
         foreach (var fields in Lines("/proc/net/if_inet6"))
         {
-            if (fields.Length >= 6 && fields[5] == device && fields[3] == "00" && fields[0].Length == 32
+            if (fields.Length >= 6 && fields[5] == device && fields[3] is "00" or "40" && fields[0].Length == 32
                 && int.TryParse(fields[4], NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var flags) && (flags & 0x40) == 0)
             {
                 return new IPAddress(Convert.FromHexString(fields[0])).ToString();

@@ -67,7 +67,7 @@ public static class CaptureNetworkDetector
         var (kind, members) = Shape(link, links);
         var addresses = probe.Addresses().Where(a => a.Index == link.Index && a.Address.AddressFamily == server.AddressFamily).ToList();
         var address = addresses.FirstOrDefault(a => route.PreferredSource is { } source && a.Address.Equals(source))
-            ?? addresses.FirstOrDefault(a => a.Scope == 0)
+            ?? addresses.FirstOrDefault(a => a.Scope is 0 or 200)   // RT_SCOPE_UNIVERSE, RT_SCOPE_SITE (fec0::/10)
             ?? throw new NkdumpException($"{link.Name} carries the route to {server} but has no global {(server.AddressFamily == AddressFamily.InterNetwork ? "IPv4" : "IPv6")} address");
         var v4 = server.AddressFamily == AddressFamily.InterNetwork;
         var method = (v4, address.IsPermanent) switch
