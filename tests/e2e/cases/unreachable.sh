@@ -38,7 +38,8 @@ case_check() {
   check_serial "$out" "a later start succeeded once the server was up" "E2E: start ok, kexec_crash_loaded=1"
   check "the watcher stopped sshd after start" grep -q "watcher: sshd stopped after start" "$out/sshd.log"
   check_serial "$out" "the capture kernel brought the derived network up" "nkdump: configuring eth0 by DHCP: 10\.0\.2\.15"
-  check_serial "$out" "the capture says why the dump could not be sent" "nkdump: error: .*(Connection refused|ssh)"
+  check_serial "$out" "ssh's own reason is on the console" "^ssh: connect to host 10\.0\.2\.2 port [0-9]+: Connection refused"
+  check_serial "$out" "the capture says why the dump could not be sent" "nkdump: error: cannot reach root@10\.0\.2\.2 over ssh \(exit status 255: the server is down or unreachable"
   check_serial "$out" "failure_action ran" "nkdump: executing failure_action poweroff"
   check "nothing arrived on the server" sh -c "! find '$out' -name 'vmcore*' -type f | grep -q ."
 }
