@@ -11,7 +11,7 @@ namespace Nkdump.Capture.Machine;
 /// the IPv4 and UDP ones). Retries with growing waits (2, 4, 8, 8 s); the lease is not renewed: a
 /// capture takes minutes and leases hours.
 /// </summary>
-internal static partial class DhcpClient
+internal static class DhcpClient
 {
     private const int AfPacket = 17, SockDgram = 2, SockCloexec = 0x80000;
     private const ushort EthPIp = 0x0800;
@@ -20,7 +20,7 @@ internal static partial class DhcpClient
 
     public static DhcpLease Run(int ifindex, byte[] mac, Action<string> info)
     {
-        var fd = SocketNative(AfPacket, SockDgram | SockCloexec, BinaryPrimitives.ReverseEndianness(EthPIp));
+        var fd = LibcSockets.Socket(AfPacket, SockDgram | SockCloexec, BinaryPrimitives.ReverseEndianness(EthPIp));
         if (fd < 0)
         {
             throw new IOException($"packet socket: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
@@ -29,7 +29,7 @@ internal static partial class DhcpClient
         try
         {
             var address = LinkAddress(ifindex, [0, 0, 0, 0, 0, 0]);
-            if (BindNative(fd, address, address.Length) != 0)
+            if (LibcSockets.Bind(fd, address, address.Length) != 0)
             {
                 throw new IOException($"bind the packet socket to interface {ifindex}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
             }
@@ -60,7 +60,7 @@ internal static partial class DhcpClient
         }
         finally
         {
-            _ = CloseNative(fd);
+            _ = LibcSockets.Close(fd);
         }
     }
 
@@ -77,7 +77,7 @@ internal static partial class DhcpClient
             int ready;
             fixed (byte* p = poll)
             {
-                ready = PollNative(p, 1, left);
+                ready = LibcSockets.Poll(p, 1, left);
             }
 
             if (ready <= 0)
@@ -88,7 +88,7 @@ internal static partial class DhcpClient
             long received;
             fixed (byte* p = buffer)
             {
-                received = RecvNative(fd, p, buffer.Length, 0);
+                received = LibcSockets.Recv(fd, p, buffer.Length, 0);
             }
 
             if (received > 0 && DhcpMessages.Parse(buffer.AsSpan(0, (int)received), xid, mac) is { } answer)
@@ -112,7 +112,7 @@ internal static partial class DhcpClient
     {
         fixed (byte* p = packet)
         {
-            if (SendToNative(fd, p, packet.Length, 0, to, to.Length) != packet.Length)
+            if (LibcSockets.SendTo(fd, p, packet.Length, 0, to, to.Length) != packet.Length)
             {
                 throw new IOException($"send a DHCP message: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
             }
@@ -130,22 +130,4 @@ internal static partial class DhcpClient
         hardware.CopyTo(address, 12);
         return address;
     }
-
-    [LibraryImport("libc", EntryPoint = "socket", SetLastError = true)]
-    private static partial int SocketNative(int domain, int type, int protocol);
-
-    [LibraryImport("libc", EntryPoint = "bind", SetLastError = true)]
-    private static partial int BindNative(int fd, byte[] address, int length);
-
-    [LibraryImport("libc", EntryPoint = "sendto", SetLastError = true)]
-    private static unsafe partial nint SendToNative(int fd, byte* buffer, nint length, int flags, byte[] to, int toLength);
-
-    [LibraryImport("libc", EntryPoint = "recv", SetLastError = true)]
-    private static unsafe partial nint RecvNative(int fd, byte* buffer, nint length, int flags);
-
-    [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
-    private static unsafe partial int PollNative(byte* fds, ulong count, int timeout);
-
-    [LibraryImport("libc", EntryPoint = "close")]
-    private static partial int CloseNative(int fd);
 }

@@ -9,7 +9,7 @@ namespace Nkdump.Capture.Machine;
 /// `route -A inet6` do), so that the capture needs no ip binary: SIOCSIFADDR with struct in6_ifreq,
 /// SIOCADDRT with struct in6_rtmsg for the default route (include/uapi/linux/ipv6.h, ipv6_route.h).
 /// </summary>
-internal static partial class Ipv6Ioctls
+internal static class Ipv6Ioctls
 {
     private const int AfInet6 = 10, SockDgram = 2, EExist = 17;
     private const ulong SiocSIfAddr = 0x8916, SiocAddRt = 0x890B;
@@ -44,7 +44,7 @@ internal static partial class Ipv6Ioctls
 
     private static unsafe void Ioctl(ulong request, byte[] argument, string what, int toleratedErrno)
     {
-        var fd = SocketNative(AfInet6, SockDgram, 0);
+        var fd = LibcSockets.Socket(AfInet6, SockDgram, 0);
         if (fd < 0)
         {
             throw new IOException($"socket(AF_INET6): {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())} (is IPv6 disabled?)");
@@ -54,7 +54,7 @@ internal static partial class Ipv6Ioctls
         {
             fixed (byte* p = argument)
             {
-                if (IoctlNative(fd, request, p) != 0 && Marshal.GetLastPInvokeError() is var errno && errno != toleratedErrno)
+                if (LibcSockets.Ioctl(fd, request, p) != 0 && Marshal.GetLastPInvokeError() is var errno && errno != toleratedErrno)
                 {
                     throw new IOException($"cannot {what}: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})");
                 }
@@ -62,16 +62,7 @@ internal static partial class Ipv6Ioctls
         }
         finally
         {
-            _ = CloseNative(fd);
+            _ = LibcSockets.Close(fd);
         }
     }
-
-    [LibraryImport("libc", EntryPoint = "socket", SetLastError = true)]
-    private static partial int SocketNative(int domain, int type, int protocol);
-
-    [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
-    private static unsafe partial int IoctlNative(int fd, ulong request, byte* argument);
-
-    [LibraryImport("libc", EntryPoint = "close")]
-    private static partial int CloseNative(int fd);
 }

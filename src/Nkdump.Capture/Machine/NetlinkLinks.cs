@@ -11,7 +11,7 @@ namespace Nkdump.Capture.Machine;
 /// if_link.h, rtnetlink.h). Each request asks for an acknowledgement, so the kernel's refusal (no
 /// 8021q module, a NIC that is up) comes back as an error with its reason.
 /// </summary>
-internal static partial class NetlinkLinks
+internal static class NetlinkLinks
 {
     private const int AfNetlink = 16, SockRaw = 3, SockCloexec = 0x80000;
     private const ushort NewLink = 16, Error = 2;
@@ -73,7 +73,7 @@ internal static partial class NetlinkLinks
     /// <summary>Sends one request and reads its acknowledgement: NLMSG_ERROR with errno 0, or the kernel's errno.</summary>
     private static unsafe void Send(byte[] request, string what)
     {
-        var fd = SocketNative(AfNetlink, SockRaw | SockCloexec, 0);
+        var fd = LibcSockets.Socket(AfNetlink, SockRaw | SockCloexec, 0);
         if (fd < 0)
         {
             throw new IOException($"cannot {what}: netlink socket: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
@@ -85,7 +85,7 @@ internal static partial class NetlinkLinks
             long received;
             fixed (byte* p = request)
             {
-                if (SendNative(fd, p, request.Length, 0) != request.Length)
+                if (LibcSockets.Send(fd, p, request.Length, 0) != request.Length)
                 {
                     throw new IOException($"cannot {what}: netlink send: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
                 }
@@ -93,7 +93,7 @@ internal static partial class NetlinkLinks
 
             fixed (byte* p = answer)
             {
-                received = RecvNative(fd, p, answer.Length, 0);
+                received = LibcSockets.Recv(fd, p, answer.Length, 0);
             }
 
             if (received < 20 || BinaryPrimitives.ReadUInt16LittleEndian(answer.AsSpan(4)) != Error)
@@ -109,19 +109,7 @@ internal static partial class NetlinkLinks
         }
         finally
         {
-            _ = CloseNative(fd);
+            _ = LibcSockets.Close(fd);
         }
     }
-
-    [LibraryImport("libc", EntryPoint = "socket", SetLastError = true)]
-    private static partial int SocketNative(int domain, int type, int protocol);
-
-    [LibraryImport("libc", EntryPoint = "send", SetLastError = true)]
-    private static unsafe partial nint SendNative(int fd, byte* buffer, nint length, int flags);
-
-    [LibraryImport("libc", EntryPoint = "recv", SetLastError = true)]
-    private static unsafe partial nint RecvNative(int fd, byte* buffer, nint length, int flags);
-
-    [LibraryImport("libc", EntryPoint = "close")]
-    private static partial int CloseNative(int fd);
 }
