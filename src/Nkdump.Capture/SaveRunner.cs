@@ -164,8 +164,8 @@ public sealed class SaveRunner(SaveSettings settings, ICaptureMachine machine, C
             case DumpTargetKind.FileSystem:
                 return (mounter.MountLocal(target), LocalHost);
             case DumpTargetKind.Nfs:
-                new NetworkSetup(_root, machine, log).Bring(TargetMounter.ReadCommandLine(_root));
-                var server = RemoteAddress.Resolve(NfsMount.Server(target.Value), TargetMounter.ReadCommandLine(_root));
+                var plan = new NetworkSetup(_root, machine, settings.Network ?? new LinuxCaptureNetwork(), log).Bring(TargetMounter.ReadCommandLine(_root));
+                var server = RemoteAddress.Resolve(NfsMount.Server(target.Value), TargetMounter.ReadCommandLine(_root), plan?.Server);
                 return (mounter.MountNfs(target, server), OwnAddress(server));
             default:
                 return (mounter.MountRootFileSystem(), LocalHost);
@@ -174,9 +174,9 @@ public sealed class SaveRunner(SaveSettings settings, ICaptureMachine machine, C
 
     private bool DumpToSsh(KdumpConfig config, DumpTarget target, IKernelDump vmcore, DumpFacts facts)
     {
-        new NetworkSetup(_root, machine, log).Bring(TargetMounter.ReadCommandLine(_root));
+        var plan = new NetworkSetup(_root, machine, settings.Network ?? new LinuxCaptureNetwork(), log).Bring(TargetMounter.ReadCommandLine(_root));
         var host = target.Value[(target.Value.IndexOf('@') + 1)..];
-        var server = RemoteAddress.Resolve(host, TargetMounter.ReadCommandLine(_root));
+        var server = RemoteAddress.Resolve(host, TargetMounter.ReadCommandLine(_root), plan?.Server);
         var sshConfig = _root.Resolve(SaveSettings.SshConfigFile);
         var ssh = new SshDump(log, machine, settings.SshPath, _root.Resolve(config.SshKey), _root.Resolve(SaveSettings.KnownHostsFile), File.Exists(sshConfig) ? sshConfig : null, DumpEncryption.For(config));
         var saved = ssh.Write(target.Value, config.Path, DumpDirectoryName.For(OwnAddress(server), _started), vmcore, facts, config.CoreCollector);

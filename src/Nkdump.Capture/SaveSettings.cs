@@ -33,6 +33,9 @@ public sealed record SaveSettings
     /// </summary>
     public Func<string, string>? Triage { get; init; }
 
+    /// <summary>DHCP, IPv6 and waiting for the derived capture network (tests record them); null: the Linux calls.</summary>
+    internal Machine.ICaptureNetwork? Network { get; init; }
+
     public string ConfigPath => ConfigFile ?? Root.Resolve(Config.KdumpConfig.DefaultFile);
 
     public string VmcorePath => Vmcore ?? Root.Resolve(DefaultVmcore);

@@ -13,7 +13,8 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 modules="virtio_pci virtio_blk crc32c_generic ext4"   # ext4 needs crc32c: busybox modprobe ignores softdeps
 links=""
-net=""   # "ADDRESS/PREFIX GATEWAY" for eth0, as a system's network configuration would set it
+net=""   # "ADDRESS/PREFIX GATEWAY", dhcp or slaac for eth0 (bond0 when $bond is set), as a system's network configuration would set it
+bond=""  # NICs of an active-backup bond0 (the bond case)
 crash_disk=""
 state_disk=""   # an ext4 disk mounted on /var/lib/nkdump before the crash and in the report boot: the state survives
 dump_disk=""    # the path target's disk, mounted on /mnt/dump in the report boot
@@ -26,11 +27,35 @@ for link in $links; do
   i=0; while [ ! -b "$dev" ] && [ $i -lt 50 ]; do sleep 0.2; i=$((i+1)); done
   ln -sf "$dev" "/dev/disk/by-label/${link%%:*}"
 done
+if [ -n "${bond:-}" ]; then
+  # An active-backup bond0 over the NICs in $bond (e.g. "eth0 eth1"), as ifenslave makes it: the
+  # slaves join while down; $net then configures bond0 (loading bonding made it).
+  for nic in $bond; do i=0; while [ ! -e /sys/class/net/$nic ] && [ $i -lt 50 ]; do sleep 0.2; i=$((i+1)); done; done
+  echo active-backup > /sys/class/net/bond0/bonding/mode; echo 100 > /sys/class/net/bond0/bonding/miimon
+  for nic in $bond; do echo "+$nic" > /sys/class/net/bond0/bonding/slaves; done
+  echo "E2E: bond0 over $(cat /sys/class/net/bond0/bonding/slaves), mode $(cat /sys/class/net/bond0/bonding/mode)"
+  netdev=bond0
+fi
 if [ -n "$net" ]; then
   i=0; while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 50 ]; do sleep 0.2; i=$((i+1)); done
-  ip link set lo up; ip link set eth0 up
-  ip addr add "${net%% *}" dev eth0 && ip route add default via "${net#* }" \
-    || echo "E2E: ERROR cannot configure eth0 as $net"
+  ip link set lo up; ip link set "${netdev:=eth0}" up
+  case "$net" in
+    dhcp)
+      # As a DHCP client of a real system leaves it (dhclient, networkd): the lease's lifetimes on
+      # the address, which nkdump start reads as "dynamic", i.e. DHCP.
+      printf '#!/bin/sh\n[ "$1" = bound ] || exit 0\nip addr add "$ip/$mask" dev "$interface" valid_lft "$lease" preferred_lft "$lease"\nfor r in $router; do ip route add default via "$r" dev "$interface"; break; done\n' > /tmp/udhcpc.sh
+      chmod 0755 /tmp/udhcpc.sh
+      udhcpc -i "$netdev" -n -q -t 10 -s /tmp/udhcpc.sh 2>&1 | sed 's/^/E2E: udhcpc: /'
+      echo "E2E: $netdev $(ip -4 addr show dev "$netdev" | grep inet)" ;;
+    slaac)
+      # The kernel configures the address from the router's advertisements once the link is up.
+      i=0; while ! awk '$6 == "'"$netdev"'" && ($4 == "00" || $4 == "40") {f=1} END {exit !f}' /proc/net/if_inet6 && [ $i -lt 150 ]; do sleep 0.2; i=$((i+1)); done
+      sleep 2   # duplicate address detection
+      echo "E2E: $netdev $(ip -6 addr show dev "$netdev" | grep 'scope global')" ;;
+    *)
+      ip addr add "${net%% *}" dev "$netdev" && ip route add default via "${net#* }" \
+        || echo "E2E: ERROR cannot configure $netdev as $net" ;;
+  esac
 fi
 
 if [ "${e2e_mode:-}" = savecore ]; then
@@ -79,11 +104,22 @@ fi
 echo "E2E: first kernel up, crashkernel size $(cat /sys/kernel/kexec_crash_size)"
 echo "E2E: hello from the first kernel" > /dev/kmsg
 sleep 31337 &
-if nkdump start; then
-  echo "E2E: start ok, kexec_crash_loaded=$(cat /sys/kernel/kexec_crash_loaded)"
-else
-  echo "E2E: nkdump start failed rc=$?"
-fi
+# start_tries (unreachable case): a failed start is retried every 2 s, as a service restart would.
+tries=0
+while :; do
+  tries=$((tries+1))
+  if nkdump start; then
+    echo "E2E: start ok, kexec_crash_loaded=$(cat /sys/kernel/kexec_crash_loaded)"
+    break
+  else
+    echo "E2E: nkdump start failed rc=$?"
+  fi
+  [ "$tries" -lt "${start_tries:-1}" ] || break
+  nkdump status; echo "E2E: status after the failed start rc=$?"
+  sleep 2
+done
+# after_start_wait: seconds to wait before crashing (the unreachable case stops the server meanwhile).
+[ -z "${after_start_wait:-}" ] || sleep "$after_start_wait"
 nkdump status; echo "E2E: status rc=$?"
 if [ -n "$state_disk" ]; then
   # After start: the capture kernel is loaded, so hiding the image built into /var/lib/nkdump is harmless.

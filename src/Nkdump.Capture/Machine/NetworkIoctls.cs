@@ -11,7 +11,7 @@ namespace Nkdump.Capture.Machine;
 /// SIOCADDRT for the default route. Debian's kernels have no CONFIG_IP_PNP, so the kernel itself
 /// does not configure ip= for us.
 /// </summary>
-internal static partial class NetworkIoctls
+internal static class NetworkIoctls
 {
     private const int AfInet = 2;
     private const int SockDgram = 2;
@@ -91,7 +91,7 @@ internal static partial class NetworkIoctls
 
     private static void WithSocket(Action<int> body)
     {
-        var fd = SocketNative(AfInet, SockDgram, 0);
+        var fd = LibcSockets.Socket(AfInet, SockDgram, 0);
         if (fd < 0)
         {
             throw new IOException($"socket: errno {Marshal.GetLastPInvokeError()}");
@@ -103,7 +103,7 @@ internal static partial class NetworkIoctls
         }
         finally
         {
-            _ = CloseNative(fd);
+            _ = LibcSockets.Close(fd);
         }
     }
 
@@ -111,7 +111,7 @@ internal static partial class NetworkIoctls
     {
         fixed (byte* p = argument)
         {
-            if (IoctlNative(fd, request, p) != 0)
+            if (LibcSockets.Ioctl(fd, request, p) != 0)
             {
                 var errno = Marshal.GetLastPInvokeError();
                 if (errno != toleratedErrno)
@@ -121,13 +121,4 @@ internal static partial class NetworkIoctls
             }
         }
     }
-
-    [LibraryImport("libc", EntryPoint = "socket", SetLastError = true)]
-    private static partial int SocketNative(int domain, int type, int protocol);
-
-    [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
-    private static unsafe partial int IoctlNative(int fd, ulong request, byte* argument);
-
-    [LibraryImport("libc", EntryPoint = "close")]
-    private static partial int CloseNative(int fd);
 }

@@ -1,5 +1,7 @@
 using System.Net;
 using Nkdump.Capture.Machine;
+using Nkdump.Config;
+using Nkdump.Config.Network;
 
 namespace Nkdump.Capture.Targets;
 
@@ -40,15 +42,34 @@ internal sealed record IpSetting(IPAddress Address, IPAddress Netmask, IPAddress
 /// the capture kernel names interfaces eth0, eth1…, not the host's predictable names: when the named
 /// device does not exist and only one other interface does, that one is used.
 /// </summary>
-internal sealed class NetworkSetup(CaptureRoot root, ICaptureMachine machine, CaptureLog log)
+internal sealed class NetworkSetup(CaptureRoot root, ICaptureMachine machine, ICaptureNetwork network, CaptureLog log)
 {
-    public void Bring(string commandLine)
+    /// <summary>Brings the network up; returns the derived plan when it was used (its pinned server address), else null.</summary>
+    public CaptureNetwork? Bring(string commandLine)
     {
         var value = TargetMounter.KernelParameter(commandLine, "ip");
         if (value is null)
         {
+            // No ip= by hand: the network `nkdump start` derived from the host's route, when there is one.
+            var file = root.Resolve(CaptureNetwork.FilePath);
+            if (File.Exists(file))
+            {
+                CaptureNetwork plan;
+                try
+                {
+                    plan = CaptureNetwork.Parse(File.ReadAllText(file));
+                }
+                catch (ConfigException e)
+                {
+                    throw new CaptureFailedException(e.Message, e);
+                }
+
+                new DerivedNetworkSetup(root, machine, network, log).Apply(plan);
+                return plan;
+            }
+
             log.Info("no ip= on the kernel command line: assuming the network is already configured");
-            return;
+            return null;
         }
 
         var setting = IpSetting.Parse(value)
@@ -64,6 +85,8 @@ internal sealed class NetworkSetup(CaptureRoot root, ICaptureMachine machine, Ca
         {
             throw new CaptureFailedException($"cannot configure the network: {e.Message}", e);
         }
+
+        return null;
     }
 
     private string ChooseDevice(string? named)

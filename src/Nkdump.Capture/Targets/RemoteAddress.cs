@@ -10,13 +10,18 @@ namespace Nkdump.Capture.Targets;
 /// </summary>
 internal static class RemoteAddress
 {
-    /// <summary>The server's IP address as text.</summary>
-    public static string Resolve(string host, string commandLine)
+    /// <summary>The server's IP address as text (<paramref name="pinned"/>: the address `nkdump start` resolved the name to).</summary>
+    public static string Resolve(string host, string commandLine, IPAddress? pinned = null)
     {
         var bare = host.Trim('[', ']');
         if (IPAddress.TryParse(bare, out var ip))
         {
             return ip.ToString();
+        }
+
+        if (pinned is not null)
+        {
+            return pinned.ToString();
         }
 
         if (TargetMounter.KernelParameter(commandLine, "kdump_remote_ip") is { } given && IPAddress.TryParse(given, out var passed))

@@ -42,9 +42,13 @@ public sealed class SshDump(CaptureLog log, Machine.ICaptureMachine machine, str
 
         // mkdir -p the path, as kdump-utils does; the dump directory itself new and 0700 (mkdir without -p
         // fails when it exists: a server does not see two dumps from one address in the same second).
-        if (Remote(destination, $"mkdir -p {Quote(path)} && mkdir -m 0700 {Quote(directory)}", null) != 0)
+        var created = Remote(destination, $"mkdir -p {Quote(path)} && mkdir -m 0700 {Quote(directory)}", null);
+        if (created != 0)
         {
-            log.Error($"cannot create {directory} on {destination} (or it exists already)");
+            // ssh exits 255 for its own failures (no connection, a refused key or host key), else with the remote command's status.
+            log.Error(created == 255
+                ? $"cannot reach {destination} over ssh (exit status 255: the server is down or unreachable, or refused the key or host key; ssh's own message is above)"
+                : $"cannot create {directory} on {destination} (or it exists already)");
             return false;
         }
 

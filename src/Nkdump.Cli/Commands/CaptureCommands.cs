@@ -31,8 +31,10 @@ internal static class CaptureCommands
             damaged ring, a hook) is named in nkdump-errors.txt beside the dump; the vmcore is still saved.
             The new directory is flock'ed while it is written (rm and prune leave it alone); kdump.conf's
             keep_dumps and keep_free_space remove older dumps first, oldest first (not on ssh targets).
-            For ssh and NFS, ip=CLIENT::GATEWAY:NETMASK::DEVICE:none on the kernel command line
-            configures the network first; ssh uses -i SSHKEY, BatchMode, StrictHostKeyChecking=yes,
+            For ssh and NFS, the network comes first: ip=CLIENT::GATEWAY:NETMASK::DEVICE:none on the
+            kernel command line when written by hand, else /etc/nkdump/network, which start derived
+            from the host's route to the server (the NIC by MAC; DHCPv4, static IPv4, IPv6 SLAAC or
+            static; over a VLAN, an active-backup bond or a bridge); ssh uses -i SSHKEY, BatchMode, StrictHostKeyChecking=yes,
             /root/.ssh/known_hosts and, when present, -F /root/.ssh/config (for a port).
             Every step is logged to stderr with the prefix "nkdump: ". Without --root, save runs only
             where /proc/vmcore exists (a capture kernel), since it reboots the machine at the end.

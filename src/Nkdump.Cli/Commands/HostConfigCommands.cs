@@ -1,4 +1,5 @@
 using Nkdump.Config;
+using Nkdump.Formats;
 using Nkdump.Setup;
 using Nkdump.Setup.Service;
 
@@ -52,7 +53,7 @@ internal static class HostConfigCommands
                 var settings = config.EffectiveLines().Where(l => !l.StartsWith('#'))
                     .Select(l => l.Split(' ', 2)).ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : "");
                 var target = config.Target.Kind == DumpTargetKind.RootFileSystem ? "root" : config.Target.Directive;
-                HostJsonContext.Write(ctx.Out, new ConfigJson(path, target, settings, config.Warnings.Select(w => w.ToString()).ToList()), HostJsonContext.Default.ConfigJson);
+                HostJsonContext.Write(ctx.Out, new ConfigJson(path, target, settings, config.Warnings.Select(w => w.ToString()).ToList(), CaptureNetworkLine(parsed, config)), HostJsonContext.Default.ConfigJson);
                 return ExitCodes.Success;
             }
 
@@ -61,8 +62,45 @@ internal static class HostConfigCommands
                 ctx.Out.WriteLine(line);
             }
 
+            if (CaptureNetworkLine(parsed, config) is { } network)
+            {
+                ctx.Out.WriteLine($"# capture network: {network}");
+            }
+
             return ExitCodes.Success;
         });
+    }
+
+    /// <summary>
+    /// The capture network nkdump derives for an ssh or NFS target on this machine (the route to the
+    /// server; only on the real system, not under --root), what a hand-written ip= means, or why it
+    /// cannot be derived; null for local targets.
+    /// </summary>
+    private static string? CaptureNetworkLine(ParsedArguments parsed, KdumpConfig config)
+    {
+        if (Nkdump.Setup.Network.CaptureNetworkDetector.ServerName(config.Target) is null)
+        {
+            return null;
+        }
+
+        if (Nkdump.Setup.Network.CaptureNetworkDetector.HasHandWrittenIp(config))
+        {
+            return "ip= from kdump_commandline_append (written by hand; nothing derived)";
+        }
+
+        if (HostCommandSupport.Root(parsed) != "/")
+        {
+            return "derived from the route to the server at start (not under --root)";
+        }
+
+        try
+        {
+            return Nkdump.Setup.Network.CaptureNetworkDetector.Detect(config, new Nkdump.Setup.Network.NetlinkRoute(), System.Net.Dns.GetHostAddresses)?.Describe();
+        }
+        catch (NkdumpException e)
+        {
+            return $"cannot be derived: {e.Message}";
+        }
     }
 
     /// <summary>The file is valid; now what it names on this machine (<see cref="ConfigAudit"/>).</summary>

@@ -7,7 +7,7 @@ namespace Nkdump.Cli.Commands;
 internal sealed record StatusJson(bool Operational, string Reason, ulong? CrashSize, bool Loaded, IReadOnlyList<string> Warnings, string? LastTest = null);
 
 /// <summary>`config show --json`: the effective settings by directive, and the warnings.</summary>
-internal sealed record ConfigJson(string File, string Target, IReadOnlyDictionary<string, string> Settings, IReadOnlyList<string> Warnings);
+internal sealed record ConfigJson(string File, string Target, IReadOnlyDictionary<string, string> Settings, IReadOnlyList<string> Warnings, string? CaptureNetwork = null);
 
 /// <summary>`crashkernel show --json`.</summary>
 internal sealed record CrashkernelJson(ulong Bytes, ulong Ram, ulong Size, ulong LowSize, ulong? Offset, bool High, string? Note);

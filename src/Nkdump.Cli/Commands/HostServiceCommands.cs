@@ -96,7 +96,7 @@ internal static class HostServiceCommands
             binary = self;
         }
 
-        return new KdumpService(root, loader, HostCommandSupport.ConfigPath(parsed), binary, ctx.Out) { Compression = compression, BootRunner = root.IsSystem ? ProcessRunner.Real : null, SshRunner = root.IsSystem ? ProcessRunner.Real : null, NfsRunner = root.IsSystem ? ProcessRunner.Real : null };
+        return new KdumpService(root, loader, HostCommandSupport.ConfigPath(parsed), binary, ctx.Out) { Compression = compression, BootRunner = root.IsSystem ? ProcessRunner.Real : null, SshRunner = root.IsSystem ? ProcessRunner.Real : null, NfsRunner = root.IsSystem ? ProcessRunner.Real : null, NetworkProbe = root.IsSystem ? new Nkdump.Setup.Network.NetlinkRoute() : null };
     }
 
     private static int Status(CommandContext ctx, string[] args)

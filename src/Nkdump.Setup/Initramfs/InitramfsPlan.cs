@@ -1,4 +1,5 @@
 using Nkdump.Config;
+using Nkdump.Config.Network;
 using Nkdump.Formats;
 using Nkdump.Formats.Elf;
 using Nkdump.Formats.IO;
@@ -7,7 +8,8 @@ using Nkdump.Formats.Limits;
 namespace Nkdump.Setup.Initramfs;
 
 /// <summary>What goes into a capture initramfs, decided from the configuration and the system under the root.</summary>
-internal sealed record InitramfsInputs(string Release, string NkdumpBinary, KdumpConfig Config, string ConfigFile);
+/// <param name="Network">The capture network derived from the host (null: local target, ip= by hand, or not derived, as under --root).</param>
+internal sealed record InitramfsInputs(string Release, string NkdumpBinary, KdumpConfig Config, string ConfigFile, CaptureNetwork? Network = null);
 
 /// <summary>The planned contents (sorted, parents first) and the module load order.</summary>
 public sealed record InitramfsPlan(IReadOnlyList<InitramfsEntry> Entries, IReadOnlyList<string> ModuleLoadOrder, IReadOnlyList<string> Notes);
@@ -141,6 +143,12 @@ public sealed class InitramfsPlanner(HostRoot root)
             throw new NkdumpException(encrypted.Refusal(inputs.Release, KernelBuildConfig.Load(root, inputs.Release)));
         }
 
+        if (inputs.Network is { } network)
+        {
+            Add(InitramfsEntry.FromText(CaptureNetwork.FilePath, network.Format()));
+            notes.Add($"capture network: {network.Describe()}");
+        }
+
         var lvm = FindLvm(config);
         if (lvm is not null)
         {
@@ -266,6 +274,12 @@ public sealed class InitramfsPlanner(HostRoot root)
             _ => [],
         };
         drivers = [.. drivers, .. stackModules];
+
+        if (inputs.Network is { } network)
+        {
+            // 8021q, bonding or bridge for the link toward the server (none when built in).
+            drivers = [.. drivers, .. network.LinkModules];
+        }
 
         if (wanted.Count == 0 && drivers.Count == 0 && config.ExtraModules.Count == 0)
         {

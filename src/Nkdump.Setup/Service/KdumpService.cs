@@ -4,6 +4,7 @@ using Nkdump.Setup.Boot;
 using Nkdump.Setup.Estimate;
 using Nkdump.Setup.Initramfs;
 using Nkdump.Setup.Kexec;
+using Nkdump.Setup.Network;
 
 namespace Nkdump.Setup.Service;
 
@@ -29,6 +30,16 @@ public sealed class KdumpService(HostRoot root, IKexecLoader loader, string conf
 
     /// <summary>Runs mount/umount to test an NFS target at start (null: no test, as under --root).</summary>
     public CommandRunner? NfsRunner { get; init; }
+
+    /// <summary>Reads the host's interfaces, addresses and routes to derive the capture network (null: not derived, as under --root).</summary>
+    public INetworkProbe? NetworkProbe { get; init; }
+
+    /// <summary>Resolves a dump server's name at build time (the capture kernel gets the address).</summary>
+    public Func<string, System.Net.IPAddress[]> Resolver { get; init; } = System.Net.Dns.GetHostAddresses;
+
+    /// <summary>The capture network derived from this host for <paramref name="config"/> (<see cref="CaptureNetworkDetector"/>), or null when none is derived.</summary>
+    public Nkdump.Config.Network.CaptureNetwork? CaptureNetworkFor(KdumpConfig config) =>
+        NetworkProbe is null ? null : CaptureNetworkDetector.Detect(config, NetworkProbe, Resolver);
 
     /// <summary>Loads the capture kernel, building the initramfs first when needed. Returns false when it was already loaded.</summary>
     public bool Start()
@@ -244,6 +255,11 @@ public sealed class KdumpService(HostRoot root, IKexecLoader loader, string conf
         var kernel = _facts.FindKernelImage(release)
             ?? throw new NkdumpException($"no kernel image for the running kernel {release}: {root.Resolve($"/boot/vmlinuz-{release}")} does not exist");
         var inputs = Inputs(config, release);
+        if (inputs.Network is { } network)
+        {
+            log.WriteLine($"capture network: {network.Describe()}");
+        }
+
         InitramfsBuildResult built;
         if (config.ForceNoRebuild && File.Exists(root.Resolve(CaptureInitramfs.ImagePath(release))))
         {
@@ -304,6 +320,6 @@ public sealed class KdumpService(HostRoot root, IKexecLoader loader, string conf
     {
         var nkdump = binary ?? (File.Exists(root.Resolve(InitramfsPlanner.BinaryPath)) ? InitramfsPlanner.BinaryPath : null)
             ?? throw new NkdumpException($"{root.Resolve(InitramfsPlanner.BinaryPath)} does not exist: run 'nkdump install' first");
-        return new InitramfsInputs(release, nkdump, config, configPath);
+        return new InitramfsInputs(release, nkdump, config, configPath, CaptureNetworkFor(config));
     }
 }

@@ -11,6 +11,10 @@
 CASE_TITLE="ssh target (sshd on host loopback, QEMU user-mode network)"
 CASE_PACKAGES="openssh-client openssh-server"
 SSH_IP=ip=10.0.2.15::10.0.2.2:255.255.255.0::eth0:none
+# The cases that reuse this setup (dhcp, ipv6, unreachable) change where sshd listens and the name
+# the guest uses for the host (QEMU's user network: 10.0.2.2, or fec0::2 over IPv6).
+SSHD_LISTEN=${SSHD_LISTEN:-127.0.0.1}
+SSH_SERVER=${SSH_SERVER:-10.0.2.2}
 
 case_setup() {
   local sshd="$run/sshd" port pid
@@ -20,9 +24,9 @@ case_setup() {
   ssh-keygen -q -t ed25519 -N "" -C "e2e kdump key" -f "$stage/root/.ssh/kdump_id_ed25519"
   cp "$stage/root/.ssh/kdump_id_ed25519.pub" "$sshd/authorized_keys"
   port=$(e2e_free_port)
-  cat > "$sshd/sshd_config" <<CONF
+  { for listen in $SSHD_LISTEN; do echo "ListenAddress $listen"; done
+    cat <<CONF
 Port $port
-ListenAddress 127.0.0.1
 HostKey $sshd/host_key
 AuthorizedKeysFile $sshd/authorized_keys
 PidFile $sshd/sshd.pid
@@ -32,6 +36,7 @@ PasswordAuthentication no
 KbdInteractiveAuthentication no
 PermitRootLogin prohibit-password
 CONF
+  } > "$sshd/sshd_config"
   mkdir -p /run/sshd   # sshd's privilege separation directory (Debian's service makes it at start)
   /usr/sbin/sshd -D -e -f "$sshd/sshd_config" 2> "$sshd/sshd.log" &
   pid=$!
@@ -39,8 +44,9 @@ CONF
   e2e_wait_port "$port" "$pid"
   log "sshd on 127.0.0.1:$port (pid $pid)"
 
-  echo "[10.0.2.2]:$port $(cat "$sshd/host_key.pub")" > "$stage/root/.ssh/known_hosts"
-  printf 'Host 10.0.2.2\n  Port %s\n' "$port" > "$stage/root/.ssh/config"
+  echo "[$SSH_SERVER]:$port $(cat "$sshd/host_key.pub")" > "$stage/root/.ssh/known_hosts"
+  printf 'Host %s\n  Port %s\n' "$SSH_SERVER" "$port" > "$stage/root/.ssh/config"
+  SSHD_PORT=$port
   e2e_copy_program /usr/bin/ssh "$stage"
   truncate -s 32M "$run/state.img"
   mkfs.ext4 -q -F -L nkdump-state "$run/state.img"
