@@ -25,6 +25,9 @@ public sealed record SaveSettings
     /// <summary>Reads the log and size bounds of the vmcore (tests make it fail); null: <see cref="DumpFacts.Read"/>.</summary>
     internal Func<IKernelDump, DumpFacts>? FactsReader { get; init; }
 
+    /// <summary>The crashed kernel's triage for an s3 target's crash.json (the command layer knows the analysis code); null: none, the signature is "unknown".</summary>
+    public Func<string, S3.CrashReport>? CrashReporter { get; init; }
+
     public string ConfigPath => ConfigFile ?? Root.Resolve(Config.KdumpConfig.DefaultFile);
 
     public string VmcorePath => Vmcore ?? Root.Resolve(DefaultVmcore);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Security;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Xml.Linq;
@@ -39,6 +40,24 @@ public sealed partial class S3Client : IDisposable
             AutomaticDecompression = DecompressionMethods.None,
             UseProxy = false, // a capture kernel has no proxy; a host's proxy variables must not send dumps elsewhere
         };
+        if (Options.ConnectTo is { } address)
+        {
+            handler.ConnectCallback = async (context, cancel) =>
+            {
+                var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                try
+                {
+                    await socket.ConnectAsync(new IPEndPoint(address, context.DnsEndPoint.Port), cancel).ConfigureAwait(false);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            };
+        }
+
         if (Options.CaFile is { } caFile)
         {
             var authorities = new X509Certificate2Collection();
@@ -223,6 +242,12 @@ public sealed record S3ClientOptions
     public TimeSpan FirstRetryDelay { get; init; } = TimeSpan.FromSeconds(2);
 
     public TimeProvider Clock { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// The address to connect to instead of resolving the endpoint's name (the capture kernel resolved
+    /// it once, from kdump_remote_ip= or DNS); the name still goes in Host and TLS's SNI and checks.
+    /// </summary>
+    public IPAddress? ConnectTo { get; init; }
 
     /// <summary>Where retries are reported (never with credentials); null: nowhere.</summary>
     public Action<string>? Log { get; init; }

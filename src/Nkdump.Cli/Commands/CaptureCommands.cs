@@ -65,6 +65,7 @@ internal static class CaptureCommands
             Root = root,
             ConfigFile = parsed.Get("--config"),
             Vmcore = parsed.Get("--vmcore"),
+            CrashReporter = Fleet.CaptureTriage.Report,
         };
         if (root.IsSystem && !File.Exists(settings.VmcorePath))
         {
