@@ -136,6 +136,11 @@ public sealed class InitramfsPlanner(HostRoot root)
             AddSshFiles(Add, notes);
         }
 
+        if (config.S3 is { } s3)
+        {
+            S3InitramfsFiles.Add(root, s3, libraries, Add, notes);
+        }
+
         var lvm = FindLvm(config);
         if (lvm is not null)
         {
@@ -240,7 +245,7 @@ public sealed class InitramfsPlanner(HostRoot root)
         IReadOnlyList<string> drivers = config.Target.Kind switch
         {
             DumpTargetKind.Raw or DumpTargetKind.FileSystem => BlockDeviceModules.Find(root, config.Target.Value),
-            DumpTargetKind.Ssh or DumpTargetKind.Nfs => NetworkDeviceModules.Find(root),
+            DumpTargetKind.Ssh or DumpTargetKind.Nfs or DumpTargetKind.S3 => NetworkDeviceModules.Find(root),
             _ => [],
         };
         if (lvm is not null)
