@@ -102,7 +102,7 @@ public sealed class S3Dump(CaptureLog log, S3Client client, string prefix, Func<
         return JsonSerializer.SerializeToUtf8Bytes(record, FleetJsonContext.Default.CrashRecord);
     }
 
-    /// <summary>A node name usable in a key (no '/', not '.' or '..', printable ASCII), or null.</summary>
+    /// <summary>A node name usable in a key (no '/', not '.' or '..', printable ASCII), or null; "(none)" is the kernel's unset name.</summary>
     private static string? SafeHost(string? nodeName) =>
-        string.IsNullOrWhiteSpace(nodeName) || nodeName is "." or ".." || nodeName.Any(c => c is '/' or ' ' or < '!' or > '~') ? null : nodeName;
+        string.IsNullOrWhiteSpace(nodeName) || nodeName is "." or ".." or "(none)" || nodeName.Any(c => c is '/' or ' ' or < '!' or > '~') ? null : nodeName;
 }
