@@ -21,6 +21,7 @@ packages=(
   openssh-client openssh-server  # ssh target tests: sshd on loopback only
   lintian groff-base             # the Debian package's checks (tests/package)
   afl++                          # coverage-guided fuzzing of the readers (fuzz/run.sh, with SharpFuzz)
+  swift-proxy swift-account swift-container swift-object s3cmd # the s3 target's object store (tests/s3/swift.sh) and an independent client (#24)
 )
 
 missing=()

@@ -128,6 +128,8 @@ public sealed class SaveRunner(SaveSettings settings, ICaptureMachine machine, C
                     return new RawDump(log).Write(device, vmcore, collector);
                 case DumpTargetKind.Ssh:
                     return DumpToSsh(config, target, vmcore, facts);
+                case DumpTargetKind.S3:
+                    return DumpToS3(config, vmcore, facts);
                 default:
                     var (mountPoint, host) = MountFileSystem(target);
                     var dump = new DirectoryDump(log, machine, DumpEncryption.For(config))
@@ -182,6 +184,20 @@ public sealed class SaveRunner(SaveSettings settings, ICaptureMachine machine, C
         var saved = ssh.Write(target.Value, config.Path, DumpDirectoryName.For(OwnAddress(server), _started), vmcore, facts, config.CoreCollector);
         _writeNote = ssh.Directory is null ? _writeNote : ssh.WriteNote;
         WriteTriage(ssh.Directory, DumpEncryption.For(config));
+        return saved;
+    }
+
+    private bool DumpToS3(KdumpConfig config, IKernelDump vmcore, DumpFacts facts)
+    {
+        var s3 = config.S3 ?? throw new CaptureFailedException("the s3 target has no settings");
+        new NetworkSetup(_root, machine, log).Bring(TargetMounter.ReadCommandLine(_root));
+        var commandLine = TargetMounter.ReadCommandLine(_root);
+        var endpoint = S3.S3Location.ParseEndpoint(s3.Endpoint);
+        var server = RemoteAddress.Resolve(endpoint.Host, commandLine);
+        using var client = S3Target.Client(_root, s3, log, server);
+        var dump = new S3Dump(log, client, s3.Prefix, settings.CrashReporter);
+        var saved = dump.Write(OwnAddress(server), _started, vmcore, facts, config.CoreCollector, facts.RamBytes);
+        _writeNote = dump.Directory is null ? _writeNote : dump.WriteNote;
         return saved;
     }
 

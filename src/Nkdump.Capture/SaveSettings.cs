@@ -36,6 +36,9 @@ public sealed record SaveSettings
     /// <summary>DHCP, IPv6 and waiting for the derived capture network (tests record them); null: the Linux calls.</summary>
     internal Machine.ICaptureNetwork? Network { get; init; }
 
+    /// <summary>The crashed kernel's triage for an s3 target's crash.json (the command layer knows the analysis code); null: none, the signature is "unknown".</summary>
+    public Func<string, S3.CrashReport>? CrashReporter { get; init; }
+
     public string ConfigPath => ConfigFile ?? Root.Resolve(Config.KdumpConfig.DefaultFile);
 
     public string VmcorePath => Vmcore ?? Root.Resolve(DefaultVmcore);

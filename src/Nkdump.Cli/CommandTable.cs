@@ -17,6 +17,7 @@ internal static class CommandTable
         .. CaptureCommands.All,
         .. AnalysisCommands.All,
         .. HostCommands.All,
+        .. Fleet.FleetCommands.All,
     ];
 
     public static Command? Find(string name) => All.FirstOrDefault(c => c.Name == name);

@@ -15,6 +15,9 @@ public enum DumpTargetKind
     /// <summary><c>ssh user@host</c>: the dump is streamed (flattened) to a remote machine.</summary>
     Ssh,
 
+    /// <summary>nkdump's <c>s3 ENDPOINT BUCKET[/PREFIX]</c>: the dump is uploaded (flattened) to an S3-compatible object store.</summary>
+    S3,
+
     /// <summary><c>FSTYPE DEVICE</c>: a local file system (ext2/3/4, xfs, btrfs, minix) or a virtiofs tag.</summary>
     FileSystem,
 }
@@ -37,7 +40,7 @@ public sealed record DumpTarget(DumpTargetKind Kind, string Directive, string Va
     };
 
     /// <summary>raw and ssh targets receive a stream, so the collector must write the flattened format.</summary>
-    public bool NeedsFlattened => Kind is DumpTargetKind.Raw or DumpTargetKind.Ssh;
+    public bool NeedsFlattened => Kind is DumpTargetKind.Raw or DumpTargetKind.Ssh or DumpTargetKind.S3;
 
     /// <summary>The local file systems kdump-utils supports as <c>FSTYPE DEVICE</c> directives.</summary>
     public static IReadOnlySet<string> FileSystemDirectives { get; } =

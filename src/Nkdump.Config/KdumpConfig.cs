@@ -100,6 +100,9 @@ public sealed record KdumpConfig
     /// </summary>
     public bool CaptureCpusAuto { get; init; }
 
+    /// <summary>The s3 target's endpoint, bucket, prefix, region, credentials and CA files; null for other targets.</summary>
+    public S3Settings? S3 { get; init; }
+
     /// <summary>The most <c>capture_cpus</c> takes: beyond a few CPUs the disk, not compression, limits a capture.</summary>
     public const int MaxCaptureCpus = 16;
 
@@ -136,6 +139,16 @@ public sealed record KdumpConfig
         if (Target.Kind == DumpTargetKind.Ssh)
         {
             yield return $"sshkey {SshKey}";
+        }
+
+        if (S3 is { } s3)
+        {
+            yield return $"s3_region {s3.Region}";
+            yield return $"s3_credentials {s3.CredentialsFile}";
+            if (s3.CaFile is not null)
+            {
+                yield return $"s3_ca_file {s3.CaFile}";
+            }
         }
 
         yield return $"core_collector {CoreCollector}";

@@ -39,6 +39,7 @@ public static class KdumpConfigParser
         "keep_dumps", "keep_free_space", "report_hook",
         "encrypt", "encrypt_dmesg",
         "dump_size_limit", "dump_time_limit", "capture_cpus",
+        "s3_region", "s3_credentials", "s3_ca_file",
     };
 
     /// <summary>Reads and validates a kdump.conf file (a regular file of at most <see cref="InputLimits.KdumpConfig"/>: never a FIFO or a device).</summary>
@@ -104,7 +105,7 @@ public static class KdumpConfigParser
                 continue;
             }
 
-            var isTarget = directive is "raw" or "nfs" or "ssh" || DumpTarget.FileSystemDirectives.Contains(directive);
+            var isTarget = directive is "raw" or "nfs" or "ssh" or "s3" || DumpTarget.FileSystemDirectives.Contains(directive);
             if (!isTarget && !Known.Contains(directive))
             {
                 throw new ConfigException("unknown directive", file, number, directive);

@@ -60,6 +60,9 @@ internal static class KdumpConfigValidator
 
                     target = new DumpTarget(DumpTargetKind.Ssh, l.Directive, l.Value, l.Line);
                     break;
+                case "s3":
+                    target = new DumpTarget(DumpTargetKind.S3, l.Directive, l.Value, l.Line);
+                    break;
                 case var fs when DumpTarget.FileSystemDirectives.Contains(fs):
                     RequireDevice(l, Error, allowVirtiofsTag: fs == "virtiofs");
                     target = new DumpTarget(DumpTargetKind.FileSystem, l.Directive, l.Value, l.Line);
@@ -265,6 +268,7 @@ internal static class KdumpConfigValidator
             EncryptDmesg = encryptDmesg,
             CaptureCpus = captureCpus,
             CaptureCpusAuto = captureCpusAuto,
+            S3 = S3Settings.Read(target, lines, file),
             Warnings = warnings.OrderBy(w => w.Line).ToList(),
             Lines = lines.GroupBy(l => l.Directive).ToDictionary(g => g.Key, g => g.First().Line),
         };

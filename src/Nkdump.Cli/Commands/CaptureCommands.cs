@@ -70,6 +70,7 @@ internal static class CaptureCommands
             ConfigFile = parsed.Get("--config"),
             Vmcore = parsed.Get("--vmcore"),
             Triage = root.IsSystem ? TriageInChild : TriageJsonOf,
+            CrashReporter = Fleet.CaptureTriage.Report,
         };
         if (root.IsSystem && !File.Exists(settings.VmcorePath))
         {

@@ -149,6 +149,11 @@ public sealed class InitramfsPlanner(HostRoot root)
             notes.Add($"capture network: {network.Describe()}");
         }
 
+        if (config.S3 is { } s3)
+        {
+            S3InitramfsFiles.Add(root, s3, libraries, Add, notes);
+        }
+
         var lvm = FindLvm(config);
         if (lvm is not null)
         {
@@ -270,7 +275,7 @@ public sealed class InitramfsPlanner(HostRoot root)
         IReadOnlyList<string> drivers = config.Target.Kind switch
         {
             DumpTargetKind.Raw or DumpTargetKind.FileSystem => BlockDeviceModules.Find(root, config.Target.Value),
-            DumpTargetKind.Ssh or DumpTargetKind.Nfs => NetworkDeviceModules.Find(root),
+            DumpTargetKind.Ssh or DumpTargetKind.Nfs or DumpTargetKind.S3 => NetworkDeviceModules.Find(root),
             _ => [],
         };
         drivers = [.. drivers, .. stackModules];

@@ -47,6 +47,8 @@ public sealed class ConfigAudit(HostRoot root, CommandRunner? keyLookup = null)
             CheckRootPath(config, findings);
         }
 
+        S3ConfigAudit.Check(root, config, findings);
+
         return findings;
     }
 
