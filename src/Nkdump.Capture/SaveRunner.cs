@@ -190,10 +190,10 @@ public sealed class SaveRunner(SaveSettings settings, ICaptureMachine machine, C
     private bool DumpToS3(KdumpConfig config, IKernelDump vmcore, DumpFacts facts)
     {
         var s3 = config.S3 ?? throw new CaptureFailedException("the s3 target has no settings");
-        new NetworkSetup(_root, machine, log).Bring(TargetMounter.ReadCommandLine(_root));
+        var plan = new NetworkSetup(_root, machine, settings.Network ?? new LinuxCaptureNetwork(), log).Bring(TargetMounter.ReadCommandLine(_root));
         var commandLine = TargetMounter.ReadCommandLine(_root);
         var endpoint = S3.S3Location.ParseEndpoint(s3.Endpoint);
-        var server = RemoteAddress.Resolve(endpoint.Host, commandLine);
+        var server = RemoteAddress.Resolve(endpoint.Host, commandLine, plan?.Server);
         using var client = S3Target.Client(_root, s3, log, server);
         var dump = new S3Dump(log, client, s3.Prefix, settings.CrashReporter);
         var saved = dump.Write(OwnAddress(server), _started, vmcore, facts, config.CoreCollector, facts.RamBytes);

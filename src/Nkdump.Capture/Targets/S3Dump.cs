@@ -77,14 +77,14 @@ public sealed class S3Dump(CaptureLog log, S3Client client, string prefix, Func<
     }
 
     /// <summary>Writes a note (nkdump-errors.txt) beside the crash's objects.</summary>
-    public void WriteNote(string name, string text)
+    public void WriteNote(string name, byte[] bytes)
     {
         if (Directory is null)
         {
             throw new CaptureFailedException($"cannot write {name}: no upload was started");
         }
 
-        client.PutObject(Directory + name, Encoding.UTF8.GetBytes(text), "text/plain; charset=utf-8");
+        client.PutObject(Directory + name, bytes, "text/plain; charset=utf-8");
     }
 
     /// <summary>crash.json; without a triage report the signature is "unknown" and the host the address.</summary>

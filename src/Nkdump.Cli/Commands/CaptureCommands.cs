@@ -70,7 +70,7 @@ internal static class CaptureCommands
             ConfigFile = parsed.Get("--config"),
             Vmcore = parsed.Get("--vmcore"),
             Triage = root.IsSystem ? TriageInChild : TriageJsonOf,
-            CrashReporter = Fleet.CaptureTriage.Report,
+            CrashReporter = root.IsSystem ? vmcore => Fleet.CaptureTriage.FromJson(TriageInChild(vmcore)) : Fleet.CaptureTriage.Report,
         };
         if (root.IsSystem && !File.Exists(settings.VmcorePath))
         {

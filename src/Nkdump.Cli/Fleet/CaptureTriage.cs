@@ -13,6 +13,20 @@ namespace Nkdump.Cli.Fleet;
 /// </summary>
 internal static class CaptureTriage
 {
+    /// <summary>
+    /// The report from triage JSON made elsewhere: in the capture kernel by a child `nkdump triage
+    /// --json` (CaptureCommands.TriageInChild), because save runs as init there and an init that runs
+    /// out of memory panics the kernel, dump and all. The node name is not in the triage JSON: the
+    /// crash is then filed under the capture's address.
+    /// </summary>
+    public static CrashReport FromJson(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        var root = document.RootElement;
+        string? Text(string name) => root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        return new CrashReport(Text("signature") ?? "unknown", Text("panic_reason"), Text("release"), null, Text("crash_time"), json.Trim());
+    }
+
     public static CrashReport Report(string vmcore)
     {
         using var session = KernelSession.Open(vmcore);
