@@ -16,6 +16,7 @@ internal static class HostCrashkernelCommands
         "Sub-commands:\n"
         + "  show EXPR         bytes EXPR reserves (first line; 0 when nothing), e.g. show '2G-64G:256M,64G-:512M' --ram 8G\n"
         + "  get-default       the recommended crashkernel= value for x86_64 (kdump-utils' default)\n"
+        + $"                    (on Debian, reset writes {CrashkernelEstimator.DefaultDebian}: 160M from 1 GiB, as kdump-tools reserved on small machines)\n"
         + "  estimate          the memory the capture kernel needs here: kernel, capture initramfs, collector\n"
         + "  reset             put crashkernel= into the boot configuration: /etc/default/grub (then update-grub,\n"
         + "                    grub2-mkconfig or grubby), grubby's entries, or /etc/kernel/cmdline and the\n"
@@ -23,7 +24,7 @@ internal static class HostCrashkernelCommands
         + "Options:\n"
         + "  --ram SIZE        RAM size for 'show' (default: this machine's)\n"
         + "  --json            'show': print the result as JSON\n"
-        + "  --size EXPR       value for 'reset' (default: get-default's)\n"
+        + "  --size EXPR       value for 'reset' (default: get-default's; Debian's above)\n"
         + "  --dry-run         'reset': print the diff, change nothing\n"
         + "  --no-regenerate   'reset': edit the file but do not run update-grub/grub2-mkconfig/grubby\n"
         + "  --kernel FILE     'estimate': the kernel image (default /boot/vmlinuz-RELEASE)\n"
@@ -45,7 +46,7 @@ internal static class HostCrashkernelCommands
             "show" => Show(ctx, parsed.Positionals[1], parsed.Get("--ram"), root, parsed.Has("--json")),
             "get-default" => GetDefault(ctx),
             "estimate" => EstimateCommand(ctx, root, parsed.Get("--kernel"), parsed.Get("--initramfs")),
-            _ => Reset(ctx, root, parsed.Get("--size") ?? CrashkernelEstimator.DefaultX86_64, parsed.Has("--dry-run"), parsed.Has("--no-regenerate")),
+            _ => Reset(ctx, root, parsed.Get("--size") ?? CrashkernelEstimator.DefaultFor(root), parsed.Has("--dry-run"), parsed.Has("--no-regenerate")),
         });
     }
 
@@ -90,7 +91,7 @@ internal static class HostCrashkernelCommands
         var initramfsSize = File.Exists(initramfsPath) ? (ulong)new FileInfo(initramfsPath).Length : 0;
         var ram = facts.SystemRam;
         var modules = release.Length > 0 ? ModuleMemory.LoadedSize(root, release) : 0;
-        var estimate = CrashkernelEstimator.Estimate(image.MemoryNeed, initramfsSize, modules, ram);
+        var estimate = CrashkernelEstimator.Estimate(image.MemoryNeed, initramfsSize, modules, ram, CrashkernelEstimator.DefaultFor(root));
         var reserved = facts.CrashSize ?? 0;
         ctx.Out.WriteLine($"Reserved crashkernel:    {reserved >> 20}M");
         ctx.Out.WriteLine($"Recommended crashkernel: {estimate.Recommended >> 20}M (estimate {estimate.Estimated >> 20}M, default for {MemorySize.Human(ram)} RAM {estimate.DefaultForRam >> 20}M)");

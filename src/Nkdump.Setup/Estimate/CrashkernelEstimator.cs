@@ -19,6 +19,19 @@ public static class CrashkernelEstimator
     /// <summary>x86_64 default of kdump-utils (kdump-lib.sh, kdump_get_arch_recommend_crashkernel).</summary>
     public const string DefaultX86_64 = "2G-64G:256M,64G-:512M";
 
+    /// <summary>
+    /// The default on Debian and its derivatives (where <c>reset</c> writes the GRUB drop-in):
+    /// kdump-utils' from 2 GiB up, and 160M from 1 GiB, because Debian's kdump-tools reserved 128M on
+    /// every machine from 384M (kdump-tools.cfg: crashkernel=384M-:128M) and a machine moved from
+    /// it should keep its dumps. 160M is what the end-to-end suite captures Debian's kernels with;
+    /// below 1 GiB the reservation would take a sixth of the memory or more, so it is left to the
+    /// administrator (`nkdump crashkernel reset --size 160M`), and `nkdump status` says nothing is reserved.
+    /// </summary>
+    public const string DefaultDebian = "1G-2G:160M,2G-64G:256M,64G-:512M";
+
+    /// <summary>The default <c>crashkernel reset</c> writes on <paramref name="root"/>: Debian's or kdump-utils'.</summary>
+    public static string DefaultFor(HostRoot root) => Boot.GrubDropIn.Applies(root) ? DefaultDebian : DefaultX86_64;
+
     /// <summary>The capture kernel's page tables, slab and driver allocations; kdumpctl uses 16 MiB.</summary>
     public const ulong KernelRuntime = 16UL << 20;
 
@@ -29,7 +42,7 @@ public static class CrashkernelEstimator
     /// </summary>
     public const ulong CollectorNeed = 64UL << 20;
 
-    public static CrashkernelEstimate Estimate(ulong kernelNeed, ulong initramfsBytes, ulong moduleBytes, ulong systemRam)
+    public static CrashkernelEstimate Estimate(ulong kernelNeed, ulong initramfsBytes, ulong moduleBytes, ulong systemRam, string defaultExpression = DefaultX86_64)
     {
         var parts = new List<EstimatePart>
         {
@@ -40,7 +53,7 @@ public static class CrashkernelEstimator
             new("collector", CollectorNeed),
         };
         var estimated = parts.Aggregate(0UL, (sum, p) => sum + p.Bytes);
-        var defaultSize = CrashkernelReservation.Evaluate(CrashkernelParser.ParseAll(DefaultX86_64), systemRam).Total;
+        var defaultSize = CrashkernelReservation.Evaluate(CrashkernelParser.ParseAll(defaultExpression), systemRam).Total;
         return new CrashkernelEstimate(parts, estimated, defaultSize, Math.Max(estimated, defaultSize));
     }
 }
