@@ -83,11 +83,11 @@ check "installed /usr/sbin/nkdump runs in the root" chroot "$root" /usr/sbin/nkd
 check "kdumpctl answers in the root" sh -c "chroot '$root' /usr/sbin/kdumpctl get-default-crashkernel | grep -q 'G-'"
 check "postinst wrote the GRUB drop-in with crashkernel=" grep -q 'crashkernel=' "$root/etc/default/grub.d/nkdump.cfg"
 check "postinst left /etc/default/grub alone" grep -qx 'GRUB_CMDLINE_LINUX=""' "$root/etc/default/grub"
-check "postinst's drop-in has Debian's default (1G-2G:160M,...)" grep -q 'crashkernel=1G-2G:160M,2G-64G:256M,64G-:512M"' "$root/etc/default/grub.d/nkdump.cfg"
+check "postinst's drop-in has Debian's default (512M-2G:160M,...)" grep -q 'crashkernel=512M-2G:160M,2G-64G:256M,64G-:512M"' "$root/etc/default/grub.d/nkdump.cfg"
 check "postinst left kdump-tools' drop-in alone and said why" sh -c "grep -q 384M-:128M '$root/etc/default/grub.d/kdump-tools.cfg' && grep -q 'kdump-tools.cfg also sets crashkernel=; it was not changed' '$out/test-results/package-install.log'"
 # update-grub sources /etc/default/grub, then grub.d/*.cfg in order: one crashkernel=, nkdump's.
 cmdline=$(chroot "$root" /bin/sh -c '. /etc/default/grub; for f in /etc/default/grub.d/*.cfg; do . "$f"; done; echo "$GRUB_CMDLINE_LINUX_DEFAULT"' 2>&1)
-check "with kdump-tools' drop-in left, GRUB gets one crashkernel=, nkdump's ($cmdline)" test "$cmdline" = "quiet crashkernel=1G-2G:160M,2G-64G:256M,64G-:512M"
+check "with kdump-tools' drop-in left, GRUB gets one crashkernel=, nkdump's ($cmdline)" test "$cmdline" = "quiet crashkernel=512M-2G:160M,2G-64G:256M,64G-:512M"
 check "postinst made /var/crash, mode 0700" test "$(stat -c %a "$root/var/crash" 2>/dev/null)" = 700
 check "the generator wants nothing for a local target" sh -c "chroot '$root' /usr/lib/systemd/system-generators/nkdump-generator /tmp/gen /tmp/early /tmp/late && [ ! -e '$root/tmp/gen/nkdump.service.d' ]"
 

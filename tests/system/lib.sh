@@ -6,7 +6,7 @@ SYS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$SYS_DIR/../.." && pwd)"
 SYS_WORK="${SYSTEM_WORK:-$REPO/artifacts/system}"
 # 2048 MiB: a guest of that size has a little less than 2 GiB of RAM, so the package's Debian
-# default crashkernel= (1G-2G:160M,2G-64G:256M,64G-:512M) reserves its small-machine 160M: the
+# default crashkernel= (512M-2G:160M,2G-64G:256M,64G-:512M) reserves its small-machine 160M: the
 # capture from the LVM root is proven with the least memory the package reserves.
 SYS_MEM=${SYSTEM_MEM:-2048}
 SYS_SMP=${SYSTEM_SMP:-2}

@@ -16,7 +16,7 @@ internal static class HostCrashkernelCommands
         "Sub-commands:\n"
         + "  show EXPR         bytes EXPR reserves (first line; 0 when nothing), e.g. show '2G-64G:256M,64G-:512M' --ram 8G\n"
         + "  get-default       the recommended crashkernel= value for x86_64 (kdump-utils' default)\n"
-        + $"                    (on Debian, reset writes {CrashkernelEstimator.DefaultDebian}: 160M from 1 GiB, as kdump-tools reserved on small machines)\n"
+        + $"                    (on Debian, reset writes {CrashkernelEstimator.DefaultDebian}: 160M from 512 MiB, as kdump-tools reserves on small machines)\n"
         + "  estimate          the memory the capture kernel needs here: kernel, capture initramfs, collector\n"
         + "  reset             put crashkernel= into the boot configuration: /etc/default/grub (then update-grub,\n"
         + "                    grub2-mkconfig or grubby), grubby's entries, or /etc/kernel/cmdline and the\n"

@@ -21,13 +21,14 @@ public static class CrashkernelEstimator
 
     /// <summary>
     /// The default on Debian and its derivatives (where <c>reset</c> writes the GRUB drop-in):
-    /// kdump-utils' from 2 GiB up, and 160M from 1 GiB, because Debian's kdump-tools reserved 128M on
-    /// every machine from 384M (kdump-tools.cfg: crashkernel=384M-:128M) and a machine moved from
-    /// it should keep its dumps. 160M is what the end-to-end suite captures Debian's kernels with;
-    /// below 1 GiB the reservation would take a sixth of the memory or more, so it is left to the
-    /// administrator (`nkdump crashkernel reset --size 160M`), and `nkdump status` says nothing is reserved.
+    /// kdump-utils' from 2 GiB up, and 160M from 512 MiB, because Debian's kdump-tools reserves on
+    /// small machines too (kdump-tools.cfg: Debian 12 crashkernel=384M-:128M, Debian 13 512M-:192M) and a
+    /// machine moved from it should keep its dumps. 160M is what the end-to-end suite captures Debian's
+    /// kernels with in 512 MiB guests (the smallest that worked: 108M on 6.1, 96M on 6.12); below
+    /// 512 MiB the administrator decides (`nkdump crashkernel reset --size 128M`), and `nkdump status`
+    /// says nothing is reserved.
     /// </summary>
-    public const string DefaultDebian = "1G-2G:160M,2G-64G:256M,64G-:512M";
+    public const string DefaultDebian = "512M-2G:160M,2G-64G:256M,64G-:512M";
 
     /// <summary>The default <c>crashkernel reset</c> writes on <paramref name="root"/>: Debian's or kdump-utils'.</summary>
     public static string DefaultFor(HostRoot root) => Boot.GrubDropIn.Applies(root) ? DefaultDebian : DefaultX86_64;
