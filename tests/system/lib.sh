@@ -26,7 +26,7 @@ check() { sys_check "$@"; }
 check_out() {
   local what=$1 file=$2; shift 2
   if "$@" > "$file" 2>&1; then sys_ok "$what"; else
-    sys_fail "$what (details: $file)"; sed -n '1,30p' "$file" | sed 's/^/       /'
+    sys_fail "$what (details: $file)"; sed -n '1,30p' "$file" | awk '{ print "       " $0 }'
   fi
 }
 
@@ -106,7 +106,9 @@ vm_wait_boot() {
     sleep 3
   done
   log "the guest did not come up within $timeout s (SYSTEM_BOOT_TIMEOUT); the console's last lines:"
-  tail -n 15 "$VM_RUN/serial.log" 2>/dev/null | sed 's/^/       /' >&2
+  # awk ends every line with a newline: a console whose last line has none must not swallow the
+  # FAIL line printed next (run.sh counts "^FAIL ").
+  tail -n 15 "$VM_RUN/serial.log" 2>/dev/null | awk '{ print "       " $0 }' >&2
   return 1
 }
 

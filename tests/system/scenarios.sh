@@ -189,7 +189,7 @@ check_saved_dump() {
   check "$SCENARIO: its dmesg was saved beside it (${dmesg:-none})" test -n "$dmesg"
   if [ -z "$dump" ]; then
     # Why: what the capture kernel's nkdump said on the console.
-    grep -a '^nkdump' "$RUN/capture-console.txt" | head -20 | sed 's/^/       /'
+    grep -a '^nkdump' "$RUN/capture-console.txt" | head -20 | awk '{ print "       " $0 }'
     phase_end; return 0
   fi
   check "$SCENARIO: no incomplete dump left" sh -c "! grep -q incomplete '$RUN/var-crash.txt'"
