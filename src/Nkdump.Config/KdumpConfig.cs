@@ -136,6 +136,7 @@ public sealed record KdumpConfig
         }
 
         yield return $"path {Path}";
+        yield return $"dump_layout {DumpLayoutNames.Of(DumpLayout)}";
         if (Target.Kind == DumpTargetKind.Ssh)
         {
             yield return $"sshkey {SshKey}";

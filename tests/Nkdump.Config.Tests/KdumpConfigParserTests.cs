@@ -200,6 +200,13 @@ public class KdumpConfigParserTests
     }
 
     [Fact]
+    public void ShowLinesNameTheDumpLayout()
+    {
+        Assert.Contains("dump_layout redhat", KdumpConfigParser.Parse("").EffectiveLines());
+        Assert.Contains("dump_layout debian", KdumpConfigParser.Parse("dump_layout debian\n").EffectiveLines());
+    }
+
+    [Fact]
     public void UnreadableFileIsAConfigErrorNamingIt()
     {
         var missing = Path.Combine(Path.GetTempPath(), $"nkdump-missing-{Guid.NewGuid():N}.conf");

@@ -55,9 +55,22 @@ public class PackagingTests
         t.Write("/etc/default/grub.d/kdump-tools.cfg", "GRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX_DEFAULT crashkernel=384M-:128M\"\n");
         var result = new CrashkernelReset(t.Root, null).Run("256M", dryRun: true);
         Assert.Contains(result.Notes, n => n.Contains("also sets crashkernel=128M", StringComparison.Ordinal));
-        Assert.Contains(result.Notes, n => n.Contains("kdump-tools.cfg", StringComparison.Ordinal));
+        Assert.Contains(result.Notes, n => n.Contains("kdump-tools.cfg", StringComparison.Ordinal) && n.Contains("takes that crashkernel= off", StringComparison.Ordinal));
         Assert.StartsWith("--- /etc/default/grub.d/nkdump.cfg\n", result.Diff);
         Assert.False(File.Exists(t.Real("/etc/default/grub.d/nkdump.cfg")));
+    }
+
+    [Fact]
+    public void TheDropInTakesEarlierCrashkernelOffAndAnOlderDropInIsRewritten()
+    {
+        var text = GrubDropIn.Text("1G-4G:192M");
+        Assert.Contains("sed -e 's/^/ /' -e 's/ crashkernel=[^ ]*//g' -e 's/^ //'", text);
+        Assert.Equal("1G-4G:192M", GrubDefaultEditor.CurrentCrashkernel(text));
+        Assert.Same(text, GrubDropIn.WithCrashkernel(text, "1G-4G:192M"));
+        var older = "GRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX_DEFAULT crashkernel=1G-4G:192M\"\n";
+        Assert.Equal(text, GrubDropIn.WithCrashkernel(older, "1G-4G:192M"));
+        Assert.True(GrubDropIn.ReadBefore("kdump-tools.cfg"));
+        Assert.False(GrubDropIn.ReadBefore("zz-local.cfg"));
     }
 
     [Theory]

@@ -72,6 +72,9 @@ mkdir -p "$root/dev"
 mknod -m 666 "$root/dev/null" c 1 3 && mknod -m 444 "$root/dev/urandom" c 1 9 && mknod -m 444 "$root/dev/random" c 1 8
 echo "12.11" > "$root/etc/debian_version"
 printf 'GRUB_DEFAULT=0\nGRUB_CMDLINE_LINUX_DEFAULT="quiet"\nGRUB_CMDLINE_LINUX=""\n' > "$root/etc/default/grub"
+# What a move from kdump-tools leaves: dpkg keeps its GRUB drop-in (a conffile) until it is purged.
+mkdir -p "$root/etc/default/grub.d"
+echo 'GRUB_CMDLINE_LINUX_DEFAULT="$GRUB_CMDLINE_LINUX_DEFAULT crashkernel=384M-:128M"' > "$root/etc/default/grub.d/kdump-tools.cfg"
 before=$(cd "$root" && find . ! -path './var/lib/dpkg*' ! -path ./tmp | LC_ALL=C sort)
 
 dpkgr() { PATH=/usr/sbin:/usr/bin:/sbin:/bin dpkg --root="$root" --force-not-root --force-depends --log=/dev/null "$@"; }
@@ -80,6 +83,12 @@ check "installed /usr/sbin/nkdump runs in the root" chroot "$root" /usr/sbin/nkd
 check "kdumpctl answers in the root" sh -c "chroot '$root' /usr/sbin/kdumpctl get-default-crashkernel | grep -q 'G-'"
 check "postinst wrote the GRUB drop-in with crashkernel=" grep -q 'crashkernel=' "$root/etc/default/grub.d/nkdump.cfg"
 check "postinst left /etc/default/grub alone" grep -qx 'GRUB_CMDLINE_LINUX=""' "$root/etc/default/grub"
+check "postinst's drop-in has Debian's default (512M-2G:160M,...)" grep -q 'crashkernel=512M-2G:160M,2G-64G:256M,64G-:512M"' "$root/etc/default/grub.d/nkdump.cfg"
+check "postinst left kdump-tools' drop-in alone and said why" sh -c "grep -q 384M-:128M '$root/etc/default/grub.d/kdump-tools.cfg' && grep -q 'kdump-tools.cfg also sets crashkernel=; it was not changed' '$out/test-results/package-install.log'"
+# update-grub sources /etc/default/grub, then grub.d/*.cfg in order: one crashkernel=, nkdump's.
+cmdline=$(chroot "$root" /bin/sh -c '. /etc/default/grub; for f in /etc/default/grub.d/*.cfg; do . "$f"; done; echo "$GRUB_CMDLINE_LINUX_DEFAULT"' 2>&1)
+check "with kdump-tools' drop-in left, GRUB gets one crashkernel=, nkdump's ($cmdline)" test "$cmdline" = "quiet crashkernel=512M-2G:160M,2G-64G:256M,64G-:512M"
+check "postinst made /var/crash, mode 0700" test "$(stat -c %a "$root/var/crash" 2>/dev/null)" = 700
 check "the generator wants nothing for a local target" sh -c "chroot '$root' /usr/lib/systemd/system-generators/nkdump-generator /tmp/gen /tmp/early /tmp/late && [ ! -e '$root/tmp/gen/nkdump.service.d' ]"
 
 # What the capture and the kernel hooks leave: an image of an installed and one of a removed
@@ -97,6 +106,7 @@ after=$(cd "$root" && find . ! -path './var/lib/dpkg*' ! -path ./tmp ! -path './
 left=$(comm -13 <(echo "$before") <(echo "$after"))
 if [ -z "$left" ]; then pass "purge leaves nothing but the dumps"; else fail "purge leaves nothing but the dumps" "$(echo "$left" | head -10 | tr '\n' ' ')"; fi
 check "purge keeps the dump" test -s "$root/var/crash/202612080102/dump.202612080102"
+check "purge keeps /var/crash and kdump-tools' drop-in" test -d "$root/var/crash" -a -e "$root/etc/default/grub.d/kdump-tools.cfg"
 
 echo "package: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -5,9 +5,10 @@ set -euo pipefail
 SYS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$SYS_DIR/../.." && pwd)"
 SYS_WORK="${SYSTEM_WORK:-$REPO/artifacts/system}"
-# 2.5 GiB: nkdump's default crashkernel= (kdump-utils' 2G-64G:256M,64G-:512M, written by the
-# package's postinst) reserves nothing below 2 GiB of RAM, and a 2048 MiB guest has a little less.
-SYS_MEM=${SYSTEM_MEM:-2560}
+# 2048 MiB: a guest of that size has a little less than 2 GiB of RAM, so the package's Debian
+# default crashkernel= (512M-2G:160M,2G-64G:256M,64G-:512M) reserves its small-machine 160M: the
+# capture from the LVM root is proven with the least memory the package reserves.
+SYS_MEM=${SYSTEM_MEM:-2048}
 SYS_SMP=${SYSTEM_SMP:-2}
 
 log() { printf '[system %s] %s\n' "$(date +%T)" "$*" >&2; }
@@ -25,7 +26,7 @@ check() { sys_check "$@"; }
 check_out() {
   local what=$1 file=$2; shift 2
   if "$@" > "$file" 2>&1; then sys_ok "$what"; else
-    sys_fail "$what (details: $file)"; sed -n '1,30p' "$file" | sed 's/^/       /'
+    sys_fail "$what (details: $file)"; sed -n '1,30p' "$file" | awk '{ print "       " $0 }'
   fi
 }
 
@@ -40,14 +41,15 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 # kernel and initramfs, systemd. The console (GRUB, both kernels, systemd) goes to RUN_DIR/serial.log;
 # ssh reaches the guest through QEMU's user-mode network (restrict=on: the guest reaches nothing
 # outside, so every package it installs must already be on its disk). Reboots stay in this QEMU.
-# A hard cap (SYSTEM_VM_MAX, 3600 s) ends a QEMU that nobody stopped.
+# A hard cap (SYSTEM_VM_MAX, 3600 s) ends a QEMU that nobody stopped; --foreground keeps QEMU in
+# run.sh's process group, so a timeout around run.sh (test.sh's) ends it too.
 VM_PID="" VM_RUN="" VM_KEY="" SSH_PORT=""
 vm_start() {
   local disk=$1
   VM_RUN=$2 VM_KEY=$3
   SSH_PORT=$(free_port)
   log "booting $disk (mem ${SYS_MEM}M, ssh on 127.0.0.1:$SSH_PORT, console $VM_RUN/serial.log)"
-  nice -n 10 timeout "${SYSTEM_VM_MAX:-3600}" qemu-system-x86_64 \
+  nice -n 10 timeout --foreground -k 10 "${SYSTEM_VM_MAX:-3600}" qemu-system-x86_64 \
     -machine q35 -accel tcg -smp "$SYS_SMP" -m "$SYS_MEM" \
     -drive "file=$disk,format=qcow2,if=virtio,cache=unsafe" \
     -nic "user,model=virtio-net-pci,restrict=on,hostfwd=tcp:127.0.0.1:$SSH_PORT-:22" \
@@ -57,19 +59,29 @@ vm_start() {
 
 vm_alive() { [ -n "$VM_PID" ] && kill -0 "$VM_PID" 2>/dev/null; }
 
-# vm_stop - powers the guest off (a clean shutdown when ssh answers), or kills its QEMU.
+# vm_stop - powers the guest off (a clean shutdown when ssh answers), or kills its QEMU: SIGTERM,
+# then SIGKILL, so that no QEMU outlives the test.
 vm_stop() {
   [ -n "$VM_PID" ] || return 0
+  local i
   if vm_alive; then
-    vm_ssh 'systemctl poweroff' >/dev/null 2>&1 || true
-    local i
+    timeout 30 ssh "${SSH_OPTS[@]}" -i "$VM_KEY" -p "$SSH_PORT" root@127.0.0.1 'systemctl poweroff' < /dev/null >/dev/null 2>&1 || true
     for i in $(seq 1 60); do vm_alive || break; sleep 1; done
-    vm_alive && kill "$VM_PID" 2>/dev/null || true
   fi
+  vm_kill
+}
+# vm_kill - ends QEMU now (on a signal, and after a shutdown that did not finish).
+vm_kill() {
+  [ -n "$VM_PID" ] || return 0
+  local i
+  kill "$VM_PID" 2>/dev/null || true
+  for i in $(seq 1 10); do vm_alive || break; sleep 1; done
+  vm_alive && { log "QEMU ($VM_PID) ignored SIGTERM: SIGKILL"; kill -9 "$VM_PID" 2>/dev/null; pkill -9 -P "$VM_PID" 2>/dev/null; } || true
   wait "$VM_PID" 2>/dev/null || true
   VM_PID=""
 }
 trap 'vm_stop' EXIT
+trap 'log "interrupted: stopping QEMU"; vm_kill; exit 143' TERM INT HUP
 
 SSH_OPTS=(-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o LogLevel=ERROR
           -o ConnectTimeout=10 -o ServerAliveInterval=10 -o ServerAliveCountMax=6)
@@ -93,7 +105,11 @@ vm_wait_boot() {
     if [ -n "$id" ] && [ "$id" != "$old" ]; then BOOT_ID=$id; log "guest up (boot $id) after $((SECONDS - t0)) s"; return 0; fi
     sleep 3
   done
-  log "the guest did not come up within $timeout s"; return 1
+  log "the guest did not come up within $timeout s (SYSTEM_BOOT_TIMEOUT); the console's last lines:"
+  # awk ends every line with a newline: a console whose last line has none must not swallow the
+  # FAIL line printed next (run.sh counts "^FAIL ").
+  tail -n 15 "$VM_RUN/serial.log" 2>/dev/null | awk '{ print "       " $0 }' >&2
+  return 1
 }
 
 # vm_reboot TIMEOUT - reboots the guest over ssh and waits for the next boot.

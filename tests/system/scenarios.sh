@@ -12,8 +12,10 @@ SYS_PANIC='Kernel panic - not syncing: sysrq triggered crash'
 
 scenario_nkdump() {
   trap vm_stop EXIT
+  trap 'vm_kill; exit 143' TERM INT HUP
   first_boot || return 0
   install_package || return 0
+  check "$SCENARIO: the package made /var/crash, mode 0700" vm_ssh 'test "$(stat -c %a /var/crash)" = 700'
   # Bad input: the running kernel has no crashkernel=, and status says exactly that.
   local rc=0
   vm_ssh nkdump status > "$RUN/status-unreserved.txt" 2>&1 || rc=$?
@@ -31,15 +33,20 @@ scenario_nkdump() {
 
 scenario_kdump_tools() {
   trap vm_stop EXIT
+  trap 'vm_kill; exit 143' TERM INT HUP
   first_boot || return 0
   check "$SCENARIO: kdump-tools is installed" vm_ssh 'dpkg-query -W -f "\${Status}" kdump-tools | grep -q "install ok installed"'
   check "$SCENARIO: kdump-tools' crashkernel= is on the command line" vm_ssh 'grep -q crashkernel= /proc/cmdline'
+  vm_ssh 'cat /proc/cmdline; cat /etc/default/grub.d/kdump-tools.cfg' > "$RUN/kdump-tools-crashkernel.txt" 2>&1 || true
   # How far kdump-tools got on this boot (it builds its own initramfs first): recorded, not judged.
   vm_wait_unit kdump-tools.service 300 > /dev/null || true
   vm_ssh 'systemctl status --no-pager kdump-tools.service; kdump-config status' > "$RUN/kdump-tools-status.txt" 2>&1 || true
   echo "note $SCENARIO: before nkdump: $(grep -m1 -iE 'ready to kdump|not ready|no crashkernel' "$RUN/kdump-tools-status.txt" || echo 'kdump-config status said nothing known') (kdump-tools-status.txt)"
   install_package || return 0
   check "$SCENARIO: kdump-tools was removed by the package (Conflicts)" vm_ssh '! dpkg-query -W -f "\${Status}" kdump-tools 2>/dev/null | grep -q "install ok installed"'
+  # dpkg keeps a removed package's conffiles: kdump-tools' GRUB drop-in stays, untouched by nkdump
+  # (whose drop-in takes its crashkernel= off the command line: reserve_and_reboot counts them).
+  check "$SCENARIO: kdump-tools' GRUB drop-in is left as dpkg keeps it" vm_ssh 'grep -q crashkernel= /etc/default/grub.d/kdump-tools.cfg'
   check_out "$SCENARIO: nkdump config import reads /etc/default/kdump-tools" "$RUN/config-import.txt" vm_ssh 'nkdump config import'
   vm_ssh 'cat /etc/kdump.conf' > "$RUN/kdump.conf" 2>&1 || true
   check_out "$SCENARIO: nkdump config check accepts the imported /etc/kdump.conf" "$RUN/config-check.txt" vm_ssh 'nkdump config check'
@@ -96,6 +103,7 @@ reserve_and_reboot() {
   # After the capture the machine reboots: the how-to's final_action, set when the file has none.
   vm_ssh 'grep -Eq "^[[:space:]]*final_action[[:space:]]" /etc/kdump.conf || echo "final_action reboot" >> /etc/kdump.conf'
   vm_ssh 'cat /etc/kdump.conf' > "$RUN/kdump.conf" 2>&1 || true
+  vm_ssh 'cat /etc/default/grub.d/nkdump.cfg' > "$RUN/nkdump.cfg" 2>&1 || true
   check_out "$SCENARIO: update-grub" "$RUN/update-grub.txt" vm_ssh 'update-grub'
   check "$SCENARIO: grub.cfg boots the kernel with crashkernel=" vm_ssh 'grep -q "linux.*crashkernel=" /boot/grub/grub.cfg'
   phase_start reboot
@@ -105,7 +113,17 @@ reserve_and_reboot() {
   phase_end
   vm_ssh 'cat /proc/cmdline' > "$RUN/cmdline.txt"
   check "$SCENARIO: the kernel booted with crashkernel= ($(grep -o 'crashkernel=[^ ]*' "$RUN/cmdline.txt" | tail -1))" grep -q crashkernel= "$RUN/cmdline.txt"
+  check "$SCENARIO: ... one crashkernel=, the package drop-in's ($(grep -c . <(grep -o 'crashkernel=[^ ]*' "$RUN/cmdline.txt")) on the command line)" cmdline_has_only_dropin_crashkernel
   check "$SCENARIO: memory is reserved (kexec_crash_size > 0)" vm_ssh 'test "$(cat /sys/kernel/kexec_crash_size)" -gt 0'
+}
+
+# cmdline_has_only_dropin_crashkernel - the booted command line has one crashkernel=, the one
+# /etc/default/grub.d/nkdump.cfg adds (an earlier drop-in's, e.g. kdump-tools', taken off).
+cmdline_has_only_dropin_crashkernel() {
+  local want got
+  want=$(grep -o 'crashkernel=[^ "]*' "$RUN/nkdump.cfg" | tail -1)
+  got=$(grep -o 'crashkernel=[^ ]*' "$RUN/cmdline.txt")
+  [ -n "$want" ] && [ "$got" = "$want" ]
 }
 
 # vm_wait_unit UNIT SECONDS - waits while UNIT is activating (or reloading); prints its state.
@@ -171,7 +189,7 @@ check_saved_dump() {
   check "$SCENARIO: its dmesg was saved beside it (${dmesg:-none})" test -n "$dmesg"
   if [ -z "$dump" ]; then
     # Why: what the capture kernel's nkdump said on the console.
-    grep -a '^nkdump' "$RUN/capture-console.txt" | head -20 | sed 's/^/       /'
+    grep -a '^nkdump' "$RUN/capture-console.txt" | head -20 | awk '{ print "       " $0 }'
     phase_end; return 0
   fi
   check "$SCENARIO: no incomplete dump left" sh -c "! grep -q incomplete '$RUN/var-crash.txt'"

@@ -19,6 +19,7 @@ internal static class HostCrashkernelCommands
         + "  show EXPR         bytes EXPR reserves (first line; 0 when nothing), e.g. show '2G-64G:256M,64G-:512M' --ram 8G\n"
         + "  get-default       the recommended crashkernel= value for x86_64 (kdump-utils' default, plus what\n"
         + "                    the extra CPUs of kdump.conf's capture_cpus N need)\n"
+        + $"                    (on Debian, reset writes {CrashkernelEstimator.DefaultDebian}: 160M from 512 MiB, as kdump-tools reserves on small machines)\n"
         + "  estimate          the memory the capture kernel needs here: kernel, capture initramfs, collector,\n"
         + "                    extra capture CPUs (and the count capture_cpus auto would choose)\n"
         + "  reset             put crashkernel= into the boot configuration: /etc/default/grub (then update-grub,\n"
@@ -27,7 +28,7 @@ internal static class HostCrashkernelCommands
         + "Options:\n"
         + "  --ram SIZE        RAM size for 'show' (default: this machine's)\n"
         + "  --json            'show': print the result as JSON\n"
-        + "  --size EXPR       value for 'reset' (default: get-default's)\n"
+        + "  --size EXPR       value for 'reset' (default: get-default's; Debian's above)\n"
         + "  --dry-run         'reset': print the diff, change nothing\n"
         + "  --no-regenerate   'reset': edit the file but do not run update-grub/grub2-mkconfig/grubby\n"
         + "  --kernel FILE     'estimate': the kernel image (default /boot/vmlinuz-RELEASE)\n"
@@ -50,7 +51,7 @@ internal static class HostCrashkernelCommands
             "show" => Show(ctx, parsed.Positionals[1], parsed.Get("--ram"), root, parsed.Has("--json")),
             "get-default" => GetDefault(ctx, parsed),
             "estimate" => EstimateCommand(ctx, root, parsed.Get("--kernel"), parsed.Get("--initramfs"), HostCommandSupport.TryLoadConfig(ctx, parsed, "crashkernel")),
-            _ => Reset(ctx, root, parsed.Get("--size") ?? DefaultValue(ctx, parsed), parsed.Has("--dry-run"), parsed.Has("--no-regenerate")),
+            _ => Reset(ctx, root, parsed.Get("--size") ?? DefaultValue(ctx, parsed, CrashkernelEstimator.DefaultFor(root)), parsed.Has("--dry-run"), parsed.Has("--no-regenerate")),
         });
     }
 
@@ -79,13 +80,13 @@ internal static class HostCrashkernelCommands
 
     private static int GetDefault(CommandContext ctx, ParsedArguments parsed)
     {
-        ctx.Out.WriteLine(DefaultValue(ctx, parsed));
+        ctx.Out.WriteLine(DefaultValue(ctx, parsed, CrashkernelEstimator.DefaultX86_64));
         return ExitCodes.Success;
     }
 
     /// <summary>kdump-utils' default, grown by what the extra CPUs of an explicit capture_cpus N cost (auto fits itself to the reservation).</summary>
-    private static string DefaultValue(CommandContext ctx, ParsedArguments parsed) =>
-        CrashkernelForCpus.Grow(CrashkernelEstimator.DefaultX86_64, HostCommandSupport.TryLoadConfig(ctx, parsed, "crashkernel") is { CaptureCpusAuto: false } config ? config.CaptureCpus : 1);
+    private static string DefaultValue(CommandContext ctx, ParsedArguments parsed, string expression) =>
+        CrashkernelForCpus.Grow(expression, HostCommandSupport.TryLoadConfig(ctx, parsed, "crashkernel") is { CaptureCpusAuto: false } config ? config.CaptureCpus : 1);
 
     internal static int EstimateCommand(CommandContext ctx, HostRoot root, string? kernel, string? initramfs, KdumpConfig? config)
     {
@@ -101,7 +102,7 @@ internal static class HostCrashkernelCommands
         var modules = release.Length > 0 ? ModuleMemory.LoadedSize(root, release) : 0;
         var reserved = facts.CrashSize ?? 0;
         var cpus = config is null ? null : CaptureCpuChoice.For(config, reserved, CrashkernelEstimator.Estimate(image.MemoryNeed, initramfsSize, modules, ram).Estimated, facts.OnlineCpus);
-        var estimate = CrashkernelEstimator.Estimate(image.MemoryNeed, initramfsSize, modules, ram, config?.CaptureCpusAuto == false ? cpus!.Count : 1);
+        var estimate = CrashkernelEstimator.Estimate(image.MemoryNeed, initramfsSize, modules, ram, CrashkernelEstimator.DefaultFor(root), config?.CaptureCpusAuto == false ? cpus!.Count : 1);
         ctx.Out.WriteLine($"Reserved crashkernel:    {reserved >> 20}M");
         ctx.Out.WriteLine($"Recommended crashkernel: {estimate.Recommended >> 20}M (estimate {estimate.Estimated >> 20}M, default for {MemorySize.Human(ram)} RAM {estimate.DefaultForRam >> 20}M)");
         ctx.Out.WriteLine();

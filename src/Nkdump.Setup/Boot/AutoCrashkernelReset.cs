@@ -62,7 +62,7 @@ public static class AutoCrashkernelReset
             return AutoResetOutcome.NothingToJudge;
         }
 
-        var target = CrashkernelEstimator.DefaultX86_64;
+        var target = CrashkernelEstimator.DefaultFor(root);
         var chosen = current.Where(c => c.Value != target && !OlderDefaults.Contains(c.Value)).ToList();
         var old = current.Where(c => OlderDefaults.Contains(c.Value)).ToList();
         if (chosen.Count > 0)

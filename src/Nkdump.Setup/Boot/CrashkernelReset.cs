@@ -36,7 +36,10 @@ public sealed class CrashkernelReset(HostRoot root, CommandRunner? runner)
             {
                 if (file != root.Resolve(GrubDropIn.Path) && InputFile.ReadAllText(file, InputLimits.SystemText, "a GRUB drop-in").Contains("crashkernel=", StringComparison.Ordinal))
                 {
-                    notes.Add($"{file} also sets crashkernel= and is read after {GrubDefault}; it was not changed");
+                    notes.Add(!GrubDropIn.Applies(root) ? $"{file} also sets crashkernel= and is read after {GrubDefault}; it was not changed"
+                        : GrubDropIn.ReadBefore(Path.GetFileName(file))
+                        ? $"{file} also sets crashkernel=; it was not changed: {GrubDropIn.Path} is read after it and takes that crashkernel= off the command line"
+                        : $"{file} also sets crashkernel= and is read after {GrubDropIn.Path}, so its value is the one the kernel uses; it was not changed");
                 }
             }
         }

@@ -19,6 +19,20 @@ public static class CrashkernelEstimator
     /// <summary>x86_64 default of kdump-utils (kdump-lib.sh, kdump_get_arch_recommend_crashkernel).</summary>
     public const string DefaultX86_64 = "2G-64G:256M,64G-:512M";
 
+    /// <summary>
+    /// The default on Debian and its derivatives (where <c>reset</c> writes the GRUB drop-in):
+    /// kdump-utils' from 2 GiB up, and 160M from 512 MiB, because Debian's kdump-tools reserves on
+    /// small machines too (kdump-tools.cfg: Debian 12 crashkernel=384M-:128M, Debian 13 512M-:192M) and a
+    /// machine moved from it should keep its dumps. 160M is what the end-to-end suite captures Debian's
+    /// kernels with in 512 MiB guests (the smallest that worked: 108M on 6.1, 96M on 6.12); below
+    /// 512 MiB the administrator decides (`nkdump crashkernel reset --size 128M`), and `nkdump status`
+    /// says nothing is reserved.
+    /// </summary>
+    public const string DefaultDebian = "512M-2G:160M,2G-64G:256M,64G-:512M";
+
+    /// <summary>The default <c>crashkernel reset</c> writes on <paramref name="root"/>: Debian's or kdump-utils'.</summary>
+    public static string DefaultFor(HostRoot root) => Boot.GrubDropIn.Applies(root) ? DefaultDebian : DefaultX86_64;
+
     /// <summary>The capture kernel's page tables, slab and driver allocations; kdumpctl uses 16 MiB.</summary>
     public const ulong KernelRuntime = 16UL << 20;
 
@@ -51,7 +65,7 @@ public static class CrashkernelEstimator
         captureCpus <= 1 ? 0 : ThreadedCollectorNeed + ((ulong)(captureCpus - 1) * ExtraCpuNeed);
 
     /// <param name="captureCpus">CPUs the capture kernel boots with (<see cref="ExtraCpusNeed"/>).</param>
-    public static CrashkernelEstimate Estimate(ulong kernelNeed, ulong initramfsBytes, ulong moduleBytes, ulong systemRam, int captureCpus = 1)
+    public static CrashkernelEstimate Estimate(ulong kernelNeed, ulong initramfsBytes, ulong moduleBytes, ulong systemRam, string defaultExpression = DefaultX86_64, int captureCpus = 1)
     {
         var parts = new List<EstimatePart>
         {
@@ -67,7 +81,7 @@ public static class CrashkernelEstimator
         }
 
         var estimated = parts.Aggregate(0UL, (sum, p) => sum + p.Bytes);
-        var defaultSize = CrashkernelReservation.Evaluate(CrashkernelParser.ParseAll(DefaultX86_64), systemRam).Total;
+        var defaultSize = CrashkernelReservation.Evaluate(CrashkernelParser.ParseAll(defaultExpression), systemRam).Total;
         return new CrashkernelEstimate(parts, estimated, defaultSize, Math.Max(estimated, defaultSize));
     }
 }
