@@ -63,14 +63,7 @@ public sealed class CaptureBudgetTests
         using var a = (KdumpDump)DumpOpener.Open(plain);
         using var b = (KdumpDump)DumpOpener.Open(budgeted);
         Assert.False(b.Header.IsIncomplete);
-        var pa = new byte[4096];
-        var pb = new byte[4096];
-        for (ulong pfn = 0; pfn < a.Memory.MaxPfn; pfn++)
-        {
-            var readable = a.Memory.TryRead(pfn * 4096, pa, out _);
-            Assert.Equal(readable, b.Memory.TryRead(pfn * 4096, pb, out _));
-            Assert.True(!readable || pa.AsSpan().SequenceEqual(pb), $"pfn 0x{pfn:x} differs");
-        }
+        AssertSamePages(a, b);
     }
 
     [Fact]
@@ -106,13 +99,19 @@ public sealed class CaptureBudgetTests
         using var elf = DumpOpener.Open(Fixtures.ElfVmcore(Fixture));
         using var dump = (KdumpDump)DumpOpener.Open(output);
         Assert.False(dump.Header.IsIncomplete);
+        AssertSamePages(elf, dump);
+    }
+
+    /// <summary>Every page frame of <paramref name="reference"/> is readable in <paramref name="actual"/> exactly when it is in the reference, with the same bytes.</summary>
+    private static void AssertSamePages(IKernelDump reference, IKernelDump actual)
+    {
+        var expected = new byte[4096];
         var ours = new byte[4096];
-        var reference = new byte[4096];
-        for (ulong pfn = 0; pfn < elf.Memory.MaxPfn; pfn++)
+        for (ulong pfn = 0; pfn < reference.Memory.MaxPfn; pfn++)
         {
-            var readable = elf.Memory.TryRead(pfn * 4096, reference, out _);
-            Assert.Equal(readable, dump.Memory.TryRead(pfn * 4096, ours, out _));
-            Assert.True(!readable || ours.AsSpan().SequenceEqual(reference), $"pfn 0x{pfn:x} differs");
+            var readable = reference.Memory.TryRead(pfn * 4096, expected, out _);
+            Assert.Equal(readable, actual.Memory.TryRead(pfn * 4096, ours, out _));
+            Assert.True(!readable || ours.AsSpan().SequenceEqual(expected), $"pfn 0x{pfn:x} differs");
         }
     }
 
